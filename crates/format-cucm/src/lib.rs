@@ -1,14 +1,21 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
-}
+//! Cisco Unified Communications Manager flat files: CDRs (call detail
+//! records) and CMRs (call management records, per-leg voice quality).
+//!
+//! A CUCM file is CSV: a header of quoted column names, a line of SQL type
+//! names, then one row per record. [`CucmParser`] maps columns by header
+//! name, case-insensitively, because the column set changes between
+//! releases. CDR rows become [`cdr::Cdr`] values and CMR rows
+//! [`cdr::QualityRecord`] values; see the module docs of `cdr_record`,
+//! `disposition` and `direction` for the mapping decisions.
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+mod cdr_record;
+mod cmr_record;
+mod direction;
+mod disposition;
+mod header;
+mod known_columns;
+mod parser;
+mod split;
+mod values;
 
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
-    }
-}
+pub use parser::CucmParser;

@@ -1,14 +1,19 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
-}
+//! FreeSWITCH call records: `mod_cdr_csv` lines and `mod_json_cdr` documents.
+//!
+//! Both modules write a channel's variables at the end of the call; the CSV
+//! module through a text template (`"${caller_id_number}","${uuid}"…`), the
+//! JSON module as a document holding every variable. Both are turned into a
+//! list of `(variable, value)` pairs and mapped to a [`cdr::Cdr`] by the same
+//! rules (see [`variables`]), so a call reads the same whichever module
+//! reported it, and the two reports of one leg share an identity.
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+mod csv;
+mod json;
+mod stamp;
+mod template;
+mod urlencoding;
+pub mod variables;
 
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
-    }
-}
+pub use csv::FreeswitchCsvParser;
+pub use json::FreeswitchJsonParser;
+pub use template::CsvTemplate;

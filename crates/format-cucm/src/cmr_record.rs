@@ -1,0 +1,145 @@
+//! CMR rows (`cdrRecordType` 2) → [`cdr::QualityRecord`].
+//!
+//! CUCM writes one CMR per call leg of a device that reports voice quality;
+//! `callIdentifier` equals the CDR's `origLegCallIdentifier` or
+//! `destLegIdentifier`, and the global call id is built the same way as the
+//! CDR's, so correlation can attach the CMR to its CDR.
+//!
+//! `QualityRecord` has no place for the other CMR columns (octet counts,
+//! `directoryNumPartition`, video counters, session ids); they are not kept.
+
+use crate::cdr_record::global_call_id;
+use crate::header::Header;
+use crate::split::Fields;
+use crate::values;
+use cdr::{IdentityHasher, ParseError, QualityRecord, Text, text};
+
+/// Where the columns a CMR needs are in this file.
+#[derive(Debug, Clone)]
+pub(crate) struct CmrLayout {
+    width: usize,
+    record_type: usize,
+    cluster_id: Option<usize>,
+    call_manager_id: usize,
+    call_id: usize,
+    call_identifier: usize,
+    time_stamp: usize,
+    directory_number: Option<usize>,
+    device_name: Option<usize>,
+    packets_sent: Option<usize>,
+    packets_received: Option<usize>,
+    packets_lost: Option<usize>,
+    jitter: Option<usize>,
+    latency: Option<usize>,
+    vq_metrics: Option<usize>,
+    pkid: Option<usize>,
+}
+
+impl CmrLayout {
+    pub(crate) fn new(header: &Header) -> Result<CmrLayout, ParseError> {
+        Ok(CmrLayout {
+            width: header.width(),
+            record_type: header.require("cdrRecordType")?,
+            cluster_id: header.find("globalCallId_ClusterID"),
+            call_manager_id: header.require("globalCallID_callManagerId")?,
+            call_id: header.require("globalCallID_callId")?,
+            call_identifier: header.require("callIdentifier")?,
+            time_stamp: header.require("dateTimeStamp")?,
+            directory_number: header.find("directoryNum"),
+            device_name: header.find("deviceName"),
+            packets_sent: header.find("numberPacketsSent"),
+            packets_received: header.find("numberPacketsReceived"),
+            packets_lost: header.find("numberPacketsLost"),
+            jitter: header.find("jitter"),
+            latency: header.find("latency"),
+            vq_metrics: header.find("varVQMetrics"),
+            pkid: header.find("pkid"),
+        })
+    }
+
+    pub(crate) fn width(&self) -> usize {
+        self.width
+    }
+
+    pub(crate) fn record_type<'a>(&self, fields: &Fields<'a>) -> &'a [u8] {
+        fields.get(self.record_type)
+    }
+
+    /// Maps one CMR row (its width already checked).
+    pub(crate) fn parse(&self, fields: &Fields<'_>) -> Result<QualityRecord, ParseError> {
+        let optional = |index: Option<usize>| index.map_or(&b""[..], |i| fields.get(i));
+        let timestamp = text::epoch_seconds(
+            "dateTimeStamp",
+            text::utf8("dateTimeStamp", fields.get(self.time_stamp))?,
+        )?;
+        Ok(QualityRecord {
+            identity: self.identity(fields),
+            global_call_id: global_call_id(
+                optional(self.cluster_id),
+                fields.get(self.call_manager_id),
+                fields.get(self.call_id),
+            ),
+            leg_id: text::lossy(fields.get(self.call_identifier)),
+            timestamp,
+            directory_number: text::number(optional(self.directory_number)),
+            device_name: text::lossy(optional(self.device_name)),
+            packets_sent: values::optional_u64("numberPacketsSent", optional(self.packets_sent))?,
+            packets_received: values::optional_u64(
+                "numberPacketsReceived",
+                optional(self.packets_received),
+            )?,
+            packets_lost: values::optional_u64("numberPacketsLost", optional(self.packets_lost))?,
+            jitter_ms: values::optional_u32("jitter", optional(self.jitter))?,
+            latency_ms: values::optional_u32("latency", optional(self.latency))?,
+            metrics: vq_metrics(optional(self.vq_metrics)),
+            ..QualityRecord::default()
+        })
+    }
+
+    fn identity(&self, fields: &Fields<'_>) -> u64 {
+        let hasher = IdentityHasher::new("cucm-cmr");
+        if let Some(pkid) = self.pkid.map(|i| text::trim(fields.get(i))).filter(|p| !p.is_empty()) {
+            return hasher.field(pkid).finish();
+        }
+        let cluster = self.cluster_id.map_or(&b""[..], |i| fields.get(i));
+        hasher
+            .field(text::trim(cluster))
+            .field(text::trim(fields.get(self.call_manager_id)))
+            .field(text::trim(fields.get(self.call_id)))
+            .field(text::trim(fields.get(self.call_identifier)))
+            .field(text::trim(fields.get(self.time_stamp)))
+            .finish()
+    }
+}
+
+/// `varVQMetrics` (`CCR=0.0000;ICR=0.0000;…;maxJitter=0`) as key/value
+/// pairs, verbatim. An item without `=` keeps its text as the key with an
+/// empty value, so nothing is dropped.
+fn vq_metrics(bytes: &[u8]) -> Vec<(Text, Text)> {
+    let all = text::lossy(bytes);
+    all.split(';')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(|item| match item.split_once('=') {
+            Some((key, value)) => (Text::from(key.trim()), Text::from(value.trim())),
+            None => (Text::from(item), Text::default()),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metrics_are_split_into_pairs() {
+        let metrics = vq_metrics(b"CCR=0.0011;VoRxCodec=G.711 u-la;odd;;maxJitter=8");
+        let pairs: Vec<(&str, &str)> =
+            metrics.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        assert_eq!(
+            pairs,
+            [("CCR", "0.0011"), ("VoRxCodec", "G.711 u-la"), ("odd", ""), ("maxJitter", "8")]
+        );
+        assert!(vq_metrics(b"").is_empty());
+    }
+}
