@@ -45,4 +45,11 @@ pub trait RecordParser: Send {
     fn framing(&self) -> Framing {
         Framing::Lines
     }
+
+    /// For formats whose records can only be read after an earlier line
+    /// (a CUCM header naming the columns): that line, so a quarantined
+    /// record can be parsed again later on its own.
+    fn header(&self) -> Option<&[u8]> {
+        None
+    }
 }

@@ -1,0 +1,261 @@
+//! Attribution of a call to the directory: which extension (and so user,
+//! department and site) and which trunks it belongs to, as they were when
+//! the call started.
+
+use crate::{Directory, Id};
+use cdr::{Cdr, Direction, Text};
+use jiff::tz::TimeZone;
+use std::collections::HashMap;
+
+/// What the pipeline needs to know of a PBX.
+#[derive(Debug, Clone)]
+pub struct PbxInfo {
+    pub id: Id,
+    pub name: String,
+    pub format: String,
+    pub site_id: Option<Id>,
+    /// The PBX's own zone, else its site's, else UTC.
+    pub time_zone: TimeZone,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct ExtensionPeriod {
+    from: i64,
+    to: i64,
+    extension_id: Id,
+    user_id: Option<Id>,
+    department_id: Option<Id>,
+}
+
+/// The result of attributing one call.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Attribution {
+    /// The internal number the call is billed to (known to the directory
+    /// or not); empty when the call has no internal party.
+    pub extension: Text,
+    pub extension_id: Option<Id>,
+    pub user_id: Option<Id>,
+    pub department_id: Option<Id>,
+    pub site_id: Option<Id>,
+    pub trunk_in_id: Option<Id>,
+    pub trunk_out_id: Option<Id>,
+    /// The record's direction, or the one inferred from the directory when
+    /// the record did not say.
+    pub direction: Direction,
+}
+
+/// Lookup tables built once from a [`Directory`] snapshot.
+#[derive(Debug, Default)]
+pub struct DirectoryIndex {
+    pbxs: HashMap<String, PbxInfo>,
+    /// Keyed by (site id or 0 for extensions without a site, number).
+    extensions: HashMap<(Id, Text), Vec<ExtensionPeriod>>,
+    trunks: HashMap<(Id, Text), Id>,
+}
+
+impl DirectoryIndex {
+    pub fn build(dir: &Directory) -> Self {
+        let site_zone: HashMap<Id, TimeZone> = dir
+            .sites
+            .iter()
+            .map(|s| (s.id, TimeZone::get(&s.time_zone).unwrap_or(TimeZone::UTC)))
+            .collect();
+        let pbxs = dir
+            .pbxs
+            .iter()
+            .map(|p| {
+                let zone = p
+                    .time_zone
+                    .as_deref()
+                    .and_then(|z| TimeZone::get(z).ok())
+                    .or_else(|| p.site_id.and_then(|s| site_zone.get(&s).cloned()))
+                    .unwrap_or(TimeZone::UTC);
+                let info = PbxInfo {
+                    id: p.id,
+                    name: p.name.clone(),
+                    format: p.format.clone(),
+                    site_id: p.site_id,
+                    time_zone: zone,
+                };
+                (p.name.clone(), info)
+            })
+            .collect();
+        let mut extensions: HashMap<(Id, Text), Vec<ExtensionPeriod>> =
+            HashMap::with_capacity(dir.extensions.len());
+        for e in &dir.extensions {
+            extensions.entry((e.site_id.unwrap_or(0), Text::from(e.number.as_str()))).or_default().push(
+                ExtensionPeriod {
+                    from: e.valid_from,
+                    to: e.valid_to.unwrap_or(i64::MAX),
+                    extension_id: e.id,
+                    user_id: e.user_id,
+                    department_id: e.department_id,
+                },
+            );
+        }
+        for periods in extensions.values_mut() {
+            periods.sort_by_key(|p| p.from);
+        }
+        let trunks =
+            dir.trunks.iter().map(|t| ((t.pbx_id, Text::from(t.code.as_str())), t.id)).collect();
+        DirectoryIndex { pbxs, extensions, trunks }
+    }
+
+    pub fn pbx(&self, name: &str) -> Option<&PbxInfo> {
+        self.pbxs.get(name)
+    }
+
+    pub fn has_pbxs(&self) -> bool {
+        !self.pbxs.is_empty()
+    }
+
+    pub fn extension_count(&self) -> usize {
+        self.extensions.values().map(Vec::len).sum()
+    }
+
+    fn extension_at(&self, site: Option<Id>, number: &str, at: i64) -> Option<&ExtensionPeriod> {
+        if number.is_empty() {
+            return None;
+        }
+        let key = (site.unwrap_or(0), Text::from(number));
+        let periods = self.extensions.get(&key).or_else(|| {
+            // Extensions declared without a site match at any site.
+            site.and_then(|_| self.extensions.get(&(0, key.1.clone())))
+        })?;
+        periods.iter().rev().find(|p| p.from <= at && at < p.to)
+    }
+
+    fn trunk(&self, pbx: Id, code: &str) -> Option<Id> {
+        if code.is_empty() {
+            return None;
+        }
+        if let Some(id) = self.trunks.get(&(pbx, Text::from(code))) {
+            return Some(*id);
+        }
+        // `trunk/circuit`: the trunk group alone identifies the trunk.
+        let group = code.split_once('/').map(|(g, _)| g)?;
+        self.trunks.get(&(pbx, Text::from(group))).copied()
+    }
+
+    /// Attributes `cdr`, read from `pbx`, to the directory as it was when
+    /// the call started.
+    pub fn attribute(&self, pbx: &PbxInfo, cdr: &Cdr) -> Attribution {
+        let at = cdr.start.as_second();
+        let called =
+            if cdr.final_called.is_empty() { cdr.dialled.as_str() } else { cdr.final_called.as_str() };
+        let caller_ext = self.extension_at(pbx.site_id, &cdr.calling, at);
+        let called_ext = self.extension_at(pbx.site_id, called, at);
+        let direction = match cdr.direction {
+            Direction::Unknown => match (caller_ext.is_some(), called_ext.is_some()) {
+                (true, true) => Direction::Internal,
+                (true, false) => Direction::Outgoing,
+                (false, true) => Direction::Incoming,
+                (false, false) => Direction::Unknown,
+            },
+            known => known,
+        };
+        let (number, period) = match direction {
+            Direction::Outgoing | Direction::Internal => (cdr.calling.as_str(), caller_ext),
+            Direction::Incoming => (called, called_ext),
+            Direction::Tandem | Direction::Unknown => ("", None),
+        };
+        Attribution {
+            extension: Text::from(number),
+            extension_id: period.map(|p| p.extension_id),
+            user_id: period.and_then(|p| p.user_id),
+            department_id: period.and_then(|p| p.department_id),
+            site_id: pbx.site_id,
+            trunk_in_id: self.trunk(pbx.id, &cdr.trunk_in),
+            trunk_out_id: self.trunk(pbx.id, &cdr.trunk_out),
+            direction,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Extension, Pbx, Site, Trunk};
+    use cdr::Timestamp;
+
+    fn directory() -> Directory {
+        let ext = |id, number: &str, dept, from, to| Extension {
+            id,
+            site_id: Some(1),
+            number: number.into(),
+            user_id: Some(id * 10),
+            department_id: Some(dept),
+            valid_from: from,
+            valid_to: to,
+        };
+        Directory {
+            sites: vec![Site {
+                id: 1,
+                name: "HQ".into(),
+                time_zone: "Europe/Paris".into(),
+                country_code: "33".into(),
+                area_code: "1".into(),
+            }],
+            pbxs: vec![Pbx {
+                id: 7,
+                name: "pbx".into(),
+                format: "avaya".into(),
+                site_id: Some(1),
+                time_zone: None,
+            }],
+            trunks: vec![Trunk {
+                id: 3,
+                pbx_id: 7,
+                code: "0123".into(),
+                name: "PSTN".into(),
+                carrier: "".into(),
+            }],
+            departments: vec![],
+            users: vec![],
+            // 2001 moved from department 100 to 200 at t = 1000.
+            extensions: vec![ext(1, "2001", 100, 0, Some(1000)), ext(2, "2001", 200, 1000, None), ext(3, "2002", 100, 0, None)],
+            ..Default::default()
+        }
+    }
+
+    fn call(calling: &str, dialled: &str, start: i64) -> Cdr {
+        Cdr {
+            calling: calling.into(),
+            dialled: dialled.into(),
+            start: Timestamp::from_second(start).unwrap(),
+            trunk_out: "0123/004".into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn calls_belong_to_the_period_they_started_in() {
+        let idx = DirectoryIndex::build(&directory());
+        let pbx = idx.pbx("pbx").unwrap().clone();
+        assert_eq!(pbx.time_zone.iana_name(), Some("Europe/Paris"));
+        let before = idx.attribute(&pbx, &call("2001", "0155512345", 999));
+        assert_eq!((before.extension_id, before.department_id), (Some(1), Some(100)));
+        assert_eq!(before.direction, Direction::Outgoing);
+        assert_eq!(before.trunk_out_id, Some(3));
+        let after = idx.attribute(&pbx, &call("2001", "0155512345", 1000));
+        assert_eq!((after.extension_id, after.department_id), (Some(2), Some(200)));
+    }
+
+    #[test]
+    fn direction_is_inferred_only_when_unknown() {
+        let idx = DirectoryIndex::build(&directory());
+        let pbx = idx.pbx("pbx").unwrap().clone();
+        let a = idx.attribute(&pbx, &call("2001", "2002", 5));
+        assert_eq!((a.direction, a.extension.as_str()), (Direction::Internal, "2001"));
+        let a = idx.attribute(&pbx, &call("0155512345", "2002", 5));
+        assert_eq!((a.direction, a.extension_id), (Direction::Incoming, Some(3)));
+        let a = idx.attribute(&pbx, &call("0155512345", "0166", 5));
+        assert_eq!((a.direction, a.extension.as_str()), (Direction::Unknown, ""));
+        let mut c = call("9999", "0155512345", 5);
+        c.direction = Direction::Outgoing;
+        let a = idx.attribute(&pbx, &c);
+        // Billed to the unknown extension 9999: it shows in the
+        // unknown-extensions report rather than vanishing.
+        assert_eq!((a.extension.as_str(), a.extension_id), ("9999", None));
+    }
+}
