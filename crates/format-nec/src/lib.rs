@@ -1,14 +1,17 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
-}
+//! NEC SMDR records in the "flexible" format (NEAX2400 IMX, UNIVERGE
+//! SV8500/SV9500, SV8100/SV9100 and their FCCS networks): KK outgoing, KL
+//! incoming and KM station-to-station calls.
+//!
+//! A message is `STX SA UA 'K' kind <sections> ETX`. SA (sending address,
+//! an ASCII digit) and UA (unit address, `!`) open every message: they are
+//! the `0!` the records start with. STX and ETX are link framing; a
+//! collector usually strips them, and the parser skips them when present.
+//! The sections ("kinds of data") are described in [`sections`].
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+mod layout;
+mod message;
+mod parser;
+pub mod sections;
+mod time;
 
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
-    }
-}
+pub use parser::NecParser;
