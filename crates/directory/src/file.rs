@@ -143,10 +143,9 @@ impl DirectoryFile {
             .map(|(i, e)| {
                 let tz = self.site_zone(e.site.as_deref());
                 let at = |what: &str, v: &Option<String>| {
-                    v.as_deref()
-                        .map(|d| date_to_epoch(d, &tz))
-                        .transpose()
-                        .map_err(|m| FileError::invalid(path, format!("extension[{i}] {what}: {m}")))
+                    v.as_deref().map(|d| date_to_epoch(d, &tz)).transpose().map_err(|m| {
+                        FileError::invalid(path, format!("extension[{i}] {what}: {m}"))
+                    })
                 };
                 Ok(ExtensionRow {
                     number: e.number.trim().to_string(),
@@ -163,7 +162,8 @@ impl DirectoryFile {
 
 /// `YYYY-MM-DD` at midnight in `tz`, as UTC epoch seconds.
 pub fn date_to_epoch(text: &str, tz: &TimeZone) -> Result<i64, String> {
-    let date: Date = text.trim().parse().map_err(|_| format!("not a date (YYYY-MM-DD): {text:?}"))?;
+    let date: Date =
+        text.trim().parse().map_err(|_| format!("not a date (YYYY-MM-DD): {text:?}"))?;
     let zoned = date.to_zoned(tz.clone()).map_err(|e| e.to_string())?;
     Ok(zoned.timestamp().as_second())
 }
@@ -251,8 +251,11 @@ mod tests {
 
     #[test]
     fn unknown_keys_and_bad_dates_are_errors() {
-        let e = DirectoryFile::parse(Path::new("d.toml"), "[[site]]\nname='x'\ntime_zone='UTC'\ncolour=1\n")
-            .unwrap_err();
+        let e = DirectoryFile::parse(
+            Path::new("d.toml"),
+            "[[site]]\nname='x'\ntime_zone='UTC'\ncolour=1\n",
+        )
+        .unwrap_err();
         assert!(e.to_string().starts_with("d.toml: "), "{e}");
         assert!(e.to_string().contains("colour"), "{e}");
         let f = DirectoryFile::parse(
@@ -261,6 +264,9 @@ mod tests {
         )
         .unwrap();
         let e = f.extension_rows(Path::new("d.toml")).unwrap_err();
-        assert_eq!(e.to_string(), "d.toml: extension[0] valid_from: not a date (YYYY-MM-DD): \"2025-13-01\"");
+        assert_eq!(
+            e.to_string(),
+            "d.toml: extension[0] valid_from: not a date (YYYY-MM-DD): \"2025-13-01\""
+        );
     }
 }

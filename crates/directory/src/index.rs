@@ -5,6 +5,7 @@
 use crate::{Directory, Id};
 use cdr::{Cdr, Direction, Text};
 use jiff::tz::TimeZone;
+use rustc_hash::FxHashMap;
 use std::collections::HashMap;
 
 /// What the pipeline needs to know of a PBX.
@@ -48,9 +49,10 @@ pub struct Attribution {
 #[derive(Debug, Default)]
 pub struct DirectoryIndex {
     pbxs: HashMap<String, PbxInfo>,
-    /// Keyed by (site id or 0 for extensions without a site, number).
-    extensions: HashMap<(Id, Text), Vec<ExtensionPeriod>>,
-    trunks: HashMap<(Id, Text), Id>,
+    /// By site id (0 for extensions without a site), then number. Nested
+    /// so a lookup borrows the number instead of building a key.
+    extensions: FxHashMap<Id, FxHashMap<Text, Vec<ExtensionPeriod>>>,
+    trunks: FxHashMap<(Id, Text), Id>,
 }
 
 impl DirectoryIndex {
@@ -80,20 +82,19 @@ impl DirectoryIndex {
                 (p.name.clone(), info)
             })
             .collect();
-        let mut extensions: HashMap<(Id, Text), Vec<ExtensionPeriod>> =
-            HashMap::with_capacity(dir.extensions.len());
+        let mut extensions: FxHashMap<Id, FxHashMap<Text, Vec<ExtensionPeriod>>> =
+            FxHashMap::default();
         for e in &dir.extensions {
-            extensions.entry((e.site_id.unwrap_or(0), Text::from(e.number.as_str()))).or_default().push(
-                ExtensionPeriod {
-                    from: e.valid_from,
-                    to: e.valid_to.unwrap_or(i64::MAX),
-                    extension_id: e.id,
-                    user_id: e.user_id,
-                    department_id: e.department_id,
-                },
-            );
+            let site = extensions.entry(e.site_id.unwrap_or(0)).or_default();
+            site.entry(Text::from(e.number.as_str())).or_default().push(ExtensionPeriod {
+                from: e.valid_from,
+                to: e.valid_to.unwrap_or(i64::MAX),
+                extension_id: e.id,
+                user_id: e.user_id,
+                department_id: e.department_id,
+            });
         }
-        for periods in extensions.values_mut() {
+        for periods in extensions.values_mut().flat_map(|s| s.values_mut()) {
             periods.sort_by_key(|p| p.from);
         }
         let trunks =
@@ -110,17 +111,17 @@ impl DirectoryIndex {
     }
 
     pub fn extension_count(&self) -> usize {
-        self.extensions.values().map(Vec::len).sum()
+        self.extensions.values().flat_map(|s| s.values()).map(Vec::len).sum()
     }
 
     fn extension_at(&self, site: Option<Id>, number: &str, at: i64) -> Option<&ExtensionPeriod> {
         if number.is_empty() {
             return None;
         }
-        let key = (site.unwrap_or(0), Text::from(number));
-        let periods = self.extensions.get(&key).or_else(|| {
+        let at_site = |id: Id| self.extensions.get(&id).and_then(|s| s.get(number));
+        let periods = at_site(site.unwrap_or(0)).or_else(|| {
             // Extensions declared without a site match at any site.
-            site.and_then(|_| self.extensions.get(&(0, key.1.clone())))
+            site.and_then(|_| at_site(0))
         })?;
         periods.iter().rev().find(|p| p.from <= at && at < p.to)
     }
@@ -141,8 +142,11 @@ impl DirectoryIndex {
     /// the call started.
     pub fn attribute(&self, pbx: &PbxInfo, cdr: &Cdr) -> Attribution {
         let at = cdr.start.as_second();
-        let called =
-            if cdr.final_called.is_empty() { cdr.dialled.as_str() } else { cdr.final_called.as_str() };
+        let called = if cdr.final_called.is_empty() {
+            cdr.dialled.as_str()
+        } else {
+            cdr.final_called.as_str()
+        };
         let caller_ext = self.extension_at(pbx.site_id, &cdr.calling, at);
         let called_ext = self.extension_at(pbx.site_id, called, at);
         let direction = match cdr.direction {
@@ -213,8 +217,11 @@ mod tests {
             departments: vec![],
             users: vec![],
             // 2001 moved from department 100 to 200 at t = 1000.
-            extensions: vec![ext(1, "2001", 100, 0, Some(1000)), ext(2, "2001", 200, 1000, None), ext(3, "2002", 100, 0, None)],
-            ..Default::default()
+            extensions: vec![
+                ext(1, "2001", 100, 0, Some(1000)),
+                ext(2, "2001", 200, 1000, None),
+                ext(3, "2002", 100, 0, None),
+            ],
         }
     }
 

@@ -1,0 +1,130 @@
+//! `bluewhale bench import`: synthetic traffic through the real import path
+//! into a fresh store, timed.
+
+use anyhow::{Context, Result, anyhow, bail};
+use serde_json::json;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum BenchFormat {
+    Avaya,
+    Cucm,
+}
+
+#[derive(clap::Subcommand)]
+pub enum Command {
+    /// Generate CDRs, import them into a fresh store and report CDR/s and
+    /// peak memory. Generation and directory loading are not timed.
+    Import {
+        #[arg(long, value_enum)]
+        format: BenchFormat,
+        #[arg(long, default_value_t = 1_000_000)]
+        count: u64,
+        /// Extensions in the synthetic directory.
+        #[arg(long, default_value_t = 100_000)]
+        extensions: usize,
+        /// Where to put the generated files and the store (default: a
+        /// temporary directory, removed afterwards).
+        #[arg(long)]
+        work_dir: Option<PathBuf>,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Peak resident set size of this process, in MiB (Linux).
+fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+pub fn run(cmd: Command) -> Result<ExitCode> {
+    let Command::Import { format, count, extensions, work_dir, json } = cmd;
+    let temp;
+    let work = match work_dir {
+        Some(d) => d,
+        None => {
+            temp = tempfile::Builder::new().prefix("bluewhale-bench").tempdir()?;
+            temp.path().to_path_buf()
+        }
+    };
+    let data = work.join("data");
+    if data.exists() {
+        bail!("{} exists; the benchmark needs a fresh store", data.display());
+    }
+    let (name, pbx, format_name, file) = match format {
+        BenchFormat::Avaya => ("avaya", "avaya-hq", "avaya:avaya-97", work.join("avaya.txt")),
+        BenchFormat::Cucm => ("cucm", "cucm-hq", "cucm", work.join("cdr_bench.txt")),
+    };
+    let say = |m: &str| {
+        if !json {
+            eprintln!("{m}");
+        }
+    };
+    say(&format!(
+        "generating {extensions} extensions and {count} {name} CDRs in {}",
+        work.display()
+    ));
+    let org = synth::Org::new(extensions);
+    let dir_file = org.write_directory(&work, &[(pbx, format_name)])?;
+    match format {
+        BenchFormat::Avaya => synth::write_avaya(&file, &org, count, 1)?,
+        BenchFormat::Cucm => synth::write_cucm(&file, &org, count, 1)?,
+    }
+    let mut store = store::Store::open(&data)?;
+    let loading = Instant::now();
+    let directory = directory::DirectoryFile::read(&dir_file)?;
+    store.load_directory(&directory, &dir_file).context("loading the directory")?;
+    say(&format!("directory loaded in {:.2} s; importing", loading.elapsed().as_secs_f64()));
+    let req = ingest::Request {
+        pbx: Some(pbx.into()),
+        format: Some(format_name.into()),
+        time_zone: None,
+    };
+    let summary =
+        ingest::import(&mut store, &[file], &req, &mut ingest::Silent).map_err(|e| anyhow!(e))?;
+    let c = summary.counts;
+    if c.records != count || !c.balanced() || c.stored != count {
+        bail!(
+            "expected {count} stored records, got {} read: {} stored, {} duplicates, {} quarantined",
+            c.records,
+            c.stored,
+            c.duplicates,
+            c.quarantined
+        );
+    }
+    let rss = peak_rss_mib();
+    if json {
+        println!(
+            "{}",
+            json!({
+                "format": name,
+                "cdrs": c.records,
+                "seconds": summary.seconds,
+                "cdr_per_s": summary.per_second().round(),
+                "peak_rss_mib": rss.map(|r| r.round()),
+                "stored": c.stored,
+                "duplicates": c.duplicates,
+                "quarantined": c.quarantined,
+                "exact_checks": summary.exact_checks,
+            })
+        );
+    } else {
+        println!(
+            "{name}: {} CDRs in {:.2} s = {:.0} CDR/s; peak RSS {:.0} MiB; {} stored, {} duplicates, {} quarantined",
+            c.records,
+            summary.seconds,
+            summary.per_second(),
+            rss.unwrap_or(f64::NAN),
+            c.stored,
+            c.duplicates,
+            c.quarantined
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

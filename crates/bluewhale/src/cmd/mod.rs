@@ -1,0 +1,6 @@
+pub mod bench;
+pub mod cdrs;
+pub mod formats;
+pub mod import;
+pub mod load;
+pub mod quarantine;

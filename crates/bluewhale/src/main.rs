@@ -1,0 +1,57 @@
+//! `bluewhale`: the command line of the CDR billing server.
+
+mod cmd;
+mod period;
+mod progress;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "bluewhale", version, about = "CDR billing and telecom cost management")]
+struct Cli {
+    /// Where the embedded store and its files live.
+    #[arg(long, global = true, default_value = "./bluewhale-data", env = "BLUEWHALE_DATA_DIR")]
+    data_dir: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Import CDR files (files, directories, .gz) into the store.
+    Import(cmd::import::Args),
+    /// List stored calls.
+    Cdrs(cmd::cdrs::Args),
+    /// Load the directory (sites, PBXs, trunks, departments, users,
+    /// extensions) from a TOML file, or extensions from a CSV file.
+    Load(cmd::load::Args),
+    /// Inspect and retry records that could not be stored.
+    #[command(subcommand)]
+    Quarantine(cmd::quarantine::Command),
+    /// List the record formats bluewhale reads.
+    Formats,
+    /// Measure throughput end to end on synthetic data.
+    #[command(subcommand)]
+    Bench(cmd::bench::Command),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Import(args) => cmd::import::run(&cli.data_dir, args),
+        Command::Cdrs(args) => cmd::cdrs::run(&cli.data_dir, args),
+        Command::Load(args) => cmd::load::run(&cli.data_dir, args),
+        Command::Quarantine(c) => cmd::quarantine::run(&cli.data_dir, c),
+        Command::Formats => cmd::formats::run(),
+        Command::Bench(c) => cmd::bench::run(c),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,40 @@
+//! Reading `--from` / `--to` arguments.
+
+use anyhow::{Context, Result, bail};
+use jiff::{Timestamp, civil::Date, tz::TimeZone};
+
+/// A period bound: `YYYY-MM-DD` (midnight UTC) or an RFC 3339 time.
+/// `end_of_day` moves a plain date to the next midnight, so `--to
+/// 2025-04-30` includes that whole day.
+pub fn bound(text: &str, end_of_day: bool) -> Result<i64> {
+    if let Ok(t) = text.parse::<Timestamp>() {
+        return Ok(t.as_second());
+    }
+    let date: Date = text
+        .parse()
+        .with_context(|| format!("not a date (YYYY-MM-DD) or time (RFC 3339): {text:?}"))?;
+    let date = if end_of_day { date.tomorrow().context("date out of range")? } else { date };
+    Ok(date.to_zoned(TimeZone::UTC)?.timestamp().as_second())
+}
+
+/// The period `[from, to)` in UTC seconds.
+pub fn period(from: &str, to: &str) -> Result<(i64, i64)> {
+    let (f, t) = (bound(from, false)?, bound(to, true)?);
+    if t <= f {
+        bail!("--to {to} is not after --from {from}");
+    }
+    Ok((f, t))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_cover_whole_days() {
+        assert_eq!(period("2025-04-18", "2025-04-18").unwrap(), (1744934400, 1745020800));
+        assert_eq!(bound("2025-04-18T16:32:10Z", true).unwrap(), 1744993930);
+        assert!(period("2025-04-19", "2025-04-18").is_err());
+        assert!(bound("18/04/2025", false).is_err());
+    }
+}

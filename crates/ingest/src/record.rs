@@ -1,0 +1,78 @@
+//! What becomes of one parsed record: a call row ready to store, a quality
+//! record, or a quarantined record with its reason. Shared by imports,
+//! retries and (later) live connectors, so every path applies the same
+//! checks.
+
+use crate::dedup::dedup_key;
+use cdr::{Location, ParseError, Parsed, QualityRecord};
+use directory::{DirectoryIndex, PbxInfo};
+use store::{CdrRow, QuarantineItem};
+
+pub enum Item {
+    Call(CdrRow),
+    Quality { record: Box<QualityRecord>, pbx_id: i64, source_id: i64 },
+    Bad(QuarantineItem),
+}
+
+/// Where records come from, for turning them into items.
+pub struct Origin<'a> {
+    pub pbx_name: &'a str,
+    pub pbx: Option<&'a PbxInfo>,
+    pub format_name: &'a str,
+    pub source_id: i64,
+    pub index: &'a DirectoryIndex,
+}
+
+impl Origin<'_> {
+    fn bad(&self, reason: String, raw: &[u8], location: Location, header: Option<&[u8]>) -> Item {
+        Item::Bad(QuarantineItem {
+            pbx: self.pbx_name.to_string(),
+            format: self.format_name.to_string(),
+            location,
+            reason,
+            raw: raw.to_vec(),
+            header: header.map(<[u8]>::to_vec),
+        })
+    }
+
+    /// The item for one raw record and what its parser made of it; `None`
+    /// for framing that carries no record (headers, blank lines).
+    pub fn item(
+        &self,
+        parsed: Result<Parsed, ParseError>,
+        raw: &[u8],
+        location: Location,
+        header: Option<&[u8]>,
+    ) -> Option<Item> {
+        let parsed = match parsed {
+            Ok(Parsed::NotARecord) => return None,
+            Ok(p) => p,
+            Err(e) => return Some(self.bad(e.to_string(), raw, location, header)),
+        };
+        let Some(pbx) = self.pbx else {
+            let reason = format!(
+                "unknown PBX {:?}: add it to the directory (bluewhale load) and retry",
+                self.pbx_name
+            );
+            return Some(self.bad(reason, raw, location, header));
+        };
+        Some(match parsed {
+            Parsed::Cdr(mut cdr) => {
+                if let Err(reason) = cdr.check_consistency() {
+                    return Some(self.bad(reason, raw, location, header));
+                }
+                cdr.pbx = pbx.name.as_str().into();
+                cdr.location = location;
+                let attribution = self.index.attribute(pbx, &cdr);
+                let dedup = dedup_key(pbx.id, cdr.identity);
+                Item::Call(CdrRow::new(&cdr, dedup, pbx.id, self.source_id, &attribution))
+            }
+            Parsed::Quality(mut q) => {
+                q.pbx = pbx.name.as_str().into();
+                q.location = location;
+                Item::Quality { record: q, pbx_id: pbx.id, source_id: self.source_id }
+            }
+            Parsed::NotARecord => return None,
+        })
+    }
+}

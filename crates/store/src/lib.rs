@@ -1,0 +1,165 @@
+//! The embedded store: one SQLite database (WAL) holding the directory, the
+//! calls, their quality records and the quarantine.
+//!
+//! Writes go through [`Batch`], one transaction per batch of records; the
+//! clustered primary key `(start_s, dedup)` doubles as the exact duplicate
+//! check behind the pipeline's Bloom filter.
+
+mod batch;
+mod codec;
+mod directory;
+pub use directory::LoadSummary;
+mod migrate;
+mod quarantine;
+mod query;
+mod row;
+
+pub use batch::{Batch, Insert};
+pub use quarantine::{QuarantineEntry, QuarantineItem};
+pub use query::{CdrQuery, QualityRow, StoredCall};
+pub use row::{CallRecord, CdrRow, call_id, parse_call_id};
+
+use rusqlite::{Connection, OpenFlags};
+use std::path::{Path, PathBuf};
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("database {path}: {source}")]
+    Open { path: String, source: rusqlite::Error },
+    #[error("database: {0}")]
+    Sql(#[from] rusqlite::Error),
+    #[error(
+        "database schema version {found} is newer than this program knows ({known}); upgrade bluewhale"
+    )]
+    TooNew { found: i64, known: i64 },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// The database file inside a data directory.
+pub fn database_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("bluewhale.sqlite")
+}
+
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) the store in `data_dir` and upgrades its
+    /// schema to this program's version.
+    pub fn open(data_dir: &Path) -> Result<Store> {
+        std::fs::create_dir_all(data_dir).map_err(|e| {
+            Error::Invalid(format!("cannot create data directory {}: {e}", data_dir.display()))
+        })?;
+        let path = database_path(data_dir);
+        let open_err = |source| Error::Open { path: path.display().to_string(), source };
+        let conn = Connection::open_with_flags(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(open_err)?;
+        // Larger pages hold more of a day's index per page (fewer splits);
+        // only effective on a new database.
+        conn.execute_batch(
+            "PRAGMA page_size = 8192;
+             PRAGMA journal_mode = WAL;
+             PRAGMA synchronous = NORMAL;
+             PRAGMA temp_store = MEMORY;
+             PRAGMA cache_size = -131072;
+             PRAGMA foreign_keys = OFF;
+             PRAGMA busy_timeout = 10000;",
+        )
+        .map_err(open_err)?;
+        migrate::upgrade(&conn)?;
+        Ok(Store { conn, path })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The connection, for the few callers (tests, tools) that need SQL.
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Schema version the database is at.
+    pub fn schema_version(&self) -> Result<i64> {
+        migrate::version(&self.conn)
+    }
+
+    /// Id of a named source (file path, stream), created on first use.
+    pub fn source_id(&self, name: &str) -> Result<i64> {
+        source_id(&self.conn, name)
+    }
+
+    pub fn source_name(&self, id: i64) -> Result<Option<String>> {
+        use rusqlite::OptionalExtension;
+        Ok(self
+            .conn
+            .query_row("SELECT name FROM source WHERE id = ?1", [id], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// Number of stored calls.
+    pub fn cdr_count(&self) -> Result<u64> {
+        Ok(self.conn.query_row("SELECT count(*) FROM cdr", [], |r| r.get::<_, i64>(0))? as u64)
+    }
+
+    /// Starts a write transaction for a batch of records.
+    pub fn batch(&mut self) -> Result<Batch<'_>> {
+        Batch::begin(&self.conn)
+    }
+
+    /// Dedup keys of all calls that started on `day` (days since the epoch,
+    /// UTC), to seed that day's Bloom filter.
+    pub fn dedup_keys_of_day(&self, day: i64, mut each: impl FnMut(i64, i64)) -> Result<()> {
+        dedup_keys_of_day(&self.conn, day, &mut each)
+    }
+
+    /// Records an import run; returns its id.
+    pub fn start_import_run(&self, sources: &str, started_at: i64) -> Result<i64> {
+        self.conn.execute(
+            "INSERT INTO import_run(started_at, sources) VALUES (?1, ?2)",
+            rusqlite::params![started_at, sources],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    pub fn finish_import_run(&self, id: i64, finished_at: i64, counts: [u64; 4]) -> Result<()> {
+        self.conn.execute(
+            "UPDATE import_run SET finished_at = ?2, records = ?3, stored = ?4, duplicates = ?5,
+             quarantined = ?6 WHERE id = ?1",
+            rusqlite::params![
+                id,
+                finished_at,
+                counts[0] as i64,
+                counts[1] as i64,
+                counts[2] as i64,
+                counts[3] as i64
+            ],
+        )?;
+        Ok(())
+    }
+}
+
+fn dedup_keys_of_day(conn: &Connection, day: i64, each: &mut dyn FnMut(i64, i64)) -> Result<()> {
+    let mut stmt =
+        conn.prepare_cached("SELECT start_s, dedup FROM cdr WHERE start_s >= ?1 AND start_s < ?2")?;
+    let mut rows = stmt.query([day * 86_400, (day + 1) * 86_400])?;
+    while let Some(r) = rows.next()? {
+        each(r.get(0)?, r.get(1)?);
+    }
+    Ok(())
+}
+
+fn source_id(conn: &Connection, name: &str) -> Result<i64> {
+    conn.execute("INSERT OR IGNORE INTO source(name) VALUES (?1)", [name])?;
+    Ok(conn.query_row("SELECT id FROM source WHERE name = ?1", [name], |r| r.get(0))?)
+}

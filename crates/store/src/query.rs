@@ -1,0 +1,234 @@
+//! Reading stored calls back.
+
+use crate::{CallRecord, CdrRow, Result, Store};
+use rusqlite::{Connection, OptionalExtension, Row};
+use std::collections::HashMap;
+
+/// Which calls to read: a period (UTC seconds, `from` inclusive, `to`
+/// exclusive) and optional filters.
+#[derive(Debug, Clone, Default)]
+pub struct CdrQuery {
+    pub from_s: i64,
+    pub to_s: i64,
+    /// Calls attributed to any of these directory extensions.
+    pub extension_ids: Option<Vec<i64>>,
+    /// Calls attributed to this number (known to the directory or not).
+    pub extension_number: Option<String>,
+    /// Calls of any of these departments.
+    pub department_ids: Option<Vec<i64>>,
+    pub limit: Option<u64>,
+}
+
+/// A stored call with the names of what it is attributed to.
+#[derive(Debug, Clone)]
+pub struct StoredCall {
+    pub record: CallRecord,
+    pub pbx: String,
+    pub department: Option<String>,
+    pub user: Option<String>,
+    pub source: Option<String>,
+}
+
+const COLUMNS: &str = "start_s, dedup, pbx_id, extension_id, department_id, calling, dialled, rec";
+
+fn row(r: &Row) -> rusqlite::Result<CdrRow> {
+    let text = |i| -> rusqlite::Result<cdr::Text> {
+        Ok(r.get::<_, Option<String>>(i)?.map(cdr::Text::from).unwrap_or_default())
+    };
+    Ok(CdrRow {
+        start_s: r.get(0)?,
+        dedup: r.get(1)?,
+        pbx_id: r.get(2)?,
+        extension_id: r.get(3)?,
+        department_id: r.get(4)?,
+        calling: text(5)?,
+        dialled: text(6)?,
+        rec: r.get(7)?,
+    })
+}
+
+/// Names of directory entities, looked up once per query.
+#[derive(Default)]
+struct Names {
+    cache: HashMap<(&'static str, i64), Option<String>>,
+}
+
+impl Names {
+    fn get(
+        &mut self,
+        conn: &Connection,
+        sql: &'static str,
+        id: Option<i64>,
+    ) -> Result<Option<String>> {
+        let Some(id) = id else { return Ok(None) };
+        if let Some(v) = self.cache.get(&(sql, id)) {
+            return Ok(v.clone());
+        }
+        let v: Option<String> = conn.query_row(sql, [id], |r| r.get(0)).optional()?;
+        self.cache.insert((sql, id), v.clone());
+        Ok(v)
+    }
+
+    fn call(&mut self, conn: &Connection, row: CdrRow) -> Result<StoredCall> {
+        let record = row.decode().map_err(crate::Error::Invalid)?;
+        Ok(StoredCall {
+            pbx: self
+                .get(conn, "SELECT name FROM pbx WHERE id = ?1", Some(record.pbx_id))?
+                .unwrap_or_default(),
+            department: self.get(
+                conn,
+                "SELECT path FROM department WHERE id = ?1",
+                record.department_id,
+            )?,
+            user: self.get(conn, "SELECT name FROM person WHERE id = ?1", record.user_id)?,
+            source: self.get(
+                conn,
+                "SELECT name FROM source WHERE id = ?1",
+                Some(record.source_id),
+            )?,
+            record,
+        })
+    }
+}
+
+impl Store {
+    /// Calls matching `q`, in start order, handed to `each` one at a time
+    /// (a long period never sits in memory at once).
+    pub fn query_cdrs(
+        &self,
+        q: &CdrQuery,
+        mut each: impl FnMut(StoredCall) -> Result<()>,
+    ) -> Result<()> {
+        let conn = self.connection();
+        let mut names = Names::default();
+        let mut left = q.limit.unwrap_or(u64::MAX);
+        if q.extension_ids.is_some() || q.department_ids.is_some() {
+            let keys = self.owner_keys(q)?;
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM cdr WHERE start_s = ?1 AND dedup = ?2"
+            ))?;
+            for (s, d) in keys {
+                if left == 0 {
+                    break;
+                }
+                if let Some(r) = stmt.query_row([s, d], row).optional()? {
+                    each(names.call(conn, r)?)?;
+                    left -= 1;
+                }
+            }
+            return Ok(());
+        }
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM cdr WHERE start_s >= ?1 AND start_s < ?2 ORDER BY start_s, dedup"
+        ))?;
+        let mut rows = stmt.query([q.from_s, q.to_s])?;
+        while let Some(r) = rows.next()? {
+            if left == 0 {
+                break;
+            }
+            let call = names.call(conn, row(r)?)?;
+            if let Some(n) = &q.extension_number {
+                if call.record.extension != n.as_str() {
+                    continue;
+                }
+            }
+            each(call)?;
+            left -= 1;
+        }
+        Ok(())
+    }
+
+    /// Keys of the calls of the extensions or departments `q` names, in the
+    /// period, sorted: one `cdr_owner` seek per day and owner.
+    fn owner_keys(&self, q: &CdrQuery) -> Result<Vec<(i64, i64)>> {
+        let conn = self.connection();
+        let list = |ids: &[i64]| ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+        let departments: Vec<i64> = match (&q.department_ids, &q.extension_ids) {
+            (Some(d), _) => d.clone(),
+            (None, Some(e)) => conn
+                .prepare(&format!(
+                    "SELECT DISTINCT coalesce(department_id, 0) FROM extension WHERE id IN ({})",
+                    list(e)
+                ))?
+                .query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?,
+            (None, None) => Vec::new(),
+        };
+        let mut sql = format!(
+            "SELECT keys FROM cdr_owner WHERE day = ?1 AND department_id IN ({})",
+            list(&departments)
+        );
+        if let Some(e) = &q.extension_ids {
+            sql += &format!(" AND extension_id IN ({})", list(e));
+        }
+        let mut stmt = conn.prepare(&sql)?;
+        let mut keys = Vec::new();
+        for day in q.from_s.div_euclid(86_400)..=(q.to_s - 1).div_euclid(86_400) {
+            let mut rows = stmt.query([day])?;
+            while let Some(r) = rows.next()? {
+                let blob: Vec<u8> = r.get(0)?;
+                for pair in blob.chunks_exact(16) {
+                    let s = i64::from_le_bytes(pair[..8].try_into().expect("8 bytes"));
+                    let d = i64::from_le_bytes(pair[8..].try_into().expect("8 bytes"));
+                    if (q.from_s..q.to_s).contains(&s) {
+                        keys.push((s, d));
+                    }
+                }
+            }
+        }
+        keys.sort_unstable();
+        Ok(keys)
+    }
+
+    /// One call by its key.
+    pub fn get_cdr(&self, start_s: i64, dedup: i64) -> Result<Option<StoredCall>> {
+        let conn = self.connection();
+        let found = conn
+            .query_row(
+                &format!("SELECT {COLUMNS} FROM cdr WHERE start_s = ?1 AND dedup = ?2"),
+                [start_s, dedup],
+                row,
+            )
+            .optional()?;
+        found.map(|r| Names::default().call(conn, r)).transpose()
+    }
+
+    /// Quality records of one leg of a call.
+    pub fn quality_of_leg(&self, global_call_id: &str, leg_id: &str) -> Result<Vec<QualityRow>> {
+        let mut stmt = self.connection().prepare_cached(
+            "SELECT leg_id, ts, directory_number, device_name, packets_sent, packets_received,
+             packets_lost, jitter_ms, latency_ms, metrics FROM quality
+             WHERE global_call_id = ?1 AND leg_id = ?2 ORDER BY ts",
+        )?;
+        let rows = stmt.query_map([global_call_id, leg_id], |r| {
+            Ok(QualityRow {
+                leg_id: r.get(0)?,
+                ts: r.get(1)?,
+                directory_number: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+                device_name: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+                packets_sent: r.get(4)?,
+                packets_received: r.get(5)?,
+                packets_lost: r.get(6)?,
+                jitter_ms: r.get(7)?,
+                latency_ms: r.get(8)?,
+                metrics: r.get::<_, Option<String>>(9)?.unwrap_or_default(),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+/// A stored quality record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QualityRow {
+    pub leg_id: String,
+    pub ts: i64,
+    pub directory_number: String,
+    pub device_name: String,
+    pub packets_sent: Option<i64>,
+    pub packets_received: Option<i64>,
+    pub packets_lost: Option<i64>,
+    pub jitter_ms: Option<i64>,
+    pub latency_ms: Option<i64>,
+    pub metrics: String,
+}

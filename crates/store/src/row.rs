@@ -1,0 +1,270 @@
+//! A call as stored: the narrow row the writer binds ([`CdrRow`]) and the
+//! full record read back ([`CallRecord`]).
+
+use crate::codec::{Reader, Writer};
+use cdr::{Cdr, Direction, Disposition, RecordKind, Text};
+use directory::Attribution;
+
+/// One row of the `cdr` table, built on the parsing side of the pipeline so
+/// the writer only binds eight values.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CdrRow {
+    pub start_s: i64,
+    pub dedup: i64,
+    pub pbx_id: i64,
+    pub extension_id: Option<i64>,
+    pub department_id: Option<i64>,
+    pub calling: Text,
+    pub dialled: Text,
+    /// Everything else, packed (see `codec`).
+    pub rec: Vec<u8>,
+}
+
+/// A stored call with every field.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CallRecord {
+    pub start_s: i64,
+    pub dedup: i64,
+    pub pbx_id: i64,
+    pub extension_id: Option<i64>,
+    pub department_id: Option<i64>,
+    pub calling: Text,
+    pub dialled: Text,
+    pub kind: RecordKind,
+    pub direction: Direction,
+    pub disposition: Disposition,
+    pub answer_s: Option<i64>,
+    pub end_s: i64,
+    pub duration_s: u32,
+    pub ring_s: Option<u32>,
+    pub user_id: Option<i64>,
+    pub site_id: Option<i64>,
+    pub trunk_in_id: Option<i64>,
+    pub trunk_out_id: Option<i64>,
+    pub source_id: i64,
+    pub source_pos: i64,
+    pub extension: Text,
+    pub final_called: Text,
+    pub original_called: Text,
+    pub last_redirecting: Text,
+    pub account_code: Text,
+    pub auth_code: Text,
+    pub client_matter: Text,
+    pub trunk_in: Text,
+    pub trunk_out: Text,
+    pub device_orig: Text,
+    pub device_dest: Text,
+    pub cause_orig: Text,
+    pub cause_dest: Text,
+    pub global_call_id: Text,
+    pub orig_leg_id: Text,
+    pub dest_leg_id: Text,
+    pub orig_conversation_id: Text,
+    pub dest_conversation_id: Text,
+    pub extras: Vec<(Text, Text)>,
+}
+
+impl CdrRow {
+    /// The row for `cdr`, read from PBX `pbx_id` at its location in
+    /// `source_id`, attributed as `a` says.
+    pub fn new(cdr: &Cdr, dedup: i64, pbx_id: i64, source_id: i64, a: &Attribution) -> Self {
+        let start_s = cdr.start.as_second();
+        let mut w = Writer::new();
+        w.u8(cdr.kind.code());
+        w.u8(a.direction.code());
+        w.u8(cdr.disposition.code());
+        w.opt(cdr.answer.map(|t| t.as_second() - start_s));
+        w.int(cdr.end.as_second() - start_s);
+        w.uint(u64::from(cdr.duration_s));
+        w.opt(cdr.ring_s.map(i64::from));
+        for id in [a.user_id, a.site_id, a.trunk_in_id, a.trunk_out_id] {
+            w.opt(id);
+        }
+        w.int(source_id);
+        w.int(cdr.location.position as i64);
+        let c = &cdr.correlation;
+        for s in [
+            &a.extension,
+            &cdr.final_called,
+            &cdr.original_called,
+            &cdr.last_redirecting,
+            &cdr.account_code,
+            &cdr.auth_code,
+            &cdr.client_matter,
+            &cdr.trunk_in,
+            &cdr.trunk_out,
+            &cdr.device_orig,
+            &cdr.device_dest,
+            &cdr.cause_orig,
+            &cdr.cause_dest,
+            &c.global_call_id,
+            &c.orig_leg_id,
+            &c.dest_leg_id,
+            &c.orig_conversation_id,
+            &c.dest_conversation_id,
+        ] {
+            w.str(s);
+        }
+        w.uint(cdr.extras.len() as u64);
+        for (k, v) in &cdr.extras {
+            w.str(k);
+            w.str(v);
+        }
+        CdrRow {
+            start_s,
+            dedup,
+            pbx_id,
+            extension_id: a.extension_id,
+            department_id: a.department_id,
+            calling: cdr.calling.clone(),
+            dialled: cdr.dialled.clone(),
+            rec: w.0,
+        }
+    }
+
+    /// Every field of the row.
+    pub fn decode(&self) -> Result<CallRecord, String> {
+        let mut r = Reader::start(&self.rec)?;
+        let start_s = self.start_s;
+        let mut c = CallRecord {
+            start_s,
+            dedup: self.dedup,
+            pbx_id: self.pbx_id,
+            extension_id: self.extension_id,
+            department_id: self.department_id,
+            calling: self.calling.clone(),
+            dialled: self.dialled.clone(),
+            kind: RecordKind::from_code(r.u8()?),
+            direction: Direction::from_code(r.u8()?),
+            disposition: Disposition::from_code(r.u8()?),
+            answer_s: r.opt()?.map(|d| start_s + d),
+            end_s: start_s + r.int()?,
+            duration_s: u32::try_from(r.uint()?).map_err(|_| "bad duration")?,
+            ring_s: r.opt()?.and_then(|v| u32::try_from(v).ok()),
+            user_id: r.opt()?,
+            site_id: r.opt()?,
+            trunk_in_id: r.opt()?,
+            trunk_out_id: r.opt()?,
+            source_id: r.int()?,
+            source_pos: r.int()?,
+            ..Default::default()
+        };
+        for s in [
+            &mut c.extension,
+            &mut c.final_called,
+            &mut c.original_called,
+            &mut c.last_redirecting,
+            &mut c.account_code,
+            &mut c.auth_code,
+            &mut c.client_matter,
+            &mut c.trunk_in,
+            &mut c.trunk_out,
+            &mut c.device_orig,
+            &mut c.device_dest,
+            &mut c.cause_orig,
+            &mut c.cause_dest,
+            &mut c.global_call_id,
+            &mut c.orig_leg_id,
+            &mut c.dest_leg_id,
+            &mut c.orig_conversation_id,
+            &mut c.dest_conversation_id,
+        ] {
+            *s = r.str()?;
+        }
+        let n = r.uint()?;
+        for _ in 0..n {
+            c.extras.push((r.str()?, r.str()?));
+        }
+        Ok(c)
+    }
+
+    pub fn id(&self) -> String {
+        call_id(self.start_s, self.dedup)
+    }
+}
+
+impl CallRecord {
+    pub fn id(&self) -> String {
+        call_id(self.start_s, self.dedup)
+    }
+}
+
+/// The public id of a stored call: its start second and dedup key, which
+/// together are its primary key (`1744993930-9f3a0c…`).
+pub fn call_id(start_s: i64, dedup: i64) -> String {
+    format!("{start_s}-{:016x}", dedup as u64)
+}
+
+/// Reads a call id back into (start second, dedup key).
+pub fn parse_call_id(id: &str) -> Option<(i64, i64)> {
+    let (start, key) = id.split_once('-')?;
+    let start = start.parse().ok()?;
+    let key = u64::from_str_radix(key, 16).ok()?;
+    Some((start, key as i64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cdr::Timestamp;
+
+    #[test]
+    fn call_ids_round_trip() {
+        let id = call_id(1744993930, -5);
+        assert_eq!(id, "1744993930-fffffffffffffffb");
+        assert_eq!(parse_call_id(&id), Some((1744993930, -5)));
+        assert_eq!(parse_call_id("x"), None);
+    }
+
+    #[test]
+    fn every_field_survives_the_row() {
+        let t = |s| Timestamp::from_second(s).unwrap();
+        let mut cdr = Cdr {
+            kind: RecordKind::Leg,
+            start: t(1744993928),
+            answer: Some(t(1744993930)),
+            end: t(1744993941),
+            duration_s: 11,
+            ring_s: Some(2),
+            disposition: Disposition::Answered,
+            calling: "5033466594".into(),
+            dialled: "5033466593".into(),
+            final_called: "5033466593".into(),
+            auth_code: "1234".into(),
+            trunk_out: "0101/004".into(),
+            device_orig: "SEPCC7F750586B7".into(),
+            cause_dest: "16".into(),
+            location: cdr::Location::line("cdr.txt", 3),
+            extras: vec![("origIpAddr".into(), "10.248.64.14".into())],
+            ..Default::default()
+        };
+        cdr.correlation.global_call_id = "c:2:25447".into();
+        cdr.correlation.orig_leg_id = "47874239".into();
+        let a = Attribution {
+            extension: "5033466594".into(),
+            extension_id: Some(9),
+            user_id: Some(4),
+            department_id: Some(2),
+            site_id: Some(1),
+            trunk_out_id: Some(3),
+            direction: Direction::Internal,
+            ..Default::default()
+        };
+        let row = CdrRow::new(&cdr, -77, 5, 6, &a);
+        let c = row.decode().unwrap();
+        assert_eq!((c.start_s, c.answer_s, c.end_s), (1744993928, Some(1744993930), 1744993941));
+        assert_eq!((c.duration_s, c.ring_s, c.kind), (11, Some(2), RecordKind::Leg));
+        assert_eq!((c.direction, c.disposition), (Direction::Internal, Disposition::Answered));
+        assert_eq!((c.extension_id, c.user_id, c.department_id), (Some(9), Some(4), Some(2)));
+        assert_eq!((c.site_id, c.trunk_in_id, c.trunk_out_id), (Some(1), None, Some(3)));
+        assert_eq!((c.source_id, c.source_pos, c.pbx_id, c.dedup), (6, 3, 5, -77));
+        assert_eq!(c.extension, "5033466594");
+        assert_eq!((c.auth_code.as_str(), c.trunk_out.as_str()), ("1234", "0101/004"));
+        assert_eq!((c.device_orig.as_str(), c.cause_dest.as_str()), ("SEPCC7F750586B7", "16"));
+        assert_eq!((c.global_call_id.as_str(), c.orig_leg_id.as_str()), ("c:2:25447", "47874239"));
+        assert_eq!(c.extras, cdr.extras);
+        let mut bad = row.clone();
+        bad.rec.truncate(bad.rec.len() - 3);
+        assert!(bad.decode().is_err());
+    }
+}
