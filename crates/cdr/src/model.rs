@@ -288,3 +288,53 @@ pub struct QualityRecord {
     pub metrics: Vec<(Text, Text)>,
     pub location: Location,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call(start: i64, answer: Option<i64>, end: i64, duration_s: u32) -> Cdr {
+        let t = |s| Timestamp::from_second(s).unwrap();
+        Cdr {
+            start: t(start),
+            answer: answer.map(t),
+            end: t(end),
+            duration_s,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn consistent_calls_pass() {
+        assert_eq!(call(100, Some(110), 170, 60).check_consistency(), Ok(()));
+        assert_eq!(call(100, None, 130, 0).check_consistency(), Ok(()));
+        // PBXs round durations up: a little slack is allowed.
+        assert_eq!(call(100, Some(100), 160, 90).check_consistency(), Ok(()));
+    }
+
+    #[test]
+    fn inconsistent_calls_say_why() {
+        let cases = [
+            (
+                call(200, None, 100, 0),
+                "end 1970-01-01T00:01:40Z is before start 1970-01-01T00:03:20Z",
+            ),
+            (
+                call(100, Some(90), 170, 60),
+                "answer 1970-01-01T00:01:30Z is before start 1970-01-01T00:01:40Z",
+            ),
+            (
+                call(100, Some(200), 170, 0),
+                "answer 1970-01-01T00:03:20Z is after end 1970-01-01T00:02:50Z",
+            ),
+            (call(0, Some(0), 700_000, 700_000), "impossible duration 700000 s"),
+            (
+                call(100, Some(100), 160, 600),
+                "duration 600 s is longer than the call's span of 60 s",
+            ),
+        ];
+        for (cdr, reason) in cases {
+            assert_eq!(cdr.check_consistency(), Err(reason.to_string()));
+        }
+    }
+}
