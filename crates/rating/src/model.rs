@@ -1,0 +1,201 @@
+//! The loaded tariffs: carriers → effective-dated versions → destinations,
+//! rates per band, bands and holidays. Immutable once built, so one
+//! `TariffBook` is shared read-only by every pricing thread.
+
+use std::sync::Arc;
+
+use jiff::Timestamp;
+use rust_decimal::Decimal;
+use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
+
+use crate::bands::{BandSchedule, HolidayCalendar, TimeRange};
+use crate::discount::Discounts;
+use crate::money::{Currency, Rounding};
+use crate::prefix::{Prefix, PrefixTable};
+use crate::zone::ZoneTable;
+
+/// Most bands one tariff version may declare; a priced call keeps its
+/// per-band shares inline, without allocating.
+pub const MAX_BANDS: usize = 8;
+
+/// Index of a carrier in a `TariffBook`; resolve names once with
+/// [`TariffBook::carrier_id`] and price by id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CarrierId(pub(crate) u32);
+
+/// All carriers and their tariffs.
+#[derive(Debug, Default)]
+pub struct TariffBook {
+    pub(crate) carriers: Vec<Carrier>,
+    pub(crate) carrier_ids: FxHashMap<Box<str>, CarrierId>,
+    pub(crate) calendars: Vec<HolidayCalendar>,
+}
+
+impl TariffBook {
+    pub fn carrier_id(&self, name: &str) -> Option<CarrierId> {
+        self.carrier_ids.get(name).copied()
+    }
+
+    pub fn carrier(&self, id: CarrierId) -> Option<&Carrier> {
+        self.carriers.get(id.0 as usize)
+    }
+
+    pub fn carriers(&self) -> &[Carrier] {
+        &self.carriers
+    }
+
+    /// The holiday calendars declared in the book (referenced by versions).
+    pub fn calendars(&self) -> &[HolidayCalendar] {
+        &self.calendars
+    }
+
+    /// Prefixes across every carrier and version.
+    pub fn prefix_count(&self) -> usize {
+        self.carriers.iter().flat_map(|c| &c.versions).map(|v| v.prefixes.len()).sum()
+    }
+}
+
+/// A carrier and its tariff versions, oldest first.
+#[derive(Debug)]
+pub struct Carrier {
+    pub(crate) name: Box<str>,
+    pub(crate) versions: Vec<TariffVersion>,
+}
+
+impl Carrier {
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn versions(&self) -> &[TariffVersion] {
+        &self.versions
+    }
+
+    /// The version in force at `start`: the latest `valid_from` ≤ `start`.
+    #[inline]
+    pub fn version_at(&self, start: Timestamp) -> Option<&TariffVersion> {
+        let after = self.versions.partition_point(|v| v.valid_from <= start);
+        after.checked_sub(1).and_then(|i| self.versions.get(i))
+    }
+}
+
+/// Which band prices a call that crosses a band boundary.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Crossing {
+    /// The whole call at the band in force when it started.
+    Start,
+    /// Each unit (first interval, increment) at the band in force when
+    /// that unit begins.
+    Split,
+}
+
+/// One effective-dated version of a carrier's tariff.
+#[derive(Debug)]
+pub struct TariffVersion {
+    pub(crate) id: Box<str>,
+    pub(crate) valid_from: Timestamp,
+    pub(crate) currency: Currency,
+    pub(crate) zone: Arc<ZoneTable>,
+    pub(crate) crossing: Crossing,
+    pub(crate) rounding: Rounding,
+    pub(crate) bands: Vec<Band>,
+    pub(crate) default_band: Option<Box<str>>,
+    pub(crate) holiday_band: Option<Box<str>>,
+    pub(crate) holiday_calendars: Vec<Box<str>>,
+    pub(crate) schedule: BandSchedule,
+    pub(crate) destinations: Vec<Destination>,
+    /// Rate of destination `d` in band `b` at `d * bands.len() + b`: one
+    /// flat array, so pricing reaches a rate in one memory access.
+    pub(crate) rates: Box<[Rate]>,
+    pub(crate) prefixes: PrefixTable,
+    pub(crate) discounts: Discounts,
+}
+
+impl TariffVersion {
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+    pub fn valid_from(&self) -> Timestamp {
+        self.valid_from
+    }
+    pub fn currency(&self) -> Currency {
+        self.currency
+    }
+    /// The IANA name of the zone bands are evaluated in.
+    pub fn time_zone(&self) -> &str {
+        self.zone.name()
+    }
+    pub fn crossing(&self) -> Crossing {
+        self.crossing
+    }
+    pub fn rounding(&self) -> Rounding {
+        self.rounding
+    }
+    pub fn bands(&self) -> &[Band] {
+        &self.bands
+    }
+    pub fn destinations(&self) -> &[Destination] {
+        &self.destinations
+    }
+    pub fn discounts(&self) -> &Discounts {
+        &self.discounts
+    }
+    pub fn prefix_count(&self) -> usize {
+        self.prefixes.len()
+    }
+    /// Every prefix with its destination, in prefix order.
+    /// The rate of `destination` in band `band_index`.
+    pub fn rate(&self, destination: &Destination, band_index: usize) -> Option<&Rate> {
+        if band_index >= self.bands.len() {
+            return None;
+        }
+        self.rates.get(destination.index as usize * self.bands.len() + band_index)
+    }
+    pub fn prefixes(&self) -> impl Iterator<Item = (Prefix, &Destination)> + '_ {
+        self.prefixes.iter().filter_map(|(p, d)| Some((p, self.destinations.get(d as usize)?)))
+    }
+}
+
+/// A named band and the weekday × time ranges where it applies.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Band {
+    pub name: Box<str>,
+    pub ranges: Vec<TimeRange>,
+}
+
+/// A destination ("France mobile") and its rate in each band.
+#[derive(Debug)]
+pub struct Destination {
+    pub(crate) name: Box<str>,
+    /// Position in the version's destinations.
+    pub(crate) index: u32,
+    /// As declared: band name (or `all`) → rate, kept for export.
+    pub(crate) declared_rates: Vec<(Box<str>, Rate)>,
+}
+
+impl Destination {
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+/// The price of a call to one destination in one band.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rate {
+    /// Charged once per call that is not free.
+    pub connect_fee: Decimal,
+    /// Seconds covered by the first unit (≥ 1).
+    pub first_seconds: u32,
+    pub first_price: Decimal,
+    /// Seconds of each later unit (≥ 1).
+    pub increment_seconds: u32,
+    pub increment_price: Decimal,
+    /// The least a non-free call costs.
+    pub minimum: Decimal,
+    /// Calls of at most this many seconds are free.
+    pub free_seconds: u32,
+    /// The most one call costs, if capped.
+    pub maximum: Option<Decimal>,
+}
