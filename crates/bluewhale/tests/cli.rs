@@ -123,7 +123,7 @@ fn every_shipped_sample_imports_and_reimporting_adds_nothing() {
 fn malformed_records_are_quarantined_with_a_located_reason() {
     let bw = Bw::new();
     let file = fixture("cucm_bad_row.txt");
-    let out = bw.import(&["--format", "cucm"], &[file.clone()]);
+    let out = bw.import(&["--format", "cucm"], std::slice::from_ref(&file));
     assert_eq!(counts(&out), [2, 1, 0, 1], "{out}");
     let list = bw.ok(&["quarantine", "list"]);
     let expected =

@@ -45,13 +45,49 @@ pub struct Attribution {
     pub direction: Direction,
 }
 
+/// A number's periods: the latest one inline (most calls fall in it, and
+/// reading it then costs no further cache miss), the earlier ones (if
+/// any) in [`DirectoryIndex::periods`].
+#[derive(Debug, Clone, Copy)]
+struct Periods {
+    latest: ExtensionPeriod,
+    earlier_start: u32,
+    earlier_len: u32,
+}
+
+/// A number as a hash key. Numbers of up to 15 bytes (all real ones) are
+/// packed with their length into one integer: hashing and comparing it
+/// costs a multiply and a compare, where a string key costs a byte loop
+/// and a pointer chase per probe. The attribution of every call looks
+/// numbers up, so this is on the import's hot path.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum NumberKey {
+    Short(u128),
+    Long(Text),
+}
+
+impl NumberKey {
+    fn new(number: &str) -> NumberKey {
+        let bytes = number.as_bytes();
+        if bytes.len() < 16 {
+            let mut packed = [0u8; 16];
+            packed[..bytes.len()].copy_from_slice(bytes);
+            packed[15] = bytes.len() as u8;
+            NumberKey::Short(u128::from_le_bytes(packed))
+        } else {
+            NumberKey::Long(Text::from(number))
+        }
+    }
+}
+
 /// Lookup tables built once from a [`Directory`] snapshot.
 #[derive(Debug, Default)]
 pub struct DirectoryIndex {
     pbxs: HashMap<String, PbxInfo>,
-    /// By site id (0 for extensions without a site), then number. Nested
-    /// so a lookup borrows the number instead of building a key.
-    extensions: FxHashMap<Id, FxHashMap<Text, Vec<ExtensionPeriod>>>,
+    /// By site id (0 for extensions without a site), then number; each
+    /// number's periods sorted by start, side by side in `periods`.
+    extensions: FxHashMap<Id, FxHashMap<NumberKey, Periods>>,
+    periods: Vec<ExtensionPeriod>,
     trunks: FxHashMap<(Id, Text), Id>,
 }
 
@@ -82,24 +118,42 @@ impl DirectoryIndex {
                 (p.name.clone(), info)
             })
             .collect();
-        let mut extensions: FxHashMap<Id, FxHashMap<Text, Vec<ExtensionPeriod>>> =
-            FxHashMap::default();
-        for e in &dir.extensions {
-            let site = extensions.entry(e.site_id.unwrap_or(0)).or_default();
-            site.entry(Text::from(e.number.as_str())).or_default().push(ExtensionPeriod {
+        // Grouped by (site, number), then by start of validity.
+        let mut sorted: Vec<_> = dir.extensions.iter().collect();
+        sorted.sort_by(|a, b| {
+            (a.site_id.unwrap_or(0), &a.number, a.valid_from).cmp(&(
+                b.site_id.unwrap_or(0),
+                &b.number,
+                b.valid_from,
+            ))
+        });
+        let mut extensions: FxHashMap<Id, FxHashMap<NumberKey, Periods>> = FxHashMap::default();
+        let mut periods = Vec::new();
+        for group in sorted.chunk_by(|a, b| {
+            (a.site_id.unwrap_or(0), &a.number) == (b.site_id.unwrap_or(0), &b.number)
+        }) {
+            let period = |e: &&crate::Extension| ExtensionPeriod {
                 from: e.valid_from,
                 to: e.valid_to.unwrap_or(i64::MAX),
                 extension_id: e.id,
                 user_id: e.user_id,
                 department_id: e.department_id,
-            });
-        }
-        for periods in extensions.values_mut().flat_map(|s| s.values_mut()) {
-            periods.sort_by_key(|p| p.from);
+            };
+            let Some((latest, earlier)) = group.split_last() else { continue };
+            let entry = Periods {
+                latest: period(latest),
+                earlier_start: periods.len() as u32,
+                earlier_len: earlier.len() as u32,
+            };
+            periods.extend(earlier.iter().map(period));
+            extensions
+                .entry(latest.site_id.unwrap_or(0))
+                .or_default()
+                .insert(NumberKey::new(&latest.number), entry);
         }
         let trunks =
             dir.trunks.iter().map(|t| ((t.pbx_id, Text::from(t.code.as_str())), t.id)).collect();
-        DirectoryIndex { pbxs, extensions, trunks }
+        DirectoryIndex { pbxs, extensions, periods, trunks }
     }
 
     pub fn pbx(&self, name: &str) -> Option<&PbxInfo> {
@@ -111,19 +165,26 @@ impl DirectoryIndex {
     }
 
     pub fn extension_count(&self) -> usize {
-        self.extensions.values().flat_map(|s| s.values()).map(Vec::len).sum()
+        self.extensions.values().map(|s| s.len()).sum::<usize>() + self.periods.len()
     }
 
     fn extension_at(&self, site: Option<Id>, number: &str, at: i64) -> Option<&ExtensionPeriod> {
         if number.is_empty() {
             return None;
         }
-        let at_site = |id: Id| self.extensions.get(&id).and_then(|s| s.get(number));
-        let periods = at_site(site.unwrap_or(0)).or_else(|| {
+        let key = NumberKey::new(number);
+        let at_site = |id: Id| self.extensions.get(&id).and_then(|s| s.get(&key));
+        let found = at_site(site.unwrap_or(0)).or_else(|| {
             // Extensions declared without a site match at any site.
             site.and_then(|_| at_site(0))
         })?;
-        periods.iter().rev().find(|p| p.from <= at && at < p.to)
+        let valid = |p: &&ExtensionPeriod| p.from <= at && at < p.to;
+        if valid(&&found.latest) {
+            return Some(&found.latest);
+        }
+        let start = found.earlier_start as usize;
+        let earlier = self.periods.get(start..start + found.earlier_len as usize)?;
+        earlier.iter().rev().find(valid)
     }
 
     fn trunk(&self, pbx: Id, code: &str) -> Option<Id> {
@@ -147,21 +208,22 @@ impl DirectoryIndex {
         } else {
             cdr.final_called.as_str()
         };
-        let caller_ext = self.extension_at(pbx.site_id, &cdr.calling, at);
-        let called_ext = self.extension_at(pbx.site_id, called, at);
-        let direction = match cdr.direction {
-            Direction::Unknown => match (caller_ext.is_some(), called_ext.is_some()) {
-                (true, true) => Direction::Internal,
-                (true, false) => Direction::Outgoing,
-                (false, true) => Direction::Incoming,
-                (false, false) => Direction::Unknown,
+        let caller_ext = || self.extension_at(pbx.site_id, &cdr.calling, at);
+        let called_ext = || self.extension_at(pbx.site_id, called, at);
+        // Only the lookups the direction needs (each is a cache miss in a
+        // large directory).
+        let (direction, number, period) = match cdr.direction {
+            Direction::Outgoing | Direction::Internal => {
+                (cdr.direction, cdr.calling.as_str(), caller_ext())
+            }
+            Direction::Incoming => (Direction::Incoming, called, called_ext()),
+            Direction::Tandem => (Direction::Tandem, "", None),
+            Direction::Unknown => match (caller_ext(), called_ext()) {
+                (Some(p), Some(_)) => (Direction::Internal, cdr.calling.as_str(), Some(p)),
+                (Some(p), None) => (Direction::Outgoing, cdr.calling.as_str(), Some(p)),
+                (None, Some(p)) => (Direction::Incoming, called, Some(p)),
+                (None, None) => (Direction::Unknown, "", None),
             },
-            known => known,
-        };
-        let (number, period) = match direction {
-            Direction::Outgoing | Direction::Internal => (cdr.calling.as_str(), caller_ext),
-            Direction::Incoming => (called, called_ext),
-            Direction::Tandem | Direction::Unknown => ("", None),
         };
         Attribution {
             extension: Text::from(number),

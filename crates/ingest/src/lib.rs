@@ -4,6 +4,7 @@
 
 mod dedup;
 mod input;
+mod parse;
 mod pipeline;
 mod plan;
 mod record;

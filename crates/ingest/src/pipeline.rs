@@ -1,25 +1,22 @@
-//! `bluewhale import`: files are read and parsed on one thread and stored
-//! on another, joined by a bounded queue of batches, so parsing and SQLite
-//! work in parallel and memory stays bounded whatever the input size.
+//! `bluewhale import`: files are read and parsed on their own threads (see
+//! `parse`) and stored on this one, joined by a bounded queue of batches,
+//! so parsing and SQLite work in parallel and memory stays bounded
+//! whatever the input size. Stored rows go back to the parse side to be
+//! reused.
 
 use crate::dedup::DedupFilter;
 use crate::input;
-use crate::plan::{FilePlan, Request, plan_file};
-use crate::record::{Item, Origin};
-use cdr::Location;
+use crate::plan::{Request, plan_file};
+use crate::record::Item;
 use crossbeam_channel::{Receiver, Sender, bounded};
 use directory::DirectoryIndex;
-use parsers::RecordReader;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 use store::{CdrRow, Insert, Store};
 
-/// Records per batch handed from the parser to the writer; also the size
-/// of one write transaction.
-const BATCH: usize = 32_768;
-/// Batches in flight between the two threads.
+/// Batches in flight between the parse side and the writer.
 const QUEUE: usize = 4;
 
 /// Where every record read went: `records = stored + duplicates + quarantined`.
@@ -70,9 +67,86 @@ impl Progress for Silent {
     fn finish(&mut self) {}
 }
 
-enum Msg {
-    Items(Vec<Item>),
+/// A batch read by the parse side: its calls sorted by key (so the writer
+/// fills the clustered B-tree front to back and reads the rows in memory
+/// order), and its other items in file order.
+pub(crate) struct Records {
+    calls: Vec<CdrRow>,
+    others: Vec<Item>,
+}
+
+impl Records {
+    pub(crate) fn new(calls: Vec<CdrRow>) -> Self {
+        Records { calls, others: Vec::new() }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.calls.len() + self.others.len()
+    }
+
+    /// Adds `more` (read after these) to these records.
+    pub(crate) fn append(&mut self, mut more: Records) {
+        if self.calls.is_empty() {
+            std::mem::swap(&mut self.calls, &mut more.calls);
+        } else {
+            self.calls.append(&mut more.calls);
+        }
+        self.others.append(&mut more.others);
+    }
+
+    /// Sorted again after appending sorted runs (a stable sort merges
+    /// runs in about linear time).
+    pub(crate) fn merged(mut self) -> Self {
+        self.calls.sort_by_key(|r| (r.start_s, r.dedup));
+        self
+    }
+
+    pub(crate) fn push(&mut self, item: Item) {
+        match item {
+            Item::Call(row) => self.calls.push(row),
+            other => self.others.push(other),
+        }
+    }
+
+    pub(crate) fn sorted(mut self) -> Self {
+        self.calls.sort_unstable_by_key(|r| (r.start_s, r.dedup));
+        self
+    }
+}
+
+pub(crate) enum Msg {
+    Records(Records),
     Failed(String),
+}
+
+/// Rows the writer has stored go back to the parse side: freed by the
+/// thread that allocated them (the allocator then takes no lock, and the
+/// writer, the busier thread, spends nothing on them) and, better, their
+/// buffers packed again for the next rows.
+pub(crate) struct Recycler {
+    returned: Receiver<Vec<CdrRow>>,
+    /// Emptied `rec` buffers, handed to new rows.
+    pub(crate) spare: Vec<Vec<u8>>,
+}
+
+impl Recycler {
+    pub(crate) fn new(returned: Receiver<Vec<CdrRow>>) -> Self {
+        Recycler { returned, spare: Vec::new() }
+    }
+
+    /// An empty vector for about `n` calls, taking back what the writer
+    /// returned meanwhile.
+    pub(crate) fn calls(&mut self, n: usize) -> Vec<CdrRow> {
+        let mut empty = None;
+        while let Ok(mut rows) = self.returned.try_recv() {
+            if self.spare.len() < 2 * n {
+                self.spare.extend(rows.drain(..).map(|r| r.rec));
+            }
+            rows.clear();
+            empty = Some(rows);
+        }
+        empty.unwrap_or_else(|| Vec::with_capacity(n))
+    }
 }
 
 /// Imports `paths` into `store`.
@@ -101,15 +175,16 @@ pub fn import(
 
     let bytes_read = Arc::new(AtomicU64::new(0));
     let (tx, rx) = bounded::<Msg>(QUEUE);
+    let (give_back, returned) = bounded::<Vec<CdrRow>>(QUEUE + 2);
     let index = Arc::new(index);
     let reader = {
         let (bytes_read, index) = (bytes_read.clone(), index.clone());
         std::thread::Builder::new()
             .name("parse".into())
-            .spawn(move || read_all(plans, &index, &bytes_read, &tx))
+            .spawn(move || crate::parse::read_all(&plans, &index, &bytes_read, &tx, &returned))
             .map_err(|e| e.to_string())?
     };
-    let written = write_all(store, &rx, &bytes_read, progress);
+    let written = write_all(store, &rx, &give_back, &bytes_read, progress);
     // Stop the reader early if writing failed: dropping the receiver makes
     // its sends fail.
     drop(rx);
@@ -131,69 +206,36 @@ pub fn import(
     })
 }
 
-/// The parsing side: reads every file, sends batches of items.
-fn read_all(
-    plans: Vec<FilePlan>,
-    index: &DirectoryIndex,
-    bytes: &Arc<AtomicU64>,
-    tx: &Sender<Msg>,
-) {
-    for plan in plans {
-        if let Err(e) = read_file(&plan, index, bytes, tx) {
-            if tx.send(Msg::Failed(format!("{}: {e}", plan.source))).is_err() {
-                return;
-            }
-        }
-    }
-}
-
-fn read_file(
-    plan: &FilePlan,
-    index: &DirectoryIndex,
-    bytes: &Arc<AtomicU64>,
-    tx: &Sender<Msg>,
-) -> std::io::Result<()> {
-    let input = input::open(&plan.path, bytes.clone())?;
-    let mut parser = plan.format.parser(&plan.ctx);
-    let mut reader = RecordReader::new(input, parser.framing());
-    let format_name = plan.format.name();
-    let origin = Origin {
-        pbx_name: &plan.pbx_name,
-        pbx: plan.pbx.as_ref(),
-        format_name: &format_name,
-        source_id: plan.source_id,
-        index,
-    };
-    let mut raw = Vec::with_capacity(1024);
-    let mut items = Vec::with_capacity(BATCH);
-    while let Some(line) = reader.next_record(&mut raw)? {
-        let parsed = parser.parse(&raw);
-        let location = Location::line(plan.source.as_str(), line);
-        if let Some(item) = origin.item(parsed, &raw, location, parser.header()) {
-            items.push(item);
-        }
-        if items.len() >= BATCH {
-            let full = std::mem::replace(&mut items, Vec::with_capacity(BATCH));
-            if tx.send(Msg::Items(full)).is_err() {
-                return Ok(());
-            }
-        }
-    }
-    if !items.is_empty() {
-        let _ = tx.send(Msg::Items(items));
-    }
-    Ok(())
-}
-
-/// Calls per write transaction: large enough that the per-commit work
-/// (WAL frames, `cdr_owner` postings) is spread thin.
-const ROWS_PER_TRANSACTION: u64 = 262_144;
+/// A write transaction ends after this many calls or this many bytes of
+/// calls, whichever comes first. Large, because each commit files its
+/// calls under their owners (`cdr_owner`, one row per owner and day), and
+/// the more calls a commit holds the more each of those rows carries; but
+/// bounded in bytes so that a transaction fits the page cache and the WAL
+/// (see `store::WAL_HARD_LIMIT_BYTES`) whatever the size of the records.
+const ROWS_PER_TRANSACTION: u64 = 1_048_576;
+const BYTES_PER_TRANSACTION: u64 = 64 << 20;
 
 /// The storing side: dedups and writes batches, committing every
-/// [`ROWS_PER_TRANSACTION`] records and at the end.
+/// [`ROWS_PER_TRANSACTION`] records and at the end. WAL checkpoints run on
+/// a background thread meanwhile.
 fn write_all(
     store: &mut Store,
     rx: &Receiver<Msg>,
+    give_back: &Sender<Vec<CdrRow>>,
+    bytes: &AtomicU64,
+    progress: &mut dyn Progress,
+) -> Result<(Counts, Vec<String>, u64), String> {
+    let err = |e: store::Error| e.to_string();
+    store.start_background_checkpoints().map_err(err)?;
+    let written = write_batches(store, rx, give_back, bytes, progress);
+    store.stop_background_checkpoints();
+    written
+}
+
+fn write_batches(
+    store: &mut Store,
+    rx: &Receiver<Msg>,
+    give_back: &Sender<Vec<CdrRow>>,
     bytes: &AtomicU64,
     progress: &mut dyn Progress,
 ) -> Result<(Counts, Vec<String>, u64), String> {
@@ -202,24 +244,24 @@ fn write_all(
     let mut dedup = DedupFilter::new();
     let err = |e: store::Error| e.to_string();
     let mut batch = store.batch().map_err(err)?;
-    let mut in_transaction = 0u64;
+    // The filters hold what this connection stored and read; another
+    // writer's commit (between our transactions) makes them stale.
+    let mut version = batch.data_version().map_err(err)?;
+    let (mut in_transaction, mut bytes_in_transaction) = (0u64, 0u64);
     for msg in rx {
-        let items = match msg {
-            Msg::Items(items) => items,
+        let Records { calls, others } = match msg {
+            Msg::Records(records) => records,
             Msg::Failed(f) => {
                 failed.push(f);
                 continue;
             }
         };
         let now = jiff::Timestamp::now().as_second();
-        let mut calls = Vec::with_capacity(items.len());
-        for item in items {
+        counts.records += calls.len() as u64;
+        for item in others {
             counts.records += 1;
             let outcome = match item {
-                Item::Call(row) => {
-                    calls.push(row);
-                    continue;
-                }
+                Item::Call(row) => batch.insert_cdr(&row).map_err(err)?,
                 Item::Quality { record, pbx_id, source_id } => {
                     batch.insert_quality(&record, pbx_id, source_id).map_err(err)?
                 }
@@ -231,37 +273,136 @@ fn write_all(
             };
             count(&mut counts, outcome);
         }
-        // Key order: the clustered B-tree is then written front to back.
-        // (Sorting references: the rows themselves are large to move.)
-        let mut order: Vec<&CdrRow> = calls.iter().collect();
-        order.sort_unstable_by_key(|r| (r.start_s, r.dedup));
-        for row in order {
+        // Calls the filter rules out are certainly new: they are stored
+        // several per statement. A possible duplicate is stored alone by
+        // `INSERT OR IGNORE`, whose primary key check is the exact check;
+        // the calls before it are stored first, so a duplicate of one of
+        // them is caught.
+        let mut fresh = Vec::with_capacity(calls.len());
+        for row in &calls {
             let day = row.start_s.div_euclid(86_400);
+            if !dedup.knows_day(day) {
+                // Seeding reads the store: it must hold what we took for new.
+                store_fresh(&mut batch, &mut fresh, &mut counts).map_err(err)?;
+            }
             let maybe = dedup
                 .check_and_insert(row.start_s, row.dedup, |each| batch.dedup_keys_of_day(day, each))
                 .map_err(err)?;
-            let outcome = if maybe && batch.cdr_exists(row.start_s, row.dedup).map_err(err)? {
-                Insert::Duplicate
+            if maybe {
+                store_fresh(&mut batch, &mut fresh, &mut counts).map_err(err)?;
+                let outcome = batch.insert_cdr(row).map_err(err)?;
+                count(&mut counts, outcome);
             } else {
-                batch.insert_cdr(row).map_err(err)?
-            };
-            count(&mut counts, outcome);
+                fresh.push(row);
+            }
         }
+        store_fresh(&mut batch, &mut fresh, &mut counts).map_err(err)?;
         in_transaction += calls.len() as u64;
-        if in_transaction >= ROWS_PER_TRANSACTION {
+        bytes_in_transaction += calls.iter().map(CdrRow::stored_size).sum::<u64>();
+        if in_transaction >= ROWS_PER_TRANSACTION || bytes_in_transaction >= BYTES_PER_TRANSACTION {
             batch.commit().map_err(err)?;
             batch = store.batch().map_err(err)?;
-            in_transaction = 0;
+            let now_version = batch.data_version().map_err(err)?;
+            if now_version != version {
+                dedup.forget_all();
+                version = now_version;
+            }
+            (in_transaction, bytes_in_transaction) = (0, 0);
         }
+        // Full (the parse side is behind taking rows back): drop them here.
+        let _ = give_back.try_send(calls);
         progress.update(bytes.load(Ordering::Relaxed), &counts);
     }
     batch.commit().map_err(err)?;
     Ok((counts, failed, dedup.exact_checks))
 }
 
+/// Stores the calls the filter ruled out so far.
+fn store_fresh(
+    batch: &mut store::Batch<'_>,
+    fresh: &mut Vec<&CdrRow>,
+    counts: &mut Counts,
+) -> store::Result<()> {
+    batch.insert_new_cdrs(fresh)?;
+    counts.stored += fresh.len() as u64;
+    fresh.clear();
+    Ok(())
+}
+
 fn count(counts: &mut Counts, outcome: Insert) {
     match outcome {
         Insert::Stored => counts.stored += 1,
         Insert::Duplicate => counts.duplicates += 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An Avaya CM record in the `avaya-97` layout (as the synthetic
+    /// traffic writes it): end date and time, duration, calling, dialled,
+    /// trunk group and circuit, condition code.
+    fn avaya_line(n: u32) -> String {
+        format!(
+            "030325 {:02}{:02} {:05} {:<15} {:<23} {:<13} {:<4}{:<3} {:<4} {:<4}{:<3} 7 \r\n",
+            1 + n / 60 % 20,
+            n % 60,
+            10 + n % 300,
+            200_000 + n,
+            format!("0564{:06}", n),
+            "",
+            "",
+            "",
+            "",
+            "0101",
+            "032"
+        )
+    }
+
+    fn import_text(store: &mut Store, dir: &std::path::Path, text: &str) -> ImportSummary {
+        let path = dir.join(format!("cdr-{}.txt", text.len()));
+        std::fs::write(&path, text).unwrap();
+        let req = Request { format: Some("avaya:avaya-97".into()), ..Default::default() };
+        import(store, &[path], &req, &mut Silent).unwrap()
+    }
+
+    #[test]
+    fn duplicates_inside_one_import_are_caught_and_counts_balance() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("data")).unwrap();
+        let mut text: String = (0..40).map(avaya_line).collect();
+        // Repeats of earlier records, in other chunks and batches, one of
+        // them twice; and a record no parser can read.
+        for n in [0, 7, 7, 39, 20] {
+            text += &avaya_line(n);
+        }
+        text += "this is not a call record\r\n";
+        let s = import_text(&mut store, dir.path(), &text);
+        let c = s.counts;
+        assert!(c.balanced(), "{c:?}");
+        assert_eq!((c.records, c.stored, c.duplicates, c.quarantined), (46, 40, 5, 1));
+        assert_eq!(store.cdr_count().unwrap(), 40);
+        // Importing it again stores nothing new.
+        let again = import_text(&mut store, dir.path(), &format!("{text}\n"));
+        assert_eq!((again.counts.stored, again.counts.duplicates), (0, 45));
+        assert_eq!(store.cdr_count().unwrap(), 40);
+    }
+
+    #[test]
+    fn calls_stored_by_another_writer_meanwhile_are_still_duplicates() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let mut store = Store::open(&data).unwrap();
+        let first: String = (0..10).map(avaya_line).collect();
+        import_text(&mut store, dir.path(), &first);
+        // Another writer adds calls of the same day in between.
+        let mut other = Store::open(&data).unwrap();
+        let more: String = (10..20).map(avaya_line).collect();
+        assert_eq!(import_text(&mut other, dir.path(), &more).counts.stored, 10);
+        let all: String = (0..30).map(avaya_line).collect();
+        let s = import_text(&mut store, dir.path(), &all);
+        assert_eq!((s.counts.stored, s.counts.duplicates), (10, 20));
+        assert_eq!(store.cdr_count().unwrap(), 30);
     }
 }

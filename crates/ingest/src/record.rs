@@ -44,6 +44,19 @@ impl Origin<'_> {
         location: Location,
         header: Option<&[u8]>,
     ) -> Option<Item> {
+        self.item_in(parsed, raw, location, header, &mut Vec::new())
+    }
+
+    /// [`Origin::item`], packing a call into a buffer from `spare` (buffers
+    /// of rows already stored) when there is one.
+    pub fn item_in(
+        &self,
+        parsed: Result<Parsed, ParseError>,
+        raw: &[u8],
+        location: Location,
+        header: Option<&[u8]>,
+        spare: &mut Vec<Vec<u8>>,
+    ) -> Option<Item> {
         let parsed = match parsed {
             Ok(Parsed::NotARecord) => return None,
             Ok(p) => p,
@@ -65,7 +78,15 @@ impl Origin<'_> {
                 cdr.location = location;
                 let attribution = self.index.attribute(pbx, &cdr);
                 let dedup = dedup_key(pbx.id, cdr.identity);
-                Item::Call(CdrRow::new(&cdr, dedup, pbx.id, self.source_id, &attribution))
+                let buffer = spare.pop().unwrap_or_default();
+                Item::Call(CdrRow::new_in(
+                    buffer,
+                    &cdr,
+                    dedup,
+                    pbx.id,
+                    self.source_id,
+                    &attribution,
+                ))
             }
             Parsed::Quality(mut q) => {
                 q.pbx = pbx.name.as_str().into();

@@ -76,17 +76,27 @@ CREATE TABLE cdr (
 ) WITHOUT ROWID;
 
 -- Which calls each extension made on each day: the keys of its calls,
--- appended in bulk when a write transaction commits. It replaces a
+-- written in bulk when a write transaction commits, one row per owner and
+-- day for each commit (`seq` numbers the commit, from `cdr_owner_seq`), so
+-- a commit only inserts and never rewrites a growing blob. It replaces a
 -- secondary index, whose random-order inserts would cost more than the
 -- call rows themselves; a query for one extension or department over a
--- period seeks once per day.
+-- period seeks once per day and reads that owner's rows of the day.
 CREATE TABLE cdr_owner (
     day INTEGER NOT NULL,            -- start_s / 86400 (UTC days)
     department_id INTEGER NOT NULL,  -- 0: none
     extension_id INTEGER NOT NULL,
+    seq INTEGER NOT NULL,            -- the commit that wrote the row
     keys BLOB NOT NULL,              -- (start_s, dedup) pairs, 2 × 8 bytes little-endian
-    PRIMARY KEY (day, department_id, extension_id)
+    PRIMARY KEY (day, department_id, extension_id, seq)
 ) WITHOUT ROWID;
+
+-- The last commit number used in `cdr_owner` (one row).
+CREATE TABLE cdr_owner_seq (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    seq INTEGER NOT NULL
+);
+INSERT INTO cdr_owner_seq (id, seq) VALUES (1, 0);
 
 -- Voice quality (Cisco CMR), attached to the leg it measures.
 CREATE TABLE quality (

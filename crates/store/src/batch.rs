@@ -1,8 +1,10 @@
 //! One write transaction: calls, quality records and quarantined records.
 
-use crate::{CdrRow, QuarantineItem, Result};
+use crate::raw::{Binder, RawStatement};
+use crate::{CdrRow, Error, QuarantineItem, Result};
 use cdr::QualityRecord;
 use rusqlite::{Connection, Statement, params};
+use std::ffi::c_int;
 
 /// Outcome of inserting one call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,14 +17,51 @@ pub enum Insert {
 /// commit: (day, department or 0, extension, start, dedup).
 type Posting = (i64, i64, i64, i64, i64);
 
+/// Calls stored by one execution of the multi-row insert: one statement
+/// per call costs SQLite a statement start and finish (and rusqlite a
+/// copy of every value) per row, which is most of an insert's cost.
+const CALLS_PER_INSERT: usize = 16;
+/// Columns bound per call.
+const CDR_COLUMNS: usize = 8;
+
+fn insert_cdr_sql(rows: usize) -> String {
+    let values = vec!["(?,?,?,?,?,?,?,?)"; rows].join(",");
+    format!(
+        "INSERT OR IGNORE INTO cdr (start_s, dedup, pbx_id, extension_id, department_id,
+         calling, dialled, rec) VALUES {values}"
+    )
+}
+
+/// Binds one call as the `n`th row of an insert.
+fn bind_cdr<'d>(b: &mut Binder<'d>, n: usize, r: &'d CdrRow) {
+    let at = (n * CDR_COLUMNS) as c_int;
+    b.int(at + 1, r.start_s);
+    b.int(at + 2, r.dedup);
+    b.int(at + 3, r.pbx_id);
+    b.opt_int(at + 4, r.extension_id);
+    b.opt_int(at + 5, r.department_id);
+    b.text_or_null(at + 6, &r.calling);
+    b.text_or_null(at + 7, &r.dialled);
+    b.blob(at + 8, &r.rec);
+}
+
 /// A write transaction with its hot statements prepared once (looking a
 /// statement up in a cache costs more than binding a narrow row).
 pub struct Batch<'c> {
     conn: &'c Connection,
-    insert_cdr: Statement<'c>,
+    insert_cdr: RawStatement<'c>,
+    insert_cdrs: RawStatement<'c>,
     cdr_exists: Statement<'c>,
     postings: Vec<Posting>,
     open: bool,
+}
+
+fn already_stored() -> Error {
+    Error::Invalid(
+        "a call taken for new was already stored (another import running at the same time?); \
+         nothing of this batch was kept: import again"
+            .into(),
+    )
 }
 
 /// Empty text is stored as NULL: it costs one byte and reads back empty.
@@ -32,34 +71,56 @@ fn text(t: &str) -> Option<&str> {
 
 impl<'c> Batch<'c> {
     pub(crate) fn begin(conn: &'c Connection) -> Result<Self> {
-        let insert_cdr = conn.prepare(
-            "INSERT OR IGNORE INTO cdr (start_s, dedup, pbx_id, extension_id, department_id,
-             calling, dialled, rec) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        )?;
+        let insert_cdr = RawStatement::prepare(conn, &insert_cdr_sql(1))?;
+        let insert_cdrs = RawStatement::prepare(conn, &insert_cdr_sql(CALLS_PER_INSERT))?;
         let cdr_exists = conn.prepare("SELECT 1 FROM cdr WHERE start_s = ?1 AND dedup = ?2")?;
         conn.execute_batch("BEGIN IMMEDIATE")?;
-        Ok(Batch { conn, insert_cdr, cdr_exists, postings: Vec::new(), open: true })
+        Ok(Batch { conn, insert_cdr, insert_cdrs, cdr_exists, postings: Vec::new(), open: true })
     }
 
-    /// Stores a call unless one with the same key is already stored.
-    pub fn insert_cdr(&mut self, r: &CdrRow) -> Result<Insert> {
-        let s = &mut self.insert_cdr;
-        s.raw_bind_parameter(1, r.start_s)?;
-        s.raw_bind_parameter(2, r.dedup)?;
-        s.raw_bind_parameter(3, r.pbx_id)?;
-        s.raw_bind_parameter(4, r.extension_id)?;
-        s.raw_bind_parameter(5, r.department_id)?;
-        s.raw_bind_parameter(6, text(&r.calling))?;
-        s.raw_bind_parameter(7, text(&r.dialled))?;
-        s.raw_bind_parameter(8, &r.rec[..])?;
-        if s.raw_execute()? == 0 {
-            return Ok(Insert::Duplicate);
-        }
+    /// Files a stored call under its owner (see [`Batch::commit`]).
+    fn post(&mut self, r: &CdrRow) {
         if let Some(ext) = r.extension_id {
             let day = r.start_s.div_euclid(86_400);
             self.postings.push((day, r.department_id.unwrap_or(0), ext, r.start_s, r.dedup));
         }
+    }
+
+    /// Stores a call unless one with the same key is already stored.
+    pub fn insert_cdr(&mut self, r: &CdrRow) -> Result<Insert> {
+        if self.insert_cdr.execute(|b| bind_cdr(b, 0, r))? == 0 {
+            return Ok(Insert::Duplicate);
+        }
+        self.post(r);
         Ok(Insert::Stored)
+    }
+
+    /// Stores calls the caller knows are not stored (its dedup filter ruled
+    /// them out), several per statement. Should one be stored after all
+    /// (the caller was wrong, e.g. another writer slipped in), nothing is
+    /// guessed: the error aborts the transaction, which then stores none
+    /// of them.
+    pub fn insert_new_cdrs(&mut self, rows: &[&CdrRow]) -> Result<()> {
+        let mut groups = rows.chunks_exact(CALLS_PER_INSERT);
+        for group in &mut groups {
+            let stored = self.insert_cdrs.execute(|b| {
+                for (n, r) in group.iter().enumerate() {
+                    bind_cdr(b, n, r);
+                }
+            })?;
+            if stored != group.len() as u64 {
+                return Err(already_stored());
+            }
+        }
+        for r in groups.remainder() {
+            if self.insert_cdr.execute(|b| bind_cdr(b, 0, r))? != 1 {
+                return Err(already_stored());
+            }
+        }
+        for r in rows {
+            self.post(r);
+        }
+        Ok(())
     }
 
     /// The exact duplicate check: is a call with this key stored (or
@@ -72,6 +133,11 @@ impl<'c> Batch<'c> {
     /// [`crate::Store::dedup_keys_of_day`]), read inside this transaction.
     pub fn dedup_keys_of_day(&self, day: i64, each: &mut dyn FnMut(i64, i64)) -> Result<()> {
         crate::dedup_keys_of_day(self.conn, day, each)
+    }
+
+    /// See [`crate::Store::data_version`], read inside this transaction.
+    pub fn data_version(&self) -> Result<i64> {
+        crate::data_version(self.conn)
     }
 
     /// Id of a named source, created on first use.
@@ -144,31 +210,74 @@ impl<'c> Batch<'c> {
         self.conn
     }
 
-    /// Appends this transaction's call keys to `cdr_owner`, one row per
-    /// (day, department, extension), in key order so the B-tree is walked
-    /// front to back; then commits.
+    /// Files this transaction's call keys in `cdr_owner`, one new row per
+    /// (day, department, extension) under a fresh commit number, in key
+    /// order so the B-tree is walked front to back; then commits.
     pub fn commit(mut self) -> Result<()> {
         let mut postings = std::mem::take(&mut self.postings);
-        postings.sort_unstable();
-        let mut stmt = self.conn.prepare_cached(
-            "INSERT INTO cdr_owner (day, department_id, extension_id, keys)
-             VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT DO UPDATE SET keys = keys || excluded.keys",
-        )?;
-        let mut keys = Vec::new();
-        for group in postings.chunk_by(|a, b| (a.0, a.1, a.2) == (b.0, b.1, b.2)) {
-            keys.clear();
-            for p in group {
-                keys.extend_from_slice(&p.3.to_le_bytes());
-                keys.extend_from_slice(&p.4.to_le_bytes());
+        if !postings.is_empty() {
+            postings.sort_unstable();
+            let seq: i64 = self.conn.query_row(
+                "UPDATE cdr_owner_seq SET seq = seq + 1 WHERE id = 1 RETURNING seq",
+                [],
+                |r| r.get(0),
+            )?;
+            let owners: Vec<(Posting, Vec<u8>)> = postings
+                .chunk_by(|a, b| (a.0, a.1, a.2) == (b.0, b.1, b.2))
+                .map(|group| {
+                    let keys = group
+                        .iter()
+                        .flat_map(|p| p.3.to_le_bytes().into_iter().chain(p.4.to_le_bytes()))
+                        .collect();
+                    (group[0], keys)
+                })
+                .collect();
+            let mut one = RawStatement::prepare(self.conn, &insert_owner_sql(1))?;
+            let mut many = RawStatement::prepare(self.conn, &insert_owner_sql(OWNERS_PER_INSERT))?;
+            let mut filed = 0;
+            let mut groups = owners.chunks_exact(OWNERS_PER_INSERT);
+            for group in &mut groups {
+                filed += many.execute(|b| {
+                    group.iter().enumerate().for_each(|(n, o)| bind_owner(b, n, seq, o))
+                })?;
             }
-            let (day, dept, ext, _, _) = group[0];
-            stmt.execute(params![day, dept, ext, keys])?;
+            for o in groups.remainder() {
+                filed += one.execute(|b| bind_owner(b, 0, seq, o))?;
+            }
+            // `OR IGNORE` only spares SQLite a statement journal (a
+            // multi-row insert that may fail must be able to undo itself);
+            // the fresh `seq` leaves nothing to ignore, and if something
+            // were, the transaction is abandoned rather than lose keys.
+            if filed != owners.len() as u64 {
+                return Err(Error::Invalid("cdr_owner: commit number reused".into()));
+            }
         }
         self.conn.execute_batch("COMMIT")?;
         self.open = false;
         Ok(())
     }
+}
+
+/// Owners filed by one execution of the multi-row `cdr_owner` insert.
+const OWNERS_PER_INSERT: usize = 16;
+const OWNER_COLUMNS: usize = 5;
+
+/// Binds one owner's keys as the `n`th row of a `cdr_owner` insert.
+fn bind_owner<'d>(b: &mut Binder<'d>, n: usize, seq: i64, owner: &'d (Posting, Vec<u8>)) {
+    let ((day, dept, ext, _, _), keys) = owner;
+    let at = (n * OWNER_COLUMNS) as c_int;
+    b.int(at + 1, *day);
+    b.int(at + 2, *dept);
+    b.int(at + 3, *ext);
+    b.int(at + 4, seq);
+    b.blob(at + 5, keys);
+}
+
+fn insert_owner_sql(rows: usize) -> String {
+    let values = vec!["(?,?,?,?,?)"; rows].join(",");
+    format!(
+        "INSERT OR IGNORE INTO cdr_owner (day, department_id, extension_id, seq, keys) VALUES {values}"
+    )
 }
 
 impl Drop for Batch<'_> {
@@ -177,5 +286,82 @@ impl Drop for Batch<'_> {
         if self.open {
             let _ = self.conn.execute_batch("ROLLBACK");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{CdrQuery, CdrRow, Store};
+
+    fn row(start_s: i64, dedup: i64, extension_id: Option<i64>) -> CdrRow {
+        let cdr = cdr::Cdr {
+            start: cdr::Timestamp::from_second(start_s).unwrap(),
+            end: cdr::Timestamp::from_second(start_s + 5).unwrap(),
+            ..Default::default()
+        };
+        let a = directory::Attribution { extension_id, ..Default::default() };
+        let mut r = CdrRow::new(&cdr, dedup, 1, 1, &a);
+        r.department_id = Some(0);
+        r
+    }
+
+    #[test]
+    fn calls_taken_for_new_are_stored_in_bulk_but_never_twice() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let rows: Vec<CdrRow> = (0..40).map(|i| row(86_400 + i, i, Some(5))).collect();
+        let refs: Vec<&CdrRow> = rows.iter().collect();
+        let mut batch = store.batch().unwrap();
+        batch.insert_new_cdrs(&refs).unwrap();
+        batch.commit().unwrap();
+        assert_eq!(store.cdr_count().unwrap(), 40);
+        // One of them again among new ones: refused, and nothing of the
+        // transaction stays.
+        let more: Vec<CdrRow> = (40..60).map(|i| row(86_400 + i, i, Some(5))).collect();
+        let mut refs: Vec<&CdrRow> = more.iter().collect();
+        refs.push(&rows[3]);
+        let mut batch = store.batch().unwrap();
+        assert!(batch.insert_new_cdrs(&refs).is_err());
+        drop(batch);
+        assert_eq!(store.cdr_count().unwrap(), 40);
+    }
+
+    #[test]
+    fn an_owner_finds_its_calls_of_every_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        for commit in 0..3 {
+            let rows: Vec<CdrRow> =
+                (0..5).map(|i| row(86_400 + commit * 10 + i, commit * 10 + i, Some(5))).collect();
+            let mut batch = store.batch().unwrap();
+            for r in &rows {
+                batch.insert_cdr(r).unwrap();
+            }
+            batch.commit().unwrap();
+        }
+        let kinds: Vec<String> = store
+            .connection()
+            .prepare("SELECT DISTINCT typeof(keys) FROM cdr_owner")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(kinds, ["blob"]);
+        let q = CdrQuery {
+            from_s: 0,
+            to_s: 3 * 86_400,
+            // (Department 0: calls of extensions in none.)
+            department_ids: Some(vec![0]),
+            ..Default::default()
+        };
+        let mut n = 0;
+        store
+            .query_cdrs(&q, |_| {
+                n += 1;
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(n, 15);
     }
 }

@@ -23,10 +23,11 @@ fn unzigzag(z: u64) -> i64 {
 pub struct Writer(pub Vec<u8>);
 
 impl Writer {
-    pub fn new() -> Self {
-        let mut v = Vec::with_capacity(96);
-        v.push(VERSION);
-        Writer(v)
+    /// A writer reusing `buffer`'s allocation (its content is dropped).
+    pub fn with_buffer(mut buffer: Vec<u8>) -> Self {
+        buffer.clear();
+        buffer.push(VERSION);
+        Writer(buffer)
     }
     pub fn u8(&mut self, v: u8) {
         self.0.push(v);
@@ -112,7 +113,7 @@ mod tests {
 
     #[test]
     fn values_round_trip() {
-        let mut w = Writer::new();
+        let mut w = Writer::with_buffer(Vec::new());
         for v in [0, 1, -1, 300, -300, i64::MAX, i64::MIN + 1] {
             w.int(v);
             w.opt(Some(v));

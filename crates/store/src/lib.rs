@@ -6,12 +6,14 @@
 //! check behind the pipeline's Bloom filter.
 
 mod batch;
+mod checkpoint;
 mod codec;
 mod directory;
 pub use directory::LoadSummary;
 mod migrate;
 mod quarantine;
 mod query;
+mod raw;
 mod row;
 
 pub use batch::{Batch, Insert};
@@ -43,9 +45,26 @@ pub fn database_path(data_dir: &Path) -> PathBuf {
     data_dir.join("bluewhale.sqlite")
 }
 
+pub use checkpoint::{
+    HARD_LIMIT_BYTES as WAL_HARD_LIMIT_BYTES, SOFT_LIMIT_BYTES as WAL_SOFT_LIMIT_BYTES,
+};
+
+/// Page size of new databases. Calls are appended in key order, so pages
+/// fill front to back: large pages mean fewer page splits, fewer B-tree
+/// levels and fewer WAL frames per call (measured: a 64 KiB page stores
+/// calls about a quarter faster than 8 KiB).
+const PAGE_SIZE: u32 = 65_536;
+
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    checkpointer: Option<checkpoint::Checkpointer>,
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        self.stop_background_checkpoints();
+    }
 }
 
 impl Store {
@@ -66,18 +85,51 @@ impl Store {
         .map_err(open_err)?;
         // Larger pages hold more of a day's index per page (fewer splits);
         // only effective on a new database.
-        conn.execute_batch(
-            "PRAGMA page_size = 8192;
+        conn.execute_batch(&format!(
+            "PRAGMA page_size = {PAGE_SIZE};
              PRAGMA journal_mode = WAL;
              PRAGMA synchronous = NORMAL;
              PRAGMA temp_store = MEMORY;
              PRAGMA cache_size = -131072;
              PRAGMA foreign_keys = OFF;
-             PRAGMA busy_timeout = 10000;",
-        )
+             PRAGMA busy_timeout = 10000;"
+        ))
         .map_err(open_err)?;
         migrate::upgrade(&conn)?;
-        Ok(Store { conn, path })
+        Ok(Store { conn, path, checkpointer: None })
+    }
+
+    /// Moves WAL checkpoints off this connection to a background thread,
+    /// for a bulk write (see `checkpoint`): commits no longer stop to copy
+    /// the WAL into the database, and the WAL stays bounded. Until
+    /// [`Store::stop_background_checkpoints`] (or drop).
+    pub fn start_background_checkpoints(&mut self) -> Result<()> {
+        if self.checkpointer.is_none() {
+            self.checkpointer = Some(checkpoint::Checkpointer::start(&self.conn, &self.path)?);
+        }
+        Ok(())
+    }
+
+    /// Gives this connection back SQLite's automatic checkpoints. Returns
+    /// how many times the writer had to checkpoint itself because the WAL
+    /// reached its hard limit.
+    pub fn stop_background_checkpoints(&mut self) -> u64 {
+        match self.checkpointer.take() {
+            Some(c) => {
+                let n = c.writer_checkpoints();
+                c.stop(&self.conn);
+                n
+            }
+            None => 0,
+        }
+    }
+
+    /// Changes when another connection (another process) commits to the
+    /// database; this connection's own commits leave it alone. Read it
+    /// inside a transaction to know whether what was cached about the
+    /// database since the last reading still holds.
+    pub fn data_version(&self) -> Result<i64> {
+        data_version(&self.conn)
     }
 
     pub fn path(&self) -> &Path {
@@ -157,6 +209,10 @@ fn dedup_keys_of_day(conn: &Connection, day: i64, each: &mut dyn FnMut(i64, i64)
         each(r.get(0)?, r.get(1)?);
     }
     Ok(())
+}
+
+fn data_version(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("PRAGMA data_version", [], |r| r.get(0))?)
 }
 
 fn source_id(conn: &Connection, name: &str) -> Result<i64> {

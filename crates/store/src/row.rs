@@ -68,8 +68,21 @@ impl CdrRow {
     /// The row for `cdr`, read from PBX `pbx_id` at its location in
     /// `source_id`, attributed as `a` says.
     pub fn new(cdr: &Cdr, dedup: i64, pbx_id: i64, source_id: i64, a: &Attribution) -> Self {
+        Self::new_in(Vec::new(), cdr, dedup, pbx_id, source_id, a)
+    }
+
+    /// [`CdrRow::new`], packing into `buffer` (cleared first): a row
+    /// recycled from an earlier batch lends its allocation to the next.
+    pub fn new_in(
+        buffer: Vec<u8>,
+        cdr: &Cdr,
+        dedup: i64,
+        pbx_id: i64,
+        source_id: i64,
+        a: &Attribution,
+    ) -> Self {
         let start_s = cdr.start.as_second();
-        let mut w = Writer::new();
+        let mut w = Writer::with_buffer(buffer);
         w.u8(cdr.kind.code());
         w.u8(a.direction.code());
         w.u8(cdr.disposition.code());
@@ -180,6 +193,12 @@ impl CdrRow {
 
     pub fn id(&self) -> String {
         call_id(self.start_s, self.dedup)
+    }
+
+    /// About the bytes the row takes in the database (for sizing write
+    /// transactions).
+    pub fn stored_size(&self) -> u64 {
+        (self.rec.len() + self.calling.len() + self.dialled.len() + 24) as u64
     }
 }
 
