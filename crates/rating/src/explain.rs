@@ -14,7 +14,6 @@ impl Priced<'_> {
     pub fn explanation(&self) -> Vec<String> {
         let d = &self.detail;
         let version = d.version;
-        let rounding = version.rounding;
         let start_rate = version.rate(d.destination, usize::from(d.start_band));
         let mut lines = vec![
             format!(
@@ -47,6 +46,9 @@ impl Priced<'_> {
             ));
             return lines;
         }
+        if rate.is_stepped() {
+            return self.stepped_explanation(lines, rate);
+        }
         lines.push(format!(
             "billing {}/{}: first interval {} s + {} increment(s) of {} s = {} s billed, {} unit(s)",
             rate.first_seconds,
@@ -71,6 +73,43 @@ impl Priced<'_> {
                 share.cost,
             ));
         }
+        self.closing_lines(lines, rate)
+    }
+
+    /// Stepped rates: the steps, then units and cost per band.
+    fn stepped_explanation(&self, mut lines: Vec<String>, rate: &Rate) -> Vec<String> {
+        let steps: Vec<String> = rate
+            .steps
+            .iter()
+            .map(|s| {
+                format!(
+                    "from {} s: {} s units at {} per {} s",
+                    s.from_seconds, s.increment_seconds, s.price, s.per_seconds
+                )
+            })
+            .collect();
+        lines.push(format!(
+            "billing in steps ({}): {} s billed, {} unit(s)",
+            steps.join("; "),
+            self.billed_seconds,
+            self.units
+        ));
+        if !self.connect_fee.is_zero() {
+            lines.push(format!("connect fee {}", self.connect_fee));
+        }
+        for share in self.bands.iter() {
+            lines.push(format!(
+                "band {}: {} unit(s), {} s = {}",
+                share.band, share.units, share.seconds, share.cost
+            ));
+        }
+        self.closing_lines(lines, rate)
+    }
+
+    /// Sum, minimum / maximum, rounding, discount and cost.
+    fn closing_lines(&self, mut lines: Vec<String>, rate: &Rate) -> Vec<String> {
+        let d = &self.detail;
+        let rounding = d.version.rounding;
         lines.push(format!("sum {}", d.subtotal));
         match self.adjustment {
             Adjustment::Minimum => {
@@ -134,6 +173,7 @@ fn mode_name(mode: crate::money::RoundMode) -> &'static str {
         crate::money::RoundMode::HalfUp => "half up",
         crate::money::RoundMode::HalfEven => "half even",
         crate::money::RoundMode::Up => "up",
+        crate::money::RoundMode::Down => "down",
     }
 }
 

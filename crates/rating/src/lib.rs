@@ -12,6 +12,7 @@
 //! Pure logic: no database, no I/O besides loading and exporting files.
 
 mod bands;
+mod cgrates;
 mod discount;
 mod explain;
 mod file;
@@ -22,10 +23,12 @@ mod price;
 mod zone;
 
 pub use bands::{HolidayCalendar, HolidayDate, TimeRange, Weekdays};
+pub use cgrates::{CgratesError, CgratesOptions, import_cgrates, import_cgrates_with};
 pub use discount::{Discounts, Usage, VolumeTier};
 pub use file::{INLINE_PREFIX_LIMIT, LoadError};
 pub use model::{
-    Band, Carrier, CarrierId, Crossing, Destination, MAX_BANDS, Rate, TariffBook, TariffVersion,
+    Band, Carrier, CarrierId, Crossing, Destination, MAX_BANDS, Rate, Step, TariffBook,
+    TariffVersion,
 };
 pub use money::{Currency, RoundAt, RoundMode, Rounding};
 pub use prefix::{MAX_PREFIX_DIGITS, Prefix};

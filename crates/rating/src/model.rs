@@ -182,7 +182,12 @@ impl Destination {
 }
 
 /// The price of a call to one destination in one band.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+///
+/// Either a first unit then equal increments (`first_*`, `increment_*`),
+/// or, when `steps` is not empty, stepped billing by talk offset (as
+/// CGRateS rates with several `GroupIntervalStart` slots); the `first_*`
+/// and `increment_*` fields are then unused (1 s at 0).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rate {
     /// Charged once per call that is not free.
     pub connect_fee: Decimal,
@@ -198,4 +203,36 @@ pub struct Rate {
     pub free_seconds: u32,
     /// The most one call costs, if capped.
     pub maximum: Option<Decimal>,
+    /// Stepped billing, sorted by `from_seconds`, the first from 0; empty
+    /// for a first-interval + increment rate.
+    pub steps: Vec<Step>,
+}
+
+impl Rate {
+    /// Whether the rate bills in steps (see [`Step`]).
+    pub fn is_stepped(&self) -> bool {
+        !self.steps.is_empty()
+    }
+
+    /// The step in force for a unit starting `offset_s` seconds into the
+    /// talk: the last whose `from_seconds` ≤ `offset_s`.
+    pub fn step_at(&self, offset_s: u32) -> Option<&Step> {
+        let after = self.steps.partition_point(|s| s.from_seconds <= offset_s);
+        after.checked_sub(1).and_then(|i| self.steps.get(i))
+    }
+}
+
+/// One step of a stepped rate: units that *start* at or after
+/// `from_seconds` of talk (and before the next step) last
+/// `increment_seconds` and cost `increment_seconds × price / per_seconds`
+/// each. The price is per `per_seconds` rather than per unit so that a
+/// rate such as "0.20 per minute, billed per 10 s" stays exact.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Step {
+    pub from_seconds: u32,
+    /// Length of each unit (≥ 1).
+    pub increment_seconds: u32,
+    pub price: Decimal,
+    /// The time `price` buys (≥ 1).
+    pub per_seconds: u32,
 }

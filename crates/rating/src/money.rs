@@ -57,6 +57,8 @@ pub enum RoundMode {
     HalfEven,
     /// Any remainder goes away from zero (0.121 → 0.13).
     Up,
+    /// Any remainder is dropped (0.129 → 0.12).
+    Down,
 }
 
 impl RoundMode {
@@ -65,6 +67,7 @@ impl RoundMode {
             RoundMode::HalfUp => RoundingStrategy::MidpointAwayFromZero,
             RoundMode::HalfEven => RoundingStrategy::MidpointNearestEven,
             RoundMode::Up => RoundingStrategy::AwayFromZero,
+            RoundMode::Down => RoundingStrategy::ToZero,
         }
     }
 }
@@ -116,6 +119,7 @@ mod tests {
         assert_eq!(r(RoundMode::HalfEven).round(dec("0.135")).to_string(), "0.14");
         assert_eq!(r(RoundMode::Up).round(dec("0.121")).to_string(), "0.13");
         assert_eq!(r(RoundMode::Up).round(dec("0.4")).to_string(), "0.40");
+        assert_eq!(r(RoundMode::Down).round(dec("0.129")).to_string(), "0.12");
     }
 
     #[test]

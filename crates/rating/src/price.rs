@@ -17,7 +17,7 @@ use rust_decimal::Decimal;
 use crate::bands::{BandIndex, HolidayCalendar};
 use crate::discount::Usage;
 use crate::model::{
-    Carrier, CarrierId, Crossing, Destination, MAX_BANDS, Rate, TariffBook, TariffVersion,
+    Carrier, CarrierId, Crossing, Destination, MAX_BANDS, Rate, Step, TariffBook, TariffVersion,
 };
 use crate::money::Currency;
 use crate::prefix::{NumberKey, Prefix};
@@ -243,7 +243,7 @@ fn price_in_version<'a>(
     let start_band = version.schedule.band_at(start_local.local_seconds, call.site_holidays);
     let rate = rate_of(version, destination, start_band);
     let mut bands = BandShares::new();
-    let mut detail = Detail {
+    let detail = Detail {
         version,
         destination,
         start: call.start,
@@ -273,6 +273,11 @@ fn price_in_version<'a>(
         bands.share(version, start_band);
         priced.bands = bands;
         return priced;
+    }
+
+    if rate.is_stepped() {
+        let walked = walk_steps(version, destination, call, start_band, &mut bands);
+        return settle(priced, rate, walked, bands, detail, usage);
     }
 
     let grid = Grid::new(rate, call.duration_s);
@@ -316,8 +321,35 @@ fn price_in_version<'a>(
         }
     }
 
+    let walked = Walked {
+        billed_seconds: grid.billed_seconds(),
+        units: grid.units,
+        units_cost: bands.iter().map(|share| share.cost).sum(),
+    };
+    settle(priced, rate, walked, bands, detail, usage)
+}
+
+/// What walking a call's units gave: their count, length and exact cost.
+struct Walked {
+    billed_seconds: u32,
+    units: u32,
+    units_cost: Decimal,
+}
+
+/// Connect fee, minimum / maximum, rounding and discount on top of the
+/// walked units.
+fn settle<'a>(
+    mut priced: Priced<'a>,
+    rate: &Rate,
+    walked: Walked,
+    bands: BandShares<'a>,
+    mut detail: Detail<'a>,
+    usage: &Usage,
+) -> Priced<'a> {
+    let version = detail.version;
+    let rounding = version.rounding;
     let connect_fee = rounding.part(rate.connect_fee);
-    let subtotal = bands.iter().fold(connect_fee, |sum, share| sum + share.cost);
+    let subtotal = connect_fee + walked.units_cost;
     let minimum = rounding.part(rate.minimum);
     let maximum = rate.maximum.map(|m| rounding.part(m));
     let (adjusted, adjustment) = match maximum {
@@ -337,14 +369,126 @@ fn price_in_version<'a>(
     priced.cost = gross - discount;
     priced.gross = gross;
     priced.discount = discount;
-    priced.billed_seconds = grid.billed_seconds();
-    priced.units = grid.units;
+    priced.billed_seconds = walked.billed_seconds;
+    priced.units = walked.units;
     priced.connect_fee = connect_fee;
     priced.adjustment = adjustment;
     priced.bands = bands;
     priced.detail = detail;
     priced
 }
+
+/// A sum of `seconds × price / per_seconds` terms kept as one fraction,
+/// so that it stays exact when a price per second does not terminate
+/// (0.20 per 60 s); divided once, when read.
+#[derive(Clone, Copy)]
+struct Fraction {
+    numerator: Decimal,
+    denominator: u64,
+}
+
+impl Fraction {
+    const ZERO: Fraction = Fraction { numerator: Decimal::ZERO, denominator: 1 };
+
+    fn add(&mut self, seconds: u64, price: Decimal, per_seconds: u32) {
+        let per = u64::from(per_seconds.max(1));
+        let common = lcm(self.denominator, per);
+        self.numerator = self.numerator * Decimal::from(common / self.denominator)
+            + Decimal::from(seconds) * price * Decimal::from(common / per);
+        self.denominator = common;
+    }
+
+    fn value(&self) -> Decimal {
+        self.numerator / Decimal::from(self.denominator)
+    }
+}
+
+fn lcm(a: u64, b: u64) -> u64 {
+    let (mut x, mut y) = (a, b);
+    while y != 0 {
+        (x, y) = (y, x % y);
+    }
+    a / x.max(1) * b
+}
+
+/// Walks a call over a stepped rate. Each unit takes its length and price
+/// from the step in force at its talk offset and, under `split`, from the
+/// band in force at its start instant; units of one step within one band
+/// segment are counted at once, so the walk costs one step per segment or
+/// step change, not per unit.
+fn walk_steps<'a>(
+    version: &'a TariffVersion,
+    destination: &Destination,
+    call: &Call<'_>,
+    start_band: BandIndex,
+    bands: &mut BandShares<'a>,
+) -> Walked {
+    let duration = i64::from(call.duration_s);
+    let start_s = call.start.as_second();
+    let mut band = start_band;
+    let mut segment_end = i64::MAX;
+    let mut offset = 0i64;
+    let mut units = 0u32;
+    let mut total = Fraction::ZERO;
+    let mut per_band = [Fraction::ZERO; MAX_BANDS];
+    let split = version.crossing == Crossing::Split;
+    if split {
+        segment_end = segment_end_at(version, start_s);
+    }
+    while offset < duration {
+        let instant = start_s + offset;
+        if split && instant >= segment_end {
+            let local = version.zone.local(instant);
+            band = version.schedule.band_at(local.local_seconds, call.site_holidays);
+            segment_end = segment_end_at(version, instant);
+        }
+        let rate = rate_of(version, destination, band);
+        let offset_u32 = u32::try_from(offset).unwrap_or(u32::MAX);
+        let step_index = rate.steps.partition_point(|s| s.from_seconds <= offset_u32);
+        let step =
+            step_index.checked_sub(1).and_then(|i| rate.steps.get(i)).copied().unwrap_or(ZERO_STEP);
+        let next_step = rate.steps.get(step_index).map_or(i64::MAX, |s| i64::from(s.from_seconds));
+        let limit = duration.min(next_step).min(segment_end.saturating_sub(start_s));
+        let increment = i64::from(step.increment_seconds.max(1));
+        let count = ceil_div((limit - offset).max(1), increment);
+        let seconds = count * increment;
+        let count_u32 = u32::try_from(count).unwrap_or(u32::MAX);
+        let share = bands.share(version, band);
+        share.units = share.units.saturating_add(count_u32);
+        share.seconds = share.seconds.saturating_add(u32::try_from(seconds).unwrap_or(u32::MAX));
+        let seconds_u64 = u64::try_from(seconds).unwrap_or(0);
+        total.add(seconds_u64, step.price, step.per_seconds);
+        if let Some(fraction) = per_band.get_mut(usize::from(band)) {
+            fraction.add(seconds_u64, step.price, step.per_seconds);
+        }
+        units = units.saturating_add(count_u32);
+        offset += seconds;
+    }
+    for share in bands.items.iter_mut().take(usize::from(bands.len)) {
+        if let Some(fraction) = per_band.get(usize::from(share.index)) {
+            share.cost = fraction.value();
+        }
+    }
+    Walked {
+        billed_seconds: u32::try_from(offset).unwrap_or(u32::MAX),
+        units,
+        units_cost: total.value(),
+    }
+}
+
+/// The UTC second at which the band may next change after `instant`: the
+/// next band boundary of the local day or offset transition.
+fn segment_end_at(version: &TariffVersion, instant: i64) -> i64 {
+    let local = version.zone.local(instant);
+    let mut end = instant + version.schedule.seconds_to_next_boundary(local.local_seconds);
+    if let Some(transition) = local.next_transition {
+        end = end.min(transition.max(instant + 1));
+    }
+    end
+}
+
+const ZERO_STEP: Step =
+    Step { from_seconds: 0, increment_seconds: 1, price: Decimal::ZERO, per_seconds: 1 };
 
 /// Every destination has a rate for every band (checked at load).
 #[inline]
@@ -361,6 +505,7 @@ static ZERO_RATE: Rate = Rate {
     minimum: Decimal::ZERO,
     free_seconds: 0,
     maximum: None,
+    steps: Vec::new(),
 };
 
 impl Priced<'_> {

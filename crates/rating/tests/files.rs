@@ -192,3 +192,36 @@ fn export_with_csv_round_trip() {
     assert_eq!(reloaded.to_toml_string(), fixture.to_toml_string());
     assert_eq!(sample_prices(&reloaded), sample_prices(&fixture));
 }
+
+#[test]
+fn stepped_rates_load_and_are_checked() {
+    let stepped = r#"name = "France"
+prefixes = ["33"]
+rates.all = { connect_fee = "0.1", steps = [{ from_seconds = 0, increment_seconds = 60, price = "0.2", per_seconds = 60 }, { from_seconds = 60, increment_seconds = 1, price = "0.1", per_seconds = 60 }] }"#;
+    let book = TariffBook::from_toml_str(&book_text("", stepped)).unwrap();
+    let call = Call {
+        carrier: book.carrier_id("Acme").unwrap(),
+        number: "331",
+        start: "2025-03-03T12:00:00Z".parse::<Timestamp>().unwrap(),
+        duration_s: 90,
+        site_holidays: None,
+    };
+    // 60 s at 0.2 per 60 s, then 30 × 1 s at 0.1 per 60 s = 0.05;
+    // 0.1 + 0.2 + 0.05 = 0.35.
+    assert_eq!(book.price(&call).unwrap().cost.to_string(), "0.35");
+    assert_eq!(
+        load_error(&book_text("", &stepped.replace("from_seconds = 0", "from_seconds = 5"))),
+        r#"<tariffs>:18: carrier "Acme" version "v1" destination "France": rates.all: steps[0]: from_seconds 5 must be 0 for the first step and increase after"#
+    );
+    assert_eq!(
+        load_error(&book_text(
+            "",
+            &stepped.replace("connect_fee = \"0.1\",", "first_seconds = 1, connect_fee = \"0.1\",")
+        )),
+        r#"<tariffs>:18: carrier "Acme" version "v1" destination "France": rates.all: give either steps or first_seconds, first_price, increment_seconds and increment_price, not both"#
+    );
+    assert_eq!(
+        load_error(&book_text("", &GOOD_DESTINATION.replace("first_seconds = 60, ", ""))),
+        r#"<tariffs>:18: carrier "Acme" version "v1" destination "France": rates.all: needs first_seconds, first_price, increment_seconds and increment_price (or steps)"#
+    );
+}

@@ -10,7 +10,7 @@ use toml::Spanned;
 
 use super::format::{
     BandFile, BookFile, CalendarFile, CarrierFile, DestinationFile, DiscountsFile, FORMAT_VERSION,
-    Money, RateFile, VersionFile, VolumeTierFile, WhenFile,
+    Money, RateFile, StepFile, VersionFile, VolumeTierFile, WhenFile,
 };
 use crate::bands::format_time;
 use crate::model::{Rate, TariffBook, TariffVersion};
@@ -160,15 +160,26 @@ fn version_file(version: &TariffVersion, prefixes_csv: Option<String>) -> Versio
 
 fn rate_file(rate: &Rate) -> RateFile {
     let optional = |value: Decimal| (!value.is_zero()).then_some(Money(value));
+    let stepped = rate.is_stepped();
     RateFile {
         connect_fee: optional(rate.connect_fee),
-        first_seconds: rate.first_seconds,
-        first_price: Money(rate.first_price),
-        increment_seconds: rate.increment_seconds,
-        increment_price: Money(rate.increment_price),
+        first_seconds: (!stepped).then_some(rate.first_seconds),
+        first_price: (!stepped).then_some(Money(rate.first_price)),
+        increment_seconds: (!stepped).then_some(rate.increment_seconds),
+        increment_price: (!stepped).then_some(Money(rate.increment_price)),
         minimum: optional(rate.minimum),
         free_seconds: (rate.free_seconds > 0).then_some(rate.free_seconds),
         maximum: rate.maximum.map(Money),
+        steps: rate
+            .steps
+            .iter()
+            .map(|s| StepFile {
+                from_seconds: s.from_seconds,
+                increment_seconds: s.increment_seconds,
+                price: Money(s.price),
+                per_seconds: s.per_seconds,
+            })
+            .collect(),
     }
 }
 

@@ -115,16 +115,33 @@ pub(crate) struct DestinationFile {
 pub(crate) struct RateFile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) connect_fee: Option<Money>,
-    pub(crate) first_seconds: u32,
-    pub(crate) first_price: Money,
-    pub(crate) increment_seconds: u32,
-    pub(crate) increment_price: Money,
+    /// The first-interval + increment form (all four, or none with `steps`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) first_seconds: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) first_price: Option<Money>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) increment_seconds: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) increment_price: Option<Money>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) minimum: Option<Money>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) free_seconds: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) maximum: Option<Money>,
+    /// The stepped form, instead of first/increment.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) steps: Vec<StepFile>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct StepFile {
+    pub(crate) from_seconds: u32,
+    pub(crate) increment_seconds: u32,
+    pub(crate) price: Money,
+    pub(crate) per_seconds: u32,
 }
 
 /// An exact decimal written as a string (`"0.10"`) or an integer. TOML

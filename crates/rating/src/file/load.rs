@@ -15,7 +15,7 @@ use super::format::{BookFile, FORMAT_VERSION, Money, RateFile, VersionFile};
 use crate::bands::{BandIndex, BandSchedule, HolidayCalendar, HolidayDate, TimeRange};
 use crate::discount::{Discounts, VolumeTier};
 use crate::model::{
-    Band, Carrier, CarrierId, Destination, MAX_BANDS, Rate, TariffBook, TariffVersion,
+    Band, Carrier, CarrierId, Destination, MAX_BANDS, Rate, Step, TariffBook, TariffVersion,
 };
 use crate::money::{Currency, MAX_DECIMALS};
 use crate::prefix::{Prefix, PrefixTable};
@@ -295,7 +295,7 @@ impl<'t> Loader<'t> {
                     .iter()
                     .find(|(key, _)| *key == band.name)
                     .or_else(|| declared_rates.iter().find(|(key, _)| &**key == "all"))
-                    .map(|(_, rate)| *rate)
+                    .map(|(_, rate)| rate.clone())
                     .ok_or_else(|| {
                         self.error(
                             &context,
@@ -303,6 +303,15 @@ impl<'t> Loader<'t> {
                         )
                     })?;
                 all_rates.push(rate);
+            }
+            // Pricing walks a call with one billing form; a destination
+            // whose bands mix the two has no single meaning.
+            let band_rates = &all_rates[all_rates.len() - bands.len()..];
+            if band_rates.iter().any(|r: &Rate| r.is_stepped() != band_rates[0].is_stepped()) {
+                return Err(self.error(
+                    &context,
+                    "rates mix steps and first/increment across bands; use one form",
+                ));
             }
             for text in &destination.prefixes {
                 let prefix = Prefix::parse(text).ok_or_else(|| {
@@ -482,18 +491,62 @@ fn rate(file: &RateFile) -> Result<Rate, String> {
         }
         Ok(value)
     };
-    if file.first_seconds == 0 || file.increment_seconds == 0 {
-        return Err("first_seconds and increment_seconds must be at least 1".into());
+    let units =
+        (file.first_seconds, &file.first_price, file.increment_seconds, &file.increment_price);
+    let (first_seconds, first_price, increment_seconds, increment_price) =
+        match (units, file.steps.is_empty()) {
+            ((Some(fs), Some(fp), Some(is), Some(ip)), true) => {
+                if fs == 0 || is == 0 {
+                    return Err("first_seconds and increment_seconds must be at least 1".into());
+                }
+                (fs, amount("first_price", Some(fp))?, is, amount("increment_price", Some(ip))?)
+            }
+            ((None, None, None, None), false) => (1, Decimal::ZERO, 1, Decimal::ZERO),
+            (_, false) => {
+                return Err("give either steps or first_seconds, first_price, \
+                            increment_seconds and increment_price, not both"
+                    .into());
+            }
+            (_, true) => {
+                return Err("needs first_seconds, first_price, increment_seconds and \
+                            increment_price (or steps)"
+                    .into());
+            }
+        };
+    let mut steps: Vec<Step> = Vec::with_capacity(file.steps.len());
+    for (i, step) in file.steps.iter().enumerate() {
+        if step.increment_seconds == 0 || step.per_seconds == 0 {
+            return Err(format!(
+                "steps[{i}]: increment_seconds and per_seconds must be at least 1"
+            ));
+        }
+        let expected_order = match steps.last() {
+            None => step.from_seconds == 0,
+            Some(previous) => step.from_seconds > previous.from_seconds,
+        };
+        if !expected_order {
+            return Err(format!(
+                "steps[{i}]: from_seconds {} must be 0 for the first step and increase after",
+                step.from_seconds
+            ));
+        }
+        steps.push(Step {
+            from_seconds: step.from_seconds,
+            increment_seconds: step.increment_seconds,
+            price: amount(&format!("steps[{i}].price"), Some(&step.price))?,
+            per_seconds: step.per_seconds,
+        });
     }
     let rate = Rate {
         connect_fee: amount("connect_fee", file.connect_fee.as_ref())?,
-        first_seconds: file.first_seconds,
-        first_price: amount("first_price", Some(&file.first_price))?,
-        increment_seconds: file.increment_seconds,
-        increment_price: amount("increment_price", Some(&file.increment_price))?,
+        first_seconds,
+        first_price,
+        increment_seconds,
+        increment_price,
         minimum: amount("minimum", file.minimum.as_ref())?,
         free_seconds: file.free_seconds.unwrap_or(0),
         maximum: file.maximum.as_ref().map(|m| amount("maximum", Some(m))).transpose()?,
+        steps,
     };
     if let Some(maximum) = rate.maximum {
         if maximum < rate.minimum {

@@ -1,7 +1,7 @@
 //! Reading and writing tariff books as TOML (+ CSV for long prefix lists).
 
 mod export;
-mod format;
+pub(crate) mod format;
 mod load;
 
 use std::fmt;
