@@ -88,6 +88,8 @@ fn cucm_sample_call_is_stored_with_the_values_the_file_holds() {
     assert_eq!(quality.len(), 2, "both CMRs attach to the call's legs");
     let legs: Vec<&str> = quality.iter().map(|q| q["leg_id"].as_str().unwrap()).collect();
     assert_eq!(legs, ["47874239", "47874240"]);
+    // CMR columns without a field of their own are kept too.
+    assert_eq!(quality[0]["extras"]["numberOctetsSent"], "89440");
     for key in [
         "id",
         "pbx",

@@ -286,6 +286,8 @@ pub struct QualityRecord {
     pub latency_ms: Option<u32>,
     /// `varVQMetrics` as key/value pairs (`CCR`, `ICR`, `MOSLQK`…), verbatim.
     pub metrics: Vec<(Text, Text)>,
+    /// Vendor fields without a place above, in source order.
+    pub extras: Vec<(Text, Text)>,
     pub location: Location,
 }
 

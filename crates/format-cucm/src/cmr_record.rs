@@ -5,8 +5,9 @@
 //! `destLegIdentifier`, and the global call id is built the same way as the
 //! CDR's, so correlation can attach the CMR to its CDR.
 //!
-//! `QualityRecord` has no place for the other CMR columns (octet counts,
-//! `directoryNumPartition`, video counters, session ids); they are not kept.
+//! The other CMR columns (octet counts, `directoryNumPartition`, video
+//! counters, session ids…) go to the record's extras, by the same rule as
+//! a CDR's: every set value, under the header's name.
 
 use crate::cdr_record::global_call_id;
 use crate::header::Header;
@@ -33,11 +34,13 @@ pub(crate) struct CmrLayout {
     latency: Option<usize>,
     vq_metrics: Option<usize>,
     pkid: Option<usize>,
+    /// Columns kept as extras (every one not read above), in column order.
+    extras: Vec<(usize, Text)>,
 }
 
 impl CmrLayout {
     pub(crate) fn new(header: &Header) -> Result<CmrLayout, ParseError> {
-        Ok(CmrLayout {
+        let mut layout = CmrLayout {
             width: header.width(),
             record_type: header.require("cdrRecordType")?,
             cluster_id: header.find("globalCallId_ClusterID"),
@@ -54,7 +57,30 @@ impl CmrLayout {
             latency: header.find("latency"),
             vq_metrics: header.find("varVQMetrics"),
             pkid: header.find("pkid"),
-        })
+            extras: Vec::new(),
+        };
+        let used = [
+            Some(layout.record_type),
+            layout.cluster_id,
+            Some(layout.call_manager_id),
+            Some(layout.call_id),
+            Some(layout.call_identifier),
+            Some(layout.time_stamp),
+            layout.directory_number,
+            layout.device_name,
+            layout.packets_sent,
+            layout.packets_received,
+            layout.packets_lost,
+            layout.jitter,
+            layout.latency,
+            layout.vq_metrics,
+        ];
+        layout.extras = header
+            .names()
+            .filter(|(i, _)| !used.contains(&Some(*i)))
+            .map(|(i, name)| (i, name.clone()))
+            .collect();
+        Ok(layout)
     }
 
     pub(crate) fn width(&self) -> usize {
@@ -92,6 +118,13 @@ impl CmrLayout {
             jitter_ms: values::optional_u32("jitter", optional(self.jitter))?,
             latency_ms: values::optional_u32("latency", optional(self.latency))?,
             metrics: vq_metrics(optional(self.vq_metrics)),
+            extras: self
+                .extras
+                .iter()
+                .map(|(i, name)| (name, fields.get(*i)))
+                .filter(|(_, v)| values::is_set(v))
+                .map(|(name, v)| (name.clone(), text::lossy(v)))
+                .collect(),
             ..QualityRecord::default()
         })
     }

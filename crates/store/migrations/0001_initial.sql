@@ -113,6 +113,7 @@ CREATE TABLE quality (
     jitter_ms INTEGER,
     latency_ms INTEGER,
     metrics TEXT,
+    extras BLOB,                     -- other vendor fields, packed as in cdr.rec
     source_id INTEGER NOT NULL,
     source_pos INTEGER NOT NULL,
     PRIMARY KEY (global_call_id, leg_id, identity)

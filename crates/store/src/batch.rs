@@ -152,8 +152,8 @@ impl<'c> Batch<'c> {
         let mut stmt = self.conn.prepare_cached(
             "INSERT OR IGNORE INTO quality (global_call_id, leg_id, identity, pbx_id, ts,
              directory_number, device_name, packets_sent, packets_received, packets_lost,
-             jitter_ms, latency_ms, metrics, source_id, source_pos)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+             jitter_ms, latency_ms, metrics, source_id, source_pos, extras)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
         )?;
         let n = stmt.execute(params![
             q.global_call_id.as_str(),
@@ -171,6 +171,7 @@ impl<'c> Batch<'c> {
             text(&metrics),
             source_id,
             q.location.position as i64,
+            crate::codec::encode_pairs(&q.extras),
         ])?;
         Ok(if n == 1 { Insert::Stored } else { Insert::Duplicate })
     }

@@ -107,6 +107,46 @@ impl Reader<'_> {
     }
 }
 
+impl Writer {
+    /// Key/value pairs: a count, then each key and value.
+    pub fn pairs(&mut self, pairs: &[(Text, Text)]) {
+        self.uint(pairs.len() as u64);
+        for (k, v) in pairs {
+            self.str(k);
+            self.str(v);
+        }
+    }
+}
+
+impl Reader<'_> {
+    pub fn pairs(&mut self) -> Result<Vec<(Text, Text)>, String> {
+        let n = self.uint()?;
+        let mut out = Vec::new();
+        for _ in 0..n {
+            out.push((self.str()?, self.str()?));
+        }
+        Ok(out)
+    }
+}
+
+/// Key/value pairs as a blob of their own (a version byte, then the
+/// pairs); `None` when there are none.
+pub fn encode_pairs(pairs: &[(Text, Text)]) -> Option<Vec<u8>> {
+    if pairs.is_empty() {
+        return None;
+    }
+    let mut w = Writer::with_buffer(Vec::new());
+    w.pairs(pairs);
+    Some(w.0)
+}
+
+pub fn decode_pairs(blob: Option<&[u8]>) -> Result<Vec<(Text, Text)>, String> {
+    match blob {
+        None => Ok(Vec::new()),
+        Some(b) => Reader::start(b)?.pairs(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -197,7 +197,7 @@ impl Store {
     pub fn quality_of_leg(&self, global_call_id: &str, leg_id: &str) -> Result<Vec<QualityRow>> {
         let mut stmt = self.connection().prepare_cached(
             "SELECT leg_id, ts, directory_number, device_name, packets_sent, packets_received,
-             packets_lost, jitter_ms, latency_ms, metrics FROM quality
+             packets_lost, jitter_ms, latency_ms, metrics, extras FROM quality
              WHERE global_call_id = ?1 AND leg_id = ?2 ORDER BY ts",
         )?;
         let rows = stmt.query_map([global_call_id, leg_id], |r| {
@@ -212,6 +212,7 @@ impl Store {
                 jitter_ms: r.get(7)?,
                 latency_ms: r.get(8)?,
                 metrics: r.get::<_, Option<String>>(9)?.unwrap_or_default(),
+                extras: r.get::<_, Option<Vec<u8>>>(10)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -231,4 +232,13 @@ pub struct QualityRow {
     pub jitter_ms: Option<i64>,
     pub latency_ms: Option<i64>,
     pub metrics: String,
+    /// The other vendor fields, packed (see [`QualityRow::extras`]).
+    extras: Option<Vec<u8>>,
+}
+
+impl QualityRow {
+    /// The vendor fields the record had beyond the ones above.
+    pub fn extras(&self) -> Result<Vec<(cdr::Text, cdr::Text)>, String> {
+        crate::codec::decode_pairs(self.extras.as_deref())
+    }
 }

@@ -118,11 +118,7 @@ impl CdrRow {
         ] {
             w.str(s);
         }
-        w.uint(cdr.extras.len() as u64);
-        for (k, v) in &cdr.extras {
-            w.str(k);
-            w.str(v);
-        }
+        w.pairs(&cdr.extras);
         CdrRow {
             start_s,
             dedup,

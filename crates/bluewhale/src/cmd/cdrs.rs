@@ -56,11 +56,18 @@ fn call_json(store: &Store, c: &StoredCall) -> Result<Value> {
                 continue;
             }
             for q in store.quality_of_leg(&r.global_call_id, leg)? {
+                let q_extras: Map<String, Value> = q
+                    .extras()
+                    .map_err(|e| anyhow::anyhow!(e))?
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), Value::String(v.to_string())))
+                    .collect();
                 quality.push(json!({
                     "leg_id": q.leg_id, "time": time(q.ts), "directory_number": q.directory_number,
                     "device_name": q.device_name, "packets_sent": q.packets_sent,
                     "packets_received": q.packets_received, "packets_lost": q.packets_lost,
                     "jitter_ms": q.jitter_ms, "latency_ms": q.latency_ms, "metrics": q.metrics,
+                    "extras": q_extras,
                 }));
             }
         }
