@@ -20,6 +20,8 @@ const CARRIERS: usize = 1_000;
 const PREFIXES_PER_CARRIER: usize = 1_000;
 const DESTINATIONS: usize = 20;
 const CALLS: usize = 1 << 16;
+/// Calls per `price_batch` in its benchmark.
+const BATCH: usize = 256;
 
 /// xorshift64*: deterministic, dependency-free.
 struct Rng(u64);
@@ -172,6 +174,33 @@ fn benches(c: &mut Criterion) {
                 })
             },
         );
+        // The same calls through `price_batch`, BATCH at a time.
+        let batch: Vec<Call<'_>> = calls
+            .iter()
+            .map(|(carrier, number, start, duration_s)| Call {
+                carrier: *carrier,
+                number,
+                start: *start,
+                duration_s: *duration_s,
+                site_holidays: None,
+            })
+            .collect();
+        let mut out = Vec::with_capacity(BATCH);
+        let mut next = 0usize;
+        group.throughput(Throughput::Elements(BATCH as u64));
+        group.bench_function(
+            format!("price_batch_1M_prefixes_traffic_on_{spread}_carriers"),
+            |b| {
+                b.iter(|| {
+                    let from = next % (CALLS / BATCH) * BATCH;
+                    next = next.wrapping_add(1);
+                    out.clear();
+                    book.price_batch(black_box(&batch[from..from + BATCH]), &mut out);
+                    black_box(out.len())
+                })
+            },
+        );
+        group.throughput(Throughput::Elements(1));
     }
     group.sample_size(10);
     group.throughput(Throughput::Elements((CARRIERS * PREFIXES_PER_CARRIER) as u64));

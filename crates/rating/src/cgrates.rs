@@ -459,6 +459,7 @@ impl TariffPlan {
             holiday_band: None,
             holidays: Vec::new(),
             discounts: None,
+            bundles: Vec::new(),
             prefixes_csv: None,
             bands: bands.iter().map(band_file).collect(),
             destinations,

@@ -1,8 +1,9 @@
 //! Discounts that depend on the period's earlier calls.
 //!
 //! Pricing stays a pure function: the caller keeps a [`Usage`] per
-//! discount scope (carrier × extension or department × month), passes it
-//! in, and records each priced call into it. Re-rating a period replays
+//! discount scope (carrier × extension or department × month), and per
+//! bundle scope (see `bundle.rs`), passes them in, and records each priced
+//! call into them. Re-rating a period replays
 //! its calls in start order from an empty `Usage`, which reproduces the
 //! same discounts (invariant 5).
 
@@ -46,13 +47,16 @@ impl Discounts {
     }
 }
 
-/// What a discount scope has used so far in the period.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// What a discount or bundle scope has used so far in the period.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Usage {
     pub calls: u64,
+    /// All billed seconds, bundle seconds included.
     pub billed_seconds: u64,
     /// Sum of costs before discount.
     pub gross: Decimal,
+    /// Seconds spent per bundle name, in order of first use.
+    pub bundles: Vec<(Box<str>, u64)>,
 }
 
 impl Usage {
@@ -61,5 +65,17 @@ impl Usage {
         self.calls += 1;
         self.billed_seconds += u64::from(priced.billed_seconds);
         self.gross += priced.gross;
+        if let Some(bundle) = priced.bundle.filter(|b| b.seconds > 0) {
+            let seconds = u64::from(bundle.seconds);
+            match self.bundles.iter_mut().find(|(name, _)| **name == *bundle.name) {
+                Some((_, used)) => *used += seconds,
+                None => self.bundles.push((bundle.name.into(), seconds)),
+            }
+        }
+    }
+
+    /// Seconds of the bundle `name` spent so far.
+    pub fn bundle_seconds(&self, name: &str) -> u64 {
+        self.bundles.iter().find(|(n, _)| **n == *name).map_or(0, |(_, s)| *s)
     }
 }

@@ -5,6 +5,7 @@
 use jiff::Timestamp;
 use rust_decimal::Decimal;
 
+use crate::bundle::BundleScope;
 use crate::model::{Crossing, Rate};
 use crate::money::RoundAt;
 use crate::price::{Adjustment, Priced};
@@ -46,6 +47,26 @@ impl Priced<'_> {
             ));
             return lines;
         }
+        if let Some(bundle) = &self.bundle {
+            lines.push(format!(
+                "bundle {} ({}): {} s left, {} leading unit(s) free, {} s spent",
+                bundle.name,
+                match bundle.scope {
+                    BundleScope::Extension => "per extension",
+                    BundleScope::Department => "per department",
+                },
+                bundle.left_before,
+                bundle.free_units,
+                bundle.seconds
+            ));
+        }
+        if self.adjustment == Adjustment::Bundle {
+            lines.push(format!(
+                "{} s billed, every unit free in the bundle: cost {} {}",
+                self.billed_seconds, self.cost, self.currency
+            ));
+            return lines;
+        }
         if rate.is_stepped() {
             return self.stepped_explanation(lines, rate);
         }
@@ -62,7 +83,7 @@ impl Priced<'_> {
         if !self.connect_fee.is_zero() {
             lines.push(format!("connect fee {}", self.connect_fee));
         }
-        for share in self.bands.iter() {
+        for share in self.bands.iter().filter(|s| s.units > 0) {
             let band_rate = version.rate(d.destination, usize::from(share.index)).unwrap_or(rate);
             lines.push(band_line(
                 share.band,
@@ -97,7 +118,7 @@ impl Priced<'_> {
         if !self.connect_fee.is_zero() {
             lines.push(format!("connect fee {}", self.connect_fee));
         }
-        for share in self.bands.iter() {
+        for share in self.bands.iter().filter(|s| s.units > 0) {
             lines.push(format!(
                 "band {}: {} unit(s), {} s = {}",
                 share.band, share.units, share.seconds, share.cost
@@ -119,7 +140,7 @@ impl Priced<'_> {
                 "above maximum per call {}: capped",
                 rate.maximum.unwrap_or_default()
             )),
-            Adjustment::None | Adjustment::Free => {}
+            Adjustment::None | Adjustment::Free | Adjustment::Bundle => {}
         }
         lines.push(format!(
             "rounded {} to {} decimal(s) {}: {}",

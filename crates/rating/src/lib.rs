@@ -12,6 +12,8 @@
 //! Pure logic: no database, no I/O besides loading and exporting files.
 
 mod bands;
+mod batch;
+mod bundle;
 mod cgrates;
 mod discount;
 mod explain;
@@ -23,6 +25,7 @@ mod price;
 mod zone;
 
 pub use bands::{HolidayCalendar, HolidayDate, TimeRange, Weekdays};
+pub use bundle::{Bundle, BundleScope, BundleUse, PeriodUsage};
 pub use cgrates::{CgratesError, CgratesOptions, import_cgrates, import_cgrates_with};
 pub use discount::{Discounts, Usage, VolumeTier};
 pub use file::{INLINE_PREFIX_LIMIT, LoadError};

@@ -10,6 +10,7 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::bands::{BandSchedule, HolidayCalendar, TimeRange};
+use crate::bundle::Bundle;
 use crate::discount::Discounts;
 use crate::money::{Currency, Rounding};
 use crate::prefix::{Prefix, PrefixTable};
@@ -111,6 +112,8 @@ pub struct TariffVersion {
     pub(crate) rates: Box<[Rate]>,
     pub(crate) prefixes: PrefixTable,
     pub(crate) discounts: Discounts,
+    /// Free-minute bundles; a destination is in at most one.
+    pub(crate) bundles: Vec<Bundle>,
 }
 
 impl TariffVersion {
@@ -141,6 +144,9 @@ impl TariffVersion {
     }
     pub fn discounts(&self) -> &Discounts {
         &self.discounts
+    }
+    pub fn bundles(&self) -> &[Bundle] {
+        &self.bundles
     }
     pub fn prefix_count(&self) -> usize {
         self.prefixes.len()
@@ -173,6 +179,8 @@ pub struct Destination {
     pub(crate) index: u32,
     /// As declared: band name (or `all`) → rate, kept for export.
     pub(crate) declared_rates: Vec<(Box<str>, Rate)>,
+    /// Index in the version's bundles of the bundle covering it.
+    pub(crate) bundle: Option<u32>,
 }
 
 impl Destination {

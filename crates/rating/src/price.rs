@@ -15,6 +15,7 @@ use jiff::Timestamp;
 use rust_decimal::Decimal;
 
 use crate::bands::{BandIndex, HolidayCalendar};
+use crate::bundle::{BundleUse, PeriodUsage};
 use crate::discount::Usage;
 use crate::model::{
     Carrier, CarrierId, Crossing, Destination, MAX_BANDS, Rate, Step, TariffBook, TariffVersion,
@@ -72,8 +73,13 @@ pub struct Priced<'a> {
     pub connect_fee: Decimal,
     /// Whether minimum or maximum changed the sum, or the call was free.
     pub adjustment: Adjustment,
-    /// Per band used, in order of first use; the start band first.
+    /// Per band used, in order of first use; the start band first. Units
+    /// free in a bundle are not in any band's share.
     pub bands: BandShares<'a>,
+    /// The bundle covering the destination, and what this call took from
+    /// it; None when the destination is in no bundle or the call is free
+    /// under the rate's free seconds.
+    pub bundle: Option<BundleUse<'a>>,
     pub(crate) detail: Detail<'a>,
 }
 
@@ -87,6 +93,8 @@ pub enum Adjustment {
     Minimum,
     /// The sum was above the maximum per call and capped.
     Maximum,
+    /// Every unit was free in a bundle.
+    Bundle,
 }
 
 /// Seconds, units and cost priced in one band.
@@ -176,6 +184,16 @@ impl Grid {
         u32::try_from(seconds).unwrap_or(u32::MAX)
     }
 
+    /// Units that end at or before `offset` (seconds after the call's
+    /// start): those a bundle with `offset` seconds left makes free.
+    fn units_ending_by(&self, offset: i64) -> u32 {
+        if offset < self.first_seconds {
+            return 0;
+        }
+        let increments = (offset - self.first_seconds) / self.increment_seconds;
+        1 + u32::try_from(increments).unwrap_or(u32::MAX).min(self.units - 1)
+    }
+
     /// Units whose start offset (seconds after the call's start) is < `offset`.
     fn units_starting_before(&self, offset: i64) -> u32 {
         if offset <= 0 {
@@ -196,18 +214,37 @@ fn ceil_div(numerator: i64, denominator: i64) -> i64 {
 }
 
 impl TariffBook {
-    /// Prices a call with no earlier usage in its discount period.
+    /// Prices a call with no earlier usage in its period (every bundle
+    /// whole, no volume tier reached).
     pub fn price<'a>(&'a self, call: &Call<'_>) -> Result<Priced<'a>, PriceError> {
-        self.price_with_usage(call, &Usage::default())
+        self.price_with_usage(call, &EMPTY_USAGE)
     }
 
-    /// Prices a call given what its discount scope used earlier in the
-    /// period (see [`Usage`]).
+    /// Prices a call given what its scope used earlier in the period (see
+    /// [`Usage`]), the same usage serving volume tiers and bundles of
+    /// either scope.
     pub fn price_with_usage<'a>(
         &'a self,
         call: &Call<'_>,
         usage: &Usage,
     ) -> Result<Priced<'a>, PriceError> {
+        self.price_in_period(call, &PeriodUsage::same(usage))
+    }
+
+    /// Prices a call given what its discount scope, extension and
+    /// department used earlier in the period.
+    pub fn price_in_period<'a>(
+        &'a self,
+        call: &Call<'_>,
+        period: &PeriodUsage<'_>,
+    ) -> Result<Priced<'a>, PriceError> {
+        let resolved = self.resolve(call)?;
+        Ok(price_resolved(resolved, call, period))
+    }
+
+    /// The lookups of pricing: carrier, version in force, destination by
+    /// longest prefix.
+    pub(crate) fn resolve<'a>(&'a self, call: &Call<'_>) -> Result<Resolved<'a>, PriceError> {
         let carrier =
             self.carrier(call.carrier).ok_or(PriceError::UnknownCarrier(call.carrier.0))?;
         let version = carrier.version_at(call.start).ok_or_else(|| {
@@ -225,21 +262,34 @@ impl TariffBook {
             .destinations
             .get(destination_index as usize)
             .ok_or(PriceError::UnknownCarrier(call.carrier.0))?;
-        Ok(price_in_version(carrier, version, destination, prefix, call, usage))
+        // The zone lookup is one more likely cache miss; done here, a batch
+        // overlaps it with the other calls' lookups.
+        let start_local = version.zone.local(call.start.as_second());
+        Ok(Resolved { carrier, version, destination, prefix, start_local })
     }
 }
 
-fn price_in_version<'a>(
+pub(crate) static EMPTY_USAGE: Usage =
+    Usage { calls: 0, billed_seconds: 0, gross: Decimal::ZERO, bundles: Vec::new() };
+
+/// What [`TariffBook::resolve`] found for a call.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Resolved<'a> {
     carrier: &'a Carrier,
     version: &'a TariffVersion,
     destination: &'a Destination,
     prefix: Prefix,
+    start_local: crate::zone::LocalInstant,
+}
+
+/// Prices a resolved call: bands, units, bundle, rounding, discount.
+pub(crate) fn price_resolved<'a>(
+    resolved: Resolved<'a>,
     call: &Call<'_>,
-    usage: &Usage,
+    period: &PeriodUsage<'_>,
 ) -> Priced<'a> {
+    let Resolved { carrier, version, destination, prefix, start_local } = resolved;
     let rounding = version.rounding;
-    let start_s = call.start.as_second();
-    let start_local = version.zone.local(start_s);
     let start_band = version.schedule.band_at(start_local.local_seconds, call.site_holidays);
     let rate = rate_of(version, destination, start_band);
     let mut bands = BandShares::new();
@@ -267,6 +317,7 @@ fn price_in_version<'a>(
         connect_fee: Decimal::ZERO,
         adjustment: Adjustment::Free,
         bands,
+        bundle: None,
         detail,
     };
     if call.duration_s == 0 || call.duration_s <= rate.free_seconds {
@@ -275,12 +326,46 @@ fn price_in_version<'a>(
         return priced;
     }
 
-    if rate.is_stepped() {
-        let walked = walk_steps(version, destination, call, start_band, &mut bands);
-        return settle(priced, rate, walked, bands, detail, usage);
-    }
+    let bundle = destination.bundle.and_then(|i| version.bundles.get(i as usize)).map(|b| {
+        let used = period.of(b.scope).bundle_seconds(&b.name);
+        (b, b.seconds().saturating_sub(used))
+    });
+    let free_until = bundle.map_or(0, |(_, left)| i64::try_from(left).unwrap_or(i64::MAX));
+    // The start band leads the shares even when its units are all free.
+    bands.share(version, start_band);
 
+    let walked = if rate.is_stepped() {
+        walk_steps(version, destination, call, start_band, free_until, &mut bands)
+    } else {
+        walk_grid(version, destination, rate, call, start_band, start_local, free_until, &mut bands)
+    };
+    priced.bundle = bundle.map(|(b, left)| BundleUse {
+        name: &b.name,
+        scope: b.scope,
+        seconds: u32::try_from(left.min(u64::from(walked.billed_seconds))).unwrap_or(u32::MAX),
+        left_before: left,
+        free_units: walked.units - walked.charged_units,
+    });
+    settle(priced, rate, walked, bands, detail, period.discount)
+}
+
+/// Walks a call over a first-interval + increment rate; the units that
+/// end by `free_until` are free (a bundle's) and not charged.
+#[allow(clippy::too_many_arguments)]
+fn walk_grid<'a>(
+    version: &'a TariffVersion,
+    destination: &Destination,
+    rate: &Rate,
+    call: &Call<'_>,
+    start_band: BandIndex,
+    start_local: crate::zone::LocalInstant,
+    free_until: i64,
+    bands: &mut BandShares<'a>,
+) -> Walked {
+    let rounding = version.rounding;
+    let start_s = call.start.as_second();
     let grid = Grid::new(rate, call.duration_s);
+    let free_units = grid.units_ending_by(free_until);
     let mut add_units = |band: BandIndex, first_units: u32, increments: u32| {
         let band_rate = rate_of(version, destination, band);
         let share = bands.share(version, band);
@@ -292,7 +377,13 @@ fn price_in_version<'a>(
             + rounding.part(band_rate.increment_price) * Decimal::from(increments);
     };
     match version.crossing {
-        Crossing::Start => add_units(start_band, 1, grid.units - 1),
+        Crossing::Start => {
+            let charged = grid.units - free_units;
+            if charged > 0 {
+                let first_units = u32::from(free_units == 0);
+                add_units(start_band, first_units, charged - first_units);
+            }
+        }
         Crossing::Split => {
             let mut segment_start = start_s;
             let mut local = start_local;
@@ -305,10 +396,10 @@ fn price_in_version<'a>(
                     segment_end = segment_end.min(transition.max(segment_start + 1));
                 }
                 let before_end = grid.units_starting_before(segment_end - start_s);
-                let units_here = before_end - counted;
-                if units_here > 0 {
-                    let first_units = u32::from(counted == 0);
-                    add_units(band, first_units, units_here - first_units);
+                let charged_from = counted.max(free_units);
+                if before_end > charged_from {
+                    let first_units = u32::from(charged_from == 0);
+                    add_units(band, first_units, before_end - charged_from - first_units);
                 }
                 counted = before_end;
                 if counted >= grid.units {
@@ -321,18 +412,21 @@ fn price_in_version<'a>(
         }
     }
 
-    let walked = Walked {
+    Walked {
         billed_seconds: grid.billed_seconds(),
         units: grid.units,
+        charged_units: grid.units - free_units,
         units_cost: bands.iter().map(|share| share.cost).sum(),
-    };
-    settle(priced, rate, walked, bands, detail, usage)
+    }
 }
 
 /// What walking a call's units gave: their count, length and exact cost.
 struct Walked {
     billed_seconds: u32,
     units: u32,
+    /// Units not free in a bundle.
+    charged_units: u32,
+    /// Cost of the charged units.
     units_cost: Decimal,
 }
 
@@ -347,6 +441,15 @@ fn settle<'a>(
     usage: &Usage,
 ) -> Priced<'a> {
     let version = detail.version;
+    priced.billed_seconds = walked.billed_seconds;
+    priced.units = walked.units;
+    if walked.charged_units == 0 {
+        // Every unit free in a bundle: nothing is charged at all.
+        priced.adjustment = Adjustment::Bundle;
+        priced.bands = bands;
+        priced.detail = detail;
+        return priced;
+    }
     let rounding = version.rounding;
     let connect_fee = rounding.part(rate.connect_fee);
     let subtotal = connect_fee + walked.units_cost;
@@ -369,8 +472,6 @@ fn settle<'a>(
     priced.cost = gross - discount;
     priced.gross = gross;
     priced.discount = discount;
-    priced.billed_seconds = walked.billed_seconds;
-    priced.units = walked.units;
     priced.connect_fee = connect_fee;
     priced.adjustment = adjustment;
     priced.bands = bands;
@@ -421,6 +522,7 @@ fn walk_steps<'a>(
     destination: &Destination,
     call: &Call<'_>,
     start_band: BandIndex,
+    free_until: i64,
     bands: &mut BandShares<'a>,
 ) -> Walked {
     let duration = i64::from(call.duration_s);
@@ -429,6 +531,7 @@ fn walk_steps<'a>(
     let mut segment_end = i64::MAX;
     let mut offset = 0i64;
     let mut units = 0u32;
+    let mut charged_units = 0u32;
     let mut total = Fraction::ZERO;
     let mut per_band = [Fraction::ZERO; MAX_BANDS];
     let split = version.crossing == Crossing::Split;
@@ -452,16 +555,22 @@ fn walk_steps<'a>(
         let increment = i64::from(step.increment_seconds.max(1));
         let count = ceil_div((limit - offset).max(1), increment);
         let seconds = count * increment;
-        let count_u32 = u32::try_from(count).unwrap_or(u32::MAX);
+        // Units of this run that end by `free_until` are a bundle's.
+        let free = ((free_until - offset).max(0) / increment).min(count);
+        let charged = count - free;
+        let charged_u32 = u32::try_from(charged).unwrap_or(u32::MAX);
+        let charged_seconds = charged * increment;
         let share = bands.share(version, band);
-        share.units = share.units.saturating_add(count_u32);
-        share.seconds = share.seconds.saturating_add(u32::try_from(seconds).unwrap_or(u32::MAX));
-        let seconds_u64 = u64::try_from(seconds).unwrap_or(0);
-        total.add(seconds_u64, step.price, step.per_seconds);
+        share.units = share.units.saturating_add(charged_u32);
+        share.seconds =
+            share.seconds.saturating_add(u32::try_from(charged_seconds).unwrap_or(u32::MAX));
+        let charged_seconds_u64 = u64::try_from(charged_seconds).unwrap_or(0);
+        total.add(charged_seconds_u64, step.price, step.per_seconds);
         if let Some(fraction) = per_band.get_mut(usize::from(band)) {
-            fraction.add(seconds_u64, step.price, step.per_seconds);
+            fraction.add(charged_seconds_u64, step.price, step.per_seconds);
         }
-        units = units.saturating_add(count_u32);
+        units = units.saturating_add(u32::try_from(count).unwrap_or(u32::MAX));
+        charged_units = charged_units.saturating_add(charged_u32);
         offset += seconds;
     }
     for share in bands.items.iter_mut().take(usize::from(bands.len)) {
@@ -472,6 +581,7 @@ fn walk_steps<'a>(
     Walked {
         billed_seconds: u32::try_from(offset).unwrap_or(u32::MAX),
         units,
+        charged_units,
         units_cost: total.value(),
     }
 }

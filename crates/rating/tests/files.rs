@@ -92,7 +92,7 @@ fn errors_name_the_line_and_the_tariff_part() {
     );
     assert_eq!(
         load_error(&book_text("colour = \"blue\"\n", GOOD_DESTINATION)),
-        "<tariffs>:13: unknown field `colour`, expected one of `id`, `valid_from`, `currency`, `time_zone`, `crossing`, `rounding`, `default_band`, `holiday_band`, `holidays`, `discounts`, `prefixes_csv`, `band`, `destination`"
+        "<tariffs>:13: unknown field `colour`, expected one of `id`, `valid_from`, `currency`, `time_zone`, `crossing`, `rounding`, `default_band`, `holiday_band`, `holidays`, `discounts`, `bundles`, `prefixes_csv`, `band`, `destination`"
     );
 }
 

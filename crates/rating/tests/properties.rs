@@ -63,7 +63,7 @@ proptest! {
 
     #[test]
     fn any_priced_call_is_never_negative(
-        carrier in 0usize..12,
+        carrier in 0usize..13,
         number in "[0-9]{1,18}",
         start in 1_735_689_600i64..1_798_761_600,
         duration in 0u32..100_000,

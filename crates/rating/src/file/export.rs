@@ -9,8 +9,8 @@ use rust_decimal::Decimal;
 use toml::Spanned;
 
 use super::format::{
-    BandFile, BookFile, CalendarFile, CarrierFile, DestinationFile, DiscountsFile, FORMAT_VERSION,
-    Money, RateFile, StepFile, VersionFile, VolumeTierFile, WhenFile,
+    BandFile, BookFile, BundleFile, CalendarFile, CarrierFile, DestinationFile, DiscountsFile,
+    FORMAT_VERSION, Money, RateFile, StepFile, VersionFile, VolumeTierFile, WhenFile,
 };
 use crate::bands::format_time;
 use crate::model::{Rate, TariffBook, TariffVersion};
@@ -124,6 +124,16 @@ fn version_file(version: &TariffVersion, prefixes_csv: Option<String>) -> Versio
         holiday_band: version.holiday_band.as_deref().map(str::to_string),
         holidays: version.holiday_calendars.iter().map(|n| n.to_string()).collect(),
         discounts,
+        bundles: version
+            .bundles
+            .iter()
+            .map(|b| BundleFile {
+                name: b.name.to_string(),
+                minutes: b.minutes,
+                destinations: b.destinations.iter().map(ToString::to_string).collect(),
+                scope: b.scope,
+            })
+            .collect(),
         prefixes_csv,
         bands: version
             .bands

@@ -9,6 +9,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use toml::Spanned;
 use toml::value::Datetime;
 
+use crate::bundle::BundleScope;
 use crate::model::Crossing;
 use crate::money::Rounding;
 
@@ -59,6 +60,8 @@ pub(crate) struct VersionFile {
     pub(crate) holidays: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) discounts: Option<DiscountsFile>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) bundles: Vec<BundleFile>,
     /// `prefix,destination` rows, relative to the TOML file's folder.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) prefixes_csv: Option<String>,
@@ -82,6 +85,15 @@ pub(crate) struct DiscountsFile {
 pub(crate) struct VolumeTierFile {
     pub(crate) from_minutes: u64,
     pub(crate) percent: Money,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct BundleFile {
+    pub(crate) name: String,
+    pub(crate) minutes: u32,
+    pub(crate) destinations: Vec<String>,
+    pub(crate) scope: BundleScope,
 }
 
 #[derive(Debug, Serialize, Deserialize)]

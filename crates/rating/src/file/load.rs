@@ -11,8 +11,9 @@ use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
 
 use super::LoadError;
-use super::format::{BookFile, FORMAT_VERSION, Money, RateFile, VersionFile};
+use super::format::{BookFile, BundleFile, FORMAT_VERSION, Money, RateFile, VersionFile};
 use crate::bands::{BandIndex, BandSchedule, HolidayCalendar, HolidayDate, TimeRange};
+use crate::bundle::Bundle;
 use crate::discount::{Discounts, VolumeTier};
 use crate::model::{
     Band, Carrier, CarrierId, Destination, MAX_BANDS, Rate, Step, TariffBook, TariffVersion,
@@ -319,7 +320,12 @@ impl<'t> Loader<'t> {
                 })?;
                 prefixes.push((prefix, index, Origin::Inline(index)));
             }
-            destinations.push(Destination { name: name.into(), index, declared_rates });
+            destinations.push(Destination {
+                name: name.into(),
+                index,
+                declared_rates,
+                bundle: None,
+            });
         }
         if let Some(csv) = &file.prefixes_csv {
             self.read_prefix_csv(csv, &destination_ids, &mut prefixes, context)?;
@@ -365,6 +371,8 @@ impl<'t> Loader<'t> {
             }
         };
 
+        let bundles = bundles(&file.bundles, &mut destinations).map_err(|m| fail(self, m))?;
+
         Ok(TariffVersion {
             id: file.id.get_ref().as_str().into(),
             valid_from,
@@ -381,6 +389,7 @@ impl<'t> Loader<'t> {
             rates: all_rates.into(),
             prefixes,
             discounts,
+            bundles,
         })
     }
 
@@ -460,6 +469,47 @@ impl<'t> Loader<'t> {
         }
         Ok(())
     }
+}
+
+/// Checks the bundles and marks each covered destination with its bundle.
+fn bundles(files: &[BundleFile], destinations: &mut [Destination]) -> Result<Vec<Bundle>, String> {
+    let mut bundles: Vec<Bundle> = Vec::with_capacity(files.len());
+    for file in files {
+        let name = file.name.as_str();
+        if name.is_empty() {
+            return Err("bundle name is empty".into());
+        }
+        if bundles.iter().any(|b| &*b.name == name) {
+            return Err(format!("bundle {name:?} is declared twice"));
+        }
+        if file.minutes == 0 {
+            return Err(format!("bundle {name:?}: minutes must be at least 1"));
+        }
+        if file.destinations.is_empty() {
+            return Err(format!("bundle {name:?}: destinations is empty"));
+        }
+        let index = bundles.len() as u32;
+        for destination_name in &file.destinations {
+            let destination =
+                destinations.iter_mut().find(|d| *d.name == **destination_name).ok_or_else(
+                    || format!("bundle {name:?}: destination {destination_name:?} is not declared"),
+                )?;
+            if let Some(other) = destination.bundle {
+                let other = bundles.get(other as usize).map_or(name, |b| &*b.name);
+                return Err(format!(
+                    "bundle {name:?}: destination {destination_name:?} is already in bundle {other:?}"
+                ));
+            }
+            destination.bundle = Some(index);
+        }
+        bundles.push(Bundle {
+            name: name.into(),
+            minutes: file.minutes,
+            destinations: file.destinations.iter().map(|d| d.as_str().into()).collect(),
+            scope: file.scope,
+        });
+    }
+    Ok(bundles)
 }
 
 fn valid_from(value: &toml::value::Datetime, zone: &ZoneTable) -> Result<Timestamp, String> {
