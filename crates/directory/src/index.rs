@@ -160,14 +160,6 @@ impl DirectoryIndex {
         self.pbxs.get(name)
     }
 
-    pub fn has_pbxs(&self) -> bool {
-        !self.pbxs.is_empty()
-    }
-
-    pub fn extension_count(&self) -> usize {
-        self.extensions.values().map(|s| s.len()).sum::<usize>() + self.periods.len()
-    }
-
     fn extension_at(&self, site: Option<Id>, number: &str, at: i64) -> Option<&ExtensionPeriod> {
         if number.is_empty() {
             return None;

@@ -242,20 +242,19 @@ impl CdrLayout {
     /// `pkid` is unique per record; files of releases without it fall back
     /// to the ids and times that identify a call leg.
     fn identity(&self, fields: &Fields<'_>) -> u64 {
-        let hasher = IdentityHasher::new("cucm");
-        if let Some(pkid) = self.pkid.map(|i| text::trim(fields.get(i))).filter(|p| !p.is_empty()) {
-            return hasher.field(pkid).finish();
-        }
-        let cluster = self.cluster_id.map_or(&b""[..], |i| fields.get(i));
-        hasher
-            .field(text::trim(cluster))
-            .field(text::trim(fields.get(self.call_manager_id)))
-            .field(text::trim(fields.get(self.call_id)))
-            .field(text::trim(fields.get(self.orig_leg)))
-            .field(text::trim(fields.get(self.dest_leg)))
-            .field(text::trim(fields.get(self.origination)))
-            .field(text::trim(fields.get(self.disconnect)))
-            .finish()
+        record_identity(
+            "cucm",
+            self.pkid.map(|i| fields.get(i)),
+            &[
+                self.cluster_id.map_or(&b""[..], |i| fields.get(i)),
+                fields.get(self.call_manager_id),
+                fields.get(self.call_id),
+                fields.get(self.orig_leg),
+                fields.get(self.dest_leg),
+                fields.get(self.origination),
+                fields.get(self.disconnect),
+            ],
+        )
     }
 
     fn extras(&self, fields: &Fields<'_>) -> Result<Vec<(Text, Text)>, ParseError> {
@@ -278,6 +277,16 @@ impl CdrLayout {
         }
         Ok(extras)
     }
+}
+
+/// A CDR's or CMR's identity: its `pkid` when the file has one (unique per
+/// record), else the ids and times that identify the leg, in order.
+pub(crate) fn record_identity(tag: &str, pkid: Option<&[u8]>, fallback: &[&[u8]]) -> u64 {
+    let hasher = IdentityHasher::new(tag);
+    if let Some(pkid) = pkid.map(text::trim).filter(|p| !p.is_empty()) {
+        return hasher.field(pkid).finish();
+    }
+    fallback.iter().fold(hasher, |h, f| h.field(text::trim(f))).finish()
 }
 
 /// `a.b.c.d`, written digit by digit: `Display` through `write!` costs

@@ -9,11 +9,11 @@
 //! counters, session ids…) go to the record's extras, by the same rule as
 //! a CDR's: every set value, under the header's name.
 
-use crate::cdr_record::global_call_id;
+use crate::cdr_record::{global_call_id, record_identity};
 use crate::header::Header;
 use crate::split::Fields;
 use crate::values;
-use cdr::{IdentityHasher, ParseError, QualityRecord, Text, text};
+use cdr::{ParseError, QualityRecord, Text, text};
 
 /// Where the columns a CMR needs are in this file.
 #[derive(Debug, Clone)]
@@ -130,18 +130,17 @@ impl CmrLayout {
     }
 
     fn identity(&self, fields: &Fields<'_>) -> u64 {
-        let hasher = IdentityHasher::new("cucm-cmr");
-        if let Some(pkid) = self.pkid.map(|i| text::trim(fields.get(i))).filter(|p| !p.is_empty()) {
-            return hasher.field(pkid).finish();
-        }
-        let cluster = self.cluster_id.map_or(&b""[..], |i| fields.get(i));
-        hasher
-            .field(text::trim(cluster))
-            .field(text::trim(fields.get(self.call_manager_id)))
-            .field(text::trim(fields.get(self.call_id)))
-            .field(text::trim(fields.get(self.call_identifier)))
-            .field(text::trim(fields.get(self.time_stamp)))
-            .finish()
+        record_identity(
+            "cucm-cmr",
+            self.pkid.map(|i| fields.get(i)),
+            &[
+                self.cluster_id.map_or(&b""[..], |i| fields.get(i)),
+                fields.get(self.call_manager_id),
+                fields.get(self.call_id),
+                fields.get(self.call_identifier),
+                fields.get(self.time_stamp),
+            ],
+        )
     }
 }
 

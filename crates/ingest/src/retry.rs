@@ -5,6 +5,7 @@ use crate::record::{Item, Origin};
 use cdr::{ParserContext, Timestamp};
 use directory::DirectoryIndex;
 use parsers::Format;
+use std::collections::HashMap;
 use store::{Insert, Store};
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -42,9 +43,15 @@ pub fn retry(
     let mut out = RetryOutcome::default();
     let now = Timestamp::now().as_second();
     let mut batch = store.batch().map_err(err)?;
+    // A definition file is read and compiled once, not once per record.
+    let mut formats: HashMap<String, Format> = HashMap::new();
     for entry in entries {
         let q = &entry.item;
-        let fmt = Format::by_name(format.unwrap_or(&q.format))?;
+        let name = format.unwrap_or(&q.format);
+        let fmt = match formats.get(name) {
+            Some(f) => f,
+            None => formats.entry(name.to_string()).or_insert(Format::by_name(name)?),
+        };
         let pbx = index.pbx(&q.pbx);
         let ctx = ParserContext {
             time_zone: pbx.map_or(jiff::tz::TimeZone::UTC, |p| p.time_zone.clone()),

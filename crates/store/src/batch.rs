@@ -129,8 +129,9 @@ impl<'c> Batch<'c> {
         Ok(self.cdr_exists.exists([start_s, dedup])?)
     }
 
-    /// Dedup keys of the calls that started on `day` (see
-    /// [`crate::Store::dedup_keys_of_day`]), read inside this transaction.
+    /// Dedup keys of the calls that started on `day` (days since the
+    /// epoch, UTC), read inside this transaction, to seed that day's Bloom
+    /// filter.
     pub fn dedup_keys_of_day(&self, day: i64, each: &mut dyn FnMut(i64, i64)) -> Result<()> {
         crate::dedup_keys_of_day(self.conn, day, each)
     }

@@ -169,12 +169,6 @@ impl Store {
         Batch::begin(&self.conn)
     }
 
-    /// Dedup keys of all calls that started on `day` (days since the epoch,
-    /// UTC), to seed that day's Bloom filter.
-    pub fn dedup_keys_of_day(&self, day: i64, mut each: impl FnMut(i64, i64)) -> Result<()> {
-        dedup_keys_of_day(&self.conn, day, &mut each)
-    }
-
     /// Records an import run; returns its id.
     pub fn start_import_run(&self, sources: &str, started_at: i64) -> Result<i64> {
         self.conn.execute(

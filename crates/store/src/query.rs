@@ -180,19 +180,6 @@ impl Store {
         Ok(keys)
     }
 
-    /// One call by its key.
-    pub fn get_cdr(&self, start_s: i64, dedup: i64) -> Result<Option<StoredCall>> {
-        let conn = self.connection();
-        let found = conn
-            .query_row(
-                &format!("SELECT {COLUMNS} FROM cdr WHERE start_s = ?1 AND dedup = ?2"),
-                [start_s, dedup],
-                row,
-            )
-            .optional()?;
-        found.map(|r| Names::default().call(conn, r)).transpose()
-    }
-
     /// Quality records of one leg of a call.
     pub fn quality_of_leg(&self, global_call_id: &str, leg_id: &str) -> Result<Vec<QualityRow>> {
         let mut stmt = self.connection().prepare_cached(

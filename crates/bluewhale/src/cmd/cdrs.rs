@@ -43,12 +43,16 @@ fn opt_str(s: &str) -> Value {
     if s.is_empty() { Value::Null } else { Value::String(s.to_string()) }
 }
 
+/// Vendor extras as a JSON object of strings.
+fn pairs_json(pairs: &[(cdr::Text, cdr::Text)]) -> Map<String, Value> {
+    pairs.iter().map(|(k, v)| (k.to_string(), Value::String(v.to_string()))).collect()
+}
+
 /// One call as a JSON object (the `--format json` line).
 fn call_json(store: &Store, c: &StoredCall) -> Result<Value> {
     let r = &c.record;
     let d = r;
-    let extras: Map<String, Value> =
-        d.extras.iter().map(|(k, v)| (k.to_string(), Value::String(v.to_string()))).collect();
+    let extras = pairs_json(&d.extras);
     let mut quality = Vec::new();
     if !r.global_call_id.is_empty() {
         for leg in [&d.orig_leg_id, &d.dest_leg_id] {
@@ -56,12 +60,7 @@ fn call_json(store: &Store, c: &StoredCall) -> Result<Value> {
                 continue;
             }
             for q in store.quality_of_leg(&r.global_call_id, leg)? {
-                let q_extras: Map<String, Value> = q
-                    .extras()
-                    .map_err(|e| anyhow::anyhow!(e))?
-                    .into_iter()
-                    .map(|(k, v)| (k.to_string(), Value::String(v.to_string())))
-                    .collect();
+                let q_extras = pairs_json(&q.extras().map_err(|e| anyhow::anyhow!(e))?);
                 quality.push(json!({
                     "leg_id": q.leg_id, "time": time(q.ts), "directory_number": q.directory_number,
                     "device_name": q.device_name, "packets_sent": q.packets_sent,

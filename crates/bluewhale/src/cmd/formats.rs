@@ -7,14 +7,10 @@ pub fn run() -> Result<ExitCode> {
         println!("  {f}");
     }
     println!("Presets of the definition language:");
-    for p in format_presets() {
+    for p in parsers::custom_presets() {
         println!("  {p}");
     }
     println!("Or a definition file: --format path/to/format.toml");
     println!("Recognised by --format auto: {}", parsers::DETECTABLE.join(", "));
     Ok(ExitCode::SUCCESS)
-}
-
-fn format_presets() -> &'static [&'static str] {
-    parsers::custom_presets()
 }
