@@ -2,10 +2,11 @@
 //!
 //! By default the file is one table a program can read: a single header row
 //! in the chosen language, then the rows, values in machine spelling
-//! (money `87972.78`, durations in seconds, percentages as fractions, times
-//! as RFC 3339). Options add a BOM (Excel needs it to read UTF-8), the
-//! header block and totals as leading `label,value` rows followed by an empty
-//! row, and human spelling of values.
+//! (money exact as summed, `87972.78` or `1.005`, durations in seconds,
+//! percentages as fractions, times as RFC 3339). Options add a BOM (Excel
+//! needs it to read UTF-8), the header block and totals as leading
+//! `label,value` rows followed by an empty row, and human spelling of values
+//! (money rounded to two decimals).
 //!
 //! A report with several tables writes them one after another, each after an
 //! empty row and a row holding the table's name; with one table (the usual

@@ -7,6 +7,11 @@ pub enum ReportError {
     /// a row with the wrong number of cells …); nothing was written.
     #[error("invalid report: {0}")]
     Invalid(String),
+    /// The data handed to a report builder is unusable (an unknown call
+    /// type, counts that contradict each other, a sum past the numeric
+    /// range); the message names the input row.
+    #[error("report input: {0}")]
+    Input(String),
     #[error(transparent)]
     Io(#[from] std::io::Error),
     #[error("xlsx: {0}")]
@@ -20,5 +25,18 @@ pub enum ReportError {
 impl ReportError {
     pub(crate) fn invalid(reason: impl Into<String>) -> Self {
         ReportError::Invalid(reason.into())
+    }
+
+    pub(crate) fn input(reason: impl Into<String>) -> Self {
+        ReportError::Input(reason.into())
+    }
+
+    /// Puts the place an input error happened (`department row 3 (…)`) in
+    /// front of its message; other errors pass unchanged.
+    pub(crate) fn at(self, location: &str) -> Self {
+        match self {
+            ReportError::Input(reason) => ReportError::Input(format!("{location}: {reason}")),
+            other => other,
+        }
     }
 }

@@ -3,11 +3,13 @@
 //! Shape (version 1): `{format, version, lang, title, header, totals,
 //! sections}`; each section has `columns` (`key`, `header`, `kind`,
 //! `currency` for money) and `rows` (`style`, `cells` as an object keyed by
-//! column key, in column order). Values: money as a decimal string rounded to
-//! two places (`"87972.78"`), integers and durations (kind `duration_s`) as
-//! JSON integers of seconds, percentages as decimal-string fractions, times
-//! as RFC 3339 strings with offset, empty cells as `null`. Headers and labels
-//! are in the chosen language; keys and kinds never change with it.
+//! column key, in column order). Values: money as the exact decimal string,
+//! never rounded, trailing zeros dropped but at least two decimals
+//! (`"87972.78"`, `"1.005"`, `"3.00"`), so a column sums exactly to its
+//! total row; integers and durations (kind `duration_s`) as JSON integers
+//! of seconds, percentages as decimal-string fractions, times as RFC 3339
+//! strings with offset, empty cells as `null`. Headers and labels are in the
+//! chosen language; keys and kinds never change with it.
 
 use std::io::{BufWriter, Write};
 
@@ -77,7 +79,7 @@ struct HeaderView<'a> {
 }
 
 #[derive(Serialize)]
-struct PeriodView {
+pub(crate) struct PeriodView {
     from: String,
     to: String,
     /// The IANA zone of `from`, when it has one, so a reader can render
@@ -86,7 +88,7 @@ struct PeriodView {
 }
 
 impl PeriodView {
-    fn new(period: &Period) -> Self {
+    pub(crate) fn new(period: &Period) -> Self {
         PeriodView {
             from: value::datetime_rfc3339(&period.from),
             to: value::datetime_rfc3339(&period.to),
@@ -195,7 +197,7 @@ impl Serialize for CellView<'_> {
             Cell::Empty => serializer.serialize_none(),
             Cell::Text(text) => serializer.serialize_str(text),
             Cell::Integer(n) => serializer.serialize_i64(*n),
-            Cell::Money(amount) => serializer.serialize_str(&value::money(*amount)),
+            Cell::Money(amount) => serializer.serialize_str(&value::money_exact(*amount)),
             Cell::Duration(seconds) => serializer.serialize_u64(*seconds),
             Cell::Percent(fraction) => serializer.serialize_str(&fraction.normalize().to_string()),
             Cell::DateTime(at) => serializer.serialize_str(&value::datetime_rfc3339(at)),

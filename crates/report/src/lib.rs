@@ -8,9 +8,15 @@
 //!
 //! [`ReportFormat`] picks a writer by name with default options.
 //!
-//! Spelling rules shared by all formats live in [`value`]: money rounded
-//! half away from zero to two decimals, durations as `0D 08:18:45`, times as
+//! Spelling rules shared by all formats live in [`value`]: money shown to
+//! people rounded half away from zero to two decimals and given to machines
+//! (JSON, default CSV) exact, durations as `0D 08:18:45`, times as
 //! `2012-11-09 15:49:31 UTC+0800` (human) or RFC 3339 (machine).
+//!
+//! The reports themselves (department summary, trunk/carrier/site/destination,
+//! itemised calls, top lists, traffic, inbound, savings, unknown extensions)
+//! are built in [`reports`] from plain input structs that the storage layer
+//! fills.
 
 mod delimited;
 mod error;
@@ -20,6 +26,7 @@ mod json;
 mod lang;
 mod layout;
 mod model;
+pub mod reports;
 mod text;
 mod validate;
 pub mod value;

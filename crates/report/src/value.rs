@@ -1,8 +1,10 @@
 //! How single values are spelled, in the human style (TXT, HTML, display
 //! CSV) and the machine style (JSON, default CSV).
 //!
-//! Money is rounded here and only here: half away from zero to two decimals,
-//! the commercial rule, so every format shows the same amounts.
+//! Money shown to people is rounded here and only here: half away from zero
+//! to two decimals, the commercial rule, so every human format shows the same
+//! amounts. Machine spellings keep the exact amount (`12.345`, `12.30`), so a
+//! program summing a column gets exactly the report's total.
 
 use jiff::Zoned;
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -31,6 +33,21 @@ pub fn round_money(amount: Decimal) -> Decimal {
 /// `87972.78`: no grouping separators, as the seed report prints amounts.
 pub fn money(amount: Decimal) -> String {
     round_money(amount).to_string()
+}
+
+/// The exact amount for machines: trailing zeros dropped, but at least two
+/// decimals (`12.3400` → `12.34`, `12.345` → `12.345`, `7` → `7.00`, `-0` → `0.00`).
+/// Padding is done on the text, so no amount is ever rounded to fit a scale.
+pub fn money_exact(amount: Decimal) -> String {
+    let mut text = amount.normalize().to_string();
+    let decimals = text.find('.').map_or(0, |dot| text.len() - dot - 1);
+    if decimals == 0 {
+        text.push('.');
+    }
+    for _ in decimals..MONEY_DECIMALS as usize {
+        text.push('0');
+    }
+    text
 }
 
 /// `25.00%` for the fraction 0.25.
@@ -65,14 +82,14 @@ pub fn human(cell: &Cell) -> String {
     }
 }
 
-/// The machine spelling of a cell for text-only formats (CSV): durations
-/// in seconds, percentages as fractions, times as RFC 3339.
+/// The machine spelling of a cell for text-only formats (CSV): exact money,
+/// durations in seconds, percentages as fractions, times as RFC 3339.
 pub fn machine(cell: &Cell) -> String {
     match cell {
         Cell::Empty => String::new(),
         Cell::Text(text) => text.clone(),
         Cell::Integer(n) => n.to_string(),
-        Cell::Money(amount) => money(*amount),
+        Cell::Money(amount) => money_exact(*amount),
         Cell::Duration(seconds) => seconds.to_string(),
         Cell::Percent(fraction) => fraction.normalize().to_string(),
         Cell::DateTime(at) => datetime_rfc3339(at),

@@ -23,11 +23,11 @@ fn machine_style_quotes_per_rfc_4180() {
     let text = crate::csv(&report_with(call_listing()), Lang::En, &CsvOptions::default());
     expect![[r#"
         Start,Caller,Note,Duration,Share,Cost
-        2024-02-29T23:59:58+08:00,王强,"Smith, ""Bob""",59,0.25,1.01
+        2024-02-29T23:59:58+08:00,王强,"Smith, ""Bob""",59,0.25,1.005
         2024-03-01T00:00:01+08:00,<script>alert('x')</script> & co,"line one
         line two",86400,0.75,-2.50
         ,=SUM(A1:A9),,0,,
-        ,,,86459,1,-1.50
+        ,,,86459,1,-1.495
     "#]]
     .assert_eq(&text.replace("\r\n", "\n"));
     // Every record ends in CRLF; the embedded line break stays a bare LF.
@@ -68,7 +68,7 @@ fn several_tables_are_separated_and_named() {
     expect![[r#"
         Calls
         Start,Caller,Note,Duration,Share,Cost
-        2024-02-29T23:59:58+08:00,王强,"Smith, ""Bob""",59,0.25,1.01
+        2024-02-29T23:59:58+08:00,王强,"Smith, ""Bob""",59,0.25,1.005
 
         Empty
         Start,Caller,Note,Duration,Share,Cost

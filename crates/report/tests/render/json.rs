@@ -73,7 +73,7 @@ fn call_listing_cells() {
             "note": "Smith, \"Bob\"",
             "duration_s": 59,
             "share": "0.25",
-            "cost": "1.01",
+            "cost": "1.005",
         })
     );
     assert_eq!(doc["sections"][0]["rows"][3]["style"], "total");
