@@ -12,6 +12,20 @@ pub struct Site {
     pub time_zone: String,
     pub country_code: String,
     pub area_code: String,
+    /// Carrier of the site's outside calls when the trunk names none.
+    pub carrier: String,
+    /// Carrier whose tariff is the site's reference (PSTN) price.
+    pub reference_carrier: String,
+    /// Holiday calendar of the tariff book that applies to the site.
+    pub holidays: String,
+}
+
+/// A number the organisation pays for when it is called (a 400/800-style
+/// number): inbound calls to it are priced on `carrier`'s tariff.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PaidNumber {
+    pub number: String,
+    pub carrier: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -78,6 +92,7 @@ pub struct Directory {
     pub departments: Vec<Department>,
     pub users: Vec<User>,
     pub extensions: Vec<Extension>,
+    pub paid_numbers: Vec<PaidNumber>,
 }
 
 /// Splits a department path into its levels; `\` and `/` both separate.

@@ -25,6 +25,8 @@ impl FileError {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DirectoryFile {
+    /// Organisation-wide settings.
+    pub organisation: Option<OrganisationDef>,
     #[serde(default)]
     pub site: Vec<SiteDef>,
     #[serde(default)]
@@ -41,6 +43,28 @@ pub struct DirectoryFile {
     /// the TOML file.
     #[serde(default)]
     pub extensions_csv: Vec<PathBuf>,
+    #[serde(default)]
+    pub paid_number: Vec<PaidNumberDef>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrganisationDef {
+    /// IANA zone reports count days and months in (default UTC).
+    pub time_zone: Option<String>,
+    /// Carrier of outside calls of sites and trunks that name none.
+    pub carrier: Option<String>,
+    /// Reference (PSTN) carrier of sites that name none.
+    pub reference_carrier: Option<String>,
+    /// Dial-plan file (see the classifier's DIALPLAN.md), relative to this file.
+    pub dial_plans: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaidNumberDef {
+    pub number: String,
+    pub carrier: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -52,6 +76,12 @@ pub struct SiteDef {
     pub country_code: String,
     #[serde(default)]
     pub area_code: String,
+    #[serde(default)]
+    pub carrier: String,
+    #[serde(default)]
+    pub reference_carrier: String,
+    #[serde(default)]
+    pub holidays: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]

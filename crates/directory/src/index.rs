@@ -253,6 +253,9 @@ mod tests {
                 time_zone: "Europe/Paris".into(),
                 country_code: "33".into(),
                 area_code: "1".into(),
+                carrier: String::new(),
+                reference_carrier: String::new(),
+                holidays: String::new(),
             }],
             pbxs: vec![Pbx {
                 id: 7,
@@ -276,6 +279,7 @@ mod tests {
                 ext(2, "2001", 200, 1000, None),
                 ext(3, "2002", 100, 0, None),
             ],
+            paid_numbers: vec![],
         }
     }
 

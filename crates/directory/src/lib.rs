@@ -8,5 +8,7 @@ mod file;
 mod index;
 
 pub use entities::*;
-pub use file::{DirectoryFile, ExtensionRow, FileError, read_extensions_csv};
+pub use file::{
+    DirectoryFile, ExtensionRow, FileError, OrganisationDef, PaidNumberDef, read_extensions_csv,
+};
 pub use index::{Attribution, DirectoryIndex, PbxInfo};

@@ -2,6 +2,7 @@
 //! check → attribute → dedup → store), the dedup filter, and retrying
 //! quarantined records.
 
+mod context;
 mod dedup;
 mod input;
 mod parse;
@@ -10,6 +11,7 @@ mod plan;
 mod record;
 mod retry;
 
+pub use context::Context;
 pub use dedup::{DedupFilter, dedup_key};
 pub use pipeline::{Counts, ImportSummary, Progress, Silent, import};
 pub use plan::{Request, default_pbx_name};

@@ -20,13 +20,13 @@
 //!
 //! [`RecordParser::header`]: cdr::RecordParser::header
 
+use crate::context::Context;
 use crate::input;
 use crate::pipeline::{Msg, Records, Recycler};
 use crate::plan::FilePlan;
 use crate::record::Origin;
 use cdr::Location;
 use crossbeam_channel::{Receiver, Sender, bounded};
-use directory::DirectoryIndex;
 use parsers::RecordReader;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
@@ -77,13 +77,13 @@ enum Done {
     Failed(String),
 }
 
-fn origin<'a>(plan: &'a FilePlan, format_name: &'a str, index: &'a DirectoryIndex) -> Origin<'a> {
+fn origin<'a>(plan: &'a FilePlan, format_name: &'a str, context: &'a Context) -> Origin<'a> {
     Origin {
         pbx_name: &plan.pbx_name,
         pbx: plan.pbx.as_ref(),
         format_name,
         source_id: plan.source_id,
-        index,
+        context,
     }
 }
 
@@ -91,7 +91,7 @@ fn origin<'a>(plan: &'a FilePlan, format_name: &'a str, index: &'a DirectoryInde
 /// records (calls sorted) and the header its parser ended with.
 fn parse_chunk(
     plans: &[FilePlan],
-    index: &DirectoryIndex,
+    context: &Context,
     chunk: &Chunk,
     primer: &Header,
     recycler: &mut Recycler,
@@ -103,7 +103,7 @@ fn parse_chunk(
         let _ = parser.parse(h);
     }
     let format_name = plan.format.name();
-    let origin = origin(plan, &format_name, index);
+    let origin = origin(plan, &format_name, context);
     let mut records = Records::new(recycler.calls(chunk.ends.len()));
     for (raw, line) in chunk.records() {
         let parsed = parser.parse(raw);
@@ -120,7 +120,7 @@ fn parse_chunk(
 /// Reads, parses and hands over every file's records, in order.
 pub(crate) fn read_all(
     plans: &[FilePlan],
-    index: &DirectoryIndex,
+    context: &Context,
     bytes: &Arc<AtomicU64>,
     tx: &Sender<Msg>,
     returned: &Receiver<Vec<CdrRow>>,
@@ -145,7 +145,7 @@ pub(crate) fn read_all(
                             Job::Chunk(chunk) => {
                                 let primer = chunk.primer.clone();
                                 let (records, header) =
-                                    parse_chunk(plans, index, &chunk, &primer, &mut recycler);
+                                    parse_chunk(plans, context, &chunk, &primer, &mut recycler);
                                 Done::Parsed { chunk, records, header }
                             }
                             Job::Failed(e) => Done::Failed(e),
@@ -161,7 +161,7 @@ pub(crate) fn read_all(
         let merger = std::thread::Builder::new()
             .name("merge".into())
             .spawn_scoped(scope, move || {
-                merge(plans, index, &results, tx, latest, &first_done, returned)
+                merge(plans, context, &results, tx, latest, &first_done, returned)
             })
             .expect("spawning the merge thread");
         cut(plans, bytes, &jobs, &latest_header, &first_merged);
@@ -249,7 +249,7 @@ fn cut_file(
 /// and hands the records to the writer.
 fn merge(
     plans: &[FilePlan],
-    index: &DirectoryIndex,
+    context: &Context,
     results: &[Receiver<Done>],
     tx: &Sender<Msg>,
     latest_header: &Mutex<Header>,
@@ -281,7 +281,7 @@ fn merge(
                 } else {
                     // Parsed knowing the wrong header: read it again.
                     drop(records);
-                    parse_chunk(plans, index, &chunk, &expected, &mut recycler)
+                    parse_chunk(plans, context, &chunk, &expected, &mut recycler)
                 };
                 if header != expected || chunk.first {
                     if let Ok(mut latest) = latest_header.lock() {

@@ -4,6 +4,7 @@
 //! whatever the input size. Stored rows go back to the parse side to be
 //! reused.
 
+use crate::context::Context;
 use crate::dedup::DedupFilter;
 use crate::input;
 use crate::plan::{Request, plan_file};
@@ -176,12 +177,12 @@ pub fn import(
     let bytes_read = Arc::new(AtomicU64::new(0));
     let (tx, rx) = bounded::<Msg>(QUEUE);
     let (give_back, returned) = bounded::<Vec<CdrRow>>(QUEUE + 2);
-    let index = Arc::new(index);
+    let context = Arc::new(Context::with_index(store, index)?);
     let reader = {
-        let (bytes_read, index) = (bytes_read.clone(), index.clone());
+        let (bytes_read, context) = (bytes_read.clone(), context.clone());
         std::thread::Builder::new()
             .name("parse".into())
-            .spawn(move || crate::parse::read_all(&plans, &index, &bytes_read, &tx, &returned))
+            .spawn(move || crate::parse::read_all(&plans, &context, &bytes_read, &tx, &returned))
             .map_err(|e| e.to_string())?
     };
     let written = write_all(store, &rx, &give_back, &bytes_read, progress);

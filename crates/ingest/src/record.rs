@@ -5,7 +5,9 @@
 
 use crate::dedup::dedup_key;
 use cdr::{Location, ParseError, Parsed, QualityRecord};
-use directory::{DirectoryIndex, PbxInfo};
+use crate::context::Context;
+use charging::CallFacts;
+use directory::PbxInfo;
 use store::{CdrRow, QuarantineItem};
 
 pub enum Item {
@@ -20,7 +22,7 @@ pub struct Origin<'a> {
     pub pbx: Option<&'a PbxInfo>,
     pub format_name: &'a str,
     pub source_id: i64,
-    pub index: &'a DirectoryIndex,
+    pub context: &'a Context,
 }
 
 impl Origin<'_> {
@@ -76,17 +78,25 @@ impl Origin<'_> {
                 }
                 cdr.pbx = pbx.name.as_str().into();
                 cdr.location = location;
-                let attribution = self.index.attribute(pbx, &cdr);
+                let context = self.context;
+                let attribution = context.index.attribute(pbx, &cdr);
                 let dedup = dedup_key(pbx.id, cdr.identity);
                 let buffer = spare.pop().unwrap_or_default();
-                Item::Call(CdrRow::new_in(
-                    buffer,
-                    &cdr,
-                    dedup,
-                    pbx.id,
-                    self.source_id,
-                    &attribution,
-                ))
+                let mut row =
+                    CdrRow::new_in(buffer, &cdr, dedup, pbx.id, self.source_id, &attribution);
+                let (day, month) = context.calendar.day_and_month(row.start_s);
+                row.set_day(day, month);
+                let charge = context.charger.charge(&CallFacts {
+                    site_id: attribution.site_id.or(pbx.site_id),
+                    direction: attribution.direction,
+                    calling: &cdr.calling,
+                    dialled: &cdr.dialled,
+                    start: cdr.answer.unwrap_or(cdr.start),
+                    duration_s: cdr.duration_s,
+                    trunk_out_id: attribution.trunk_out_id,
+                });
+                row.set_charge(&charge, cdr.duration_s);
+                Item::Call(row)
             }
             Parsed::Quality(mut q) => {
                 q.pbx = pbx.name.as_str().into();

@@ -3,7 +3,7 @@
 
 use crate::record::{Item, Origin};
 use cdr::{ParserContext, Timestamp};
-use directory::DirectoryIndex;
+use crate::context::Context;
 use parsers::Format;
 use std::collections::HashMap;
 use store::{Insert, Store};
@@ -39,7 +39,8 @@ pub fn retry(
         }
         None => store.quarantine_list(false, usize::MAX).map_err(err)?,
     };
-    let index = DirectoryIndex::build(&store.directory().map_err(err)?);
+    let context = Context::load(store)?;
+    let index = &context.index;
     let mut out = RetryOutcome::default();
     let now = Timestamp::now().as_second();
     let mut batch = store.batch().map_err(err)?;
@@ -70,7 +71,7 @@ pub fn retry(
         };
         let format_name = fmt.name();
         let origin =
-            Origin { pbx_name: &q.pbx, pbx, format_name: &format_name, source_id, index: &index };
+            Origin { pbx_name: &q.pbx, pbx, format_name: &format_name, source_id, context: &context };
         let outcome = match origin.item(
             parser.parse(&q.raw),
             &q.raw,

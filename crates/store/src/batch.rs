@@ -1,9 +1,11 @@
 //! One write transaction: calls, quality records and quarantined records.
 
 use crate::raw::{Binder, RawStatement};
+use crate::rollup::{Agg, Bucket, Sums};
 use crate::{CdrRow, Error, QuarantineItem, Result};
 use cdr::QualityRecord;
 use rusqlite::{Connection, Statement, params};
+use rustc_hash::FxHashMap;
 use std::ffi::c_int;
 
 /// Outcome of inserting one call.
@@ -14,21 +16,34 @@ pub enum Insert {
 }
 
 /// One call key, filed under its owner, to be written to `cdr_owner` at
-/// commit: (day, department or 0, extension, start, dedup).
-type Posting = (i64, i64, i64, i64, i64);
+/// commit, with what it adds to the rollups.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Posting {
+    /// (day, department or 0, extension or 0, start, dedup): the sort order.
+    pub key: (i64, i64, i64, i64, i64),
+    pub month: i64,
+    pub bucket: Bucket,
+    pub sums: Sums,
+}
+
+impl Posting {
+    fn owner(&self) -> (i64, i64, i64) {
+        (self.key.0, self.key.1, self.key.2)
+    }
+}
 
 /// Calls stored by one execution of the multi-row insert: one statement
 /// per call costs SQLite a statement start and finish (and rusqlite a
 /// copy of every value) per row, which is most of an insert's cost.
 const CALLS_PER_INSERT: usize = 16;
 /// Columns bound per call.
-const CDR_COLUMNS: usize = 8;
+const CDR_COLUMNS: usize = 9;
 
 fn insert_cdr_sql(rows: usize) -> String {
-    let values = vec!["(?,?,?,?,?,?,?,?)"; rows].join(",");
+    let values = vec!["(?,?,?,?,?,?,?,?,?)"; rows].join(",");
     format!(
         "INSERT OR IGNORE INTO cdr (start_s, dedup, pbx_id, extension_id, department_id,
-         calling, dialled, rec) VALUES {values}"
+         calling, dialled, rec, charge) VALUES {values}"
     )
 }
 
@@ -43,6 +58,10 @@ fn bind_cdr<'d>(b: &mut Binder<'d>, n: usize, r: &'d CdrRow) {
     b.text_or_null(at + 6, &r.calling);
     b.text_or_null(at + 7, &r.dialled);
     b.blob(at + 8, &r.rec);
+    match &r.charge {
+        Some(charge) => b.blob(at + 9, charge),
+        None => b.null(at + 9),
+    }
 }
 
 /// A write transaction with its hot statements prepared once (looking a
@@ -80,10 +99,13 @@ impl<'c> Batch<'c> {
 
     /// Files a stored call under its owner (see [`Batch::commit`]).
     fn post(&mut self, r: &CdrRow) {
-        if let Some(ext) = r.extension_id {
-            let day = r.start_s.div_euclid(86_400);
-            self.postings.push((day, r.department_id.unwrap_or(0), ext, r.start_s, r.dedup));
-        }
+        let owner = (r.department_id.unwrap_or(0), r.extension_id.unwrap_or(0));
+        self.postings.push(Posting {
+            key: (r.day, owner.0, owner.1, r.start_s, r.dedup),
+            month: r.month,
+            bucket: r.bucket,
+            sums: r.sums,
+        });
     }
 
     /// Stores a call unless one with the same key is already stored.
@@ -212,73 +234,130 @@ impl<'c> Batch<'c> {
         self.conn
     }
 
-    /// Files this transaction's call keys in `cdr_owner`, one new row per
-    /// (day, department, extension) under a fresh commit number, in key
-    /// order so the B-tree is walked front to back; then commits.
+    /// Files this transaction's call keys in `cdr_owner` and adds their
+    /// sums to the month rollups (see [`write_postings`]); then commits.
     pub fn commit(mut self) -> Result<()> {
-        let mut postings = std::mem::take(&mut self.postings);
-        if !postings.is_empty() {
-            postings.sort_unstable();
-            let seq: i64 = self.conn.query_row(
-                "UPDATE cdr_owner_seq SET seq = seq + 1 WHERE id = 1 RETURNING seq",
-                [],
-                |r| r.get(0),
-            )?;
-            let owners: Vec<(Posting, Vec<u8>)> = postings
-                .chunk_by(|a, b| (a.0, a.1, a.2) == (b.0, b.1, b.2))
-                .map(|group| {
-                    let keys = group
-                        .iter()
-                        .flat_map(|p| p.3.to_le_bytes().into_iter().chain(p.4.to_le_bytes()))
-                        .collect();
-                    (group[0], keys)
-                })
-                .collect();
-            let mut one = RawStatement::prepare(self.conn, &insert_owner_sql(1))?;
-            let mut many = RawStatement::prepare(self.conn, &insert_owner_sql(OWNERS_PER_INSERT))?;
-            let mut filed = 0;
-            let mut groups = owners.chunks_exact(OWNERS_PER_INSERT);
-            for group in &mut groups {
-                filed += many.execute(|b| {
-                    group.iter().enumerate().for_each(|(n, o)| bind_owner(b, n, seq, o))
-                })?;
-            }
-            for o in groups.remainder() {
-                filed += one.execute(|b| bind_owner(b, 0, seq, o))?;
-            }
-            // `OR IGNORE` only spares SQLite a statement journal (a
-            // multi-row insert that may fail must be able to undo itself);
-            // the fresh `seq` leaves nothing to ignore, and if something
-            // were, the transaction is abandoned rather than lose keys.
-            if filed != owners.len() as u64 {
-                return Err(Error::Invalid("cdr_owner: commit number reused".into()));
-            }
-        }
+        let postings = std::mem::take(&mut self.postings);
+        write_postings(self.conn, postings)?;
         self.conn.execute_batch("COMMIT")?;
         self.open = false;
         Ok(())
     }
 }
 
+/// Writes postings: one new `cdr_owner` row per (day, department,
+/// extension) under a fresh commit number, with the keys and the day's
+/// sums, in key order so the B-tree is walked front to back; and the sums
+/// merged into `rollup_month`. Sums may be negative (re-rating takes a
+/// call's old contribution back).
+pub(crate) fn write_postings(conn: &Connection, mut postings: Vec<Posting>) -> Result<()> {
+    if postings.is_empty() {
+        return Ok(());
+    }
+    postings.sort_unstable_by_key(|p| p.key);
+    let seq: i64 = conn.query_row(
+        "UPDATE cdr_owner_seq SET seq = seq + 1 WHERE id = 1 RETURNING seq",
+        [],
+        |r| r.get(0),
+    )?;
+    let mut months: FxHashMap<(i64, i64, i64), Agg> = FxHashMap::default();
+    let owners: Vec<OwnerRow> = postings
+        .chunk_by(|a, b| a.owner() == b.owner())
+        .map(|group| {
+            let mut keys = Vec::with_capacity(group.len() * 16);
+            let mut agg = Agg::default();
+            for p in group {
+                if p.sums.calls > 0 {
+                    keys.extend_from_slice(&p.key.3.to_le_bytes());
+                    keys.extend_from_slice(&p.key.4.to_le_bytes());
+                }
+                agg.add(p.bucket, &p.sums);
+                let (_, dept, ext) = p.owner();
+                months.entry((p.month, dept, ext)).or_default().add(p.bucket, &p.sums);
+            }
+            OwnerRow { owner: group[0].owner(), keys, agg: agg.encode() }
+        })
+        .collect();
+    let mut one = RawStatement::prepare(conn, &insert_owner_sql(1))?;
+    let mut many = RawStatement::prepare(conn, &insert_owner_sql(OWNERS_PER_INSERT))?;
+    let mut filed = 0;
+    let mut groups = owners.chunks_exact(OWNERS_PER_INSERT);
+    for group in &mut groups {
+        filed +=
+            many.execute(|b| group.iter().enumerate().for_each(|(n, o)| bind_owner(b, n, seq, o)))?;
+    }
+    for o in groups.remainder() {
+        filed += one.execute(|b| bind_owner(b, 0, seq, o))?;
+    }
+    // `OR IGNORE` only spares SQLite a statement journal (a multi-row
+    // insert that may fail must be able to undo itself); the fresh `seq`
+    // leaves nothing to ignore, and if something were, the transaction is
+    // abandoned rather than lose keys.
+    if filed != owners.len() as u64 {
+        return Err(Error::Invalid("cdr_owner: commit number reused".into()));
+    }
+    let mut months: Vec<((i64, i64, i64), Vec<u8>)> =
+        months.into_iter().map(|(k, agg)| (k, agg.encode())).collect();
+    months.sort_unstable_by_key(|(k, _)| *k);
+    let mut one = RawStatement::prepare(conn, &upsert_month_sql(1))?;
+    let mut many = RawStatement::prepare(conn, &upsert_month_sql(OWNERS_PER_INSERT))?;
+    let mut groups = months.chunks_exact(OWNERS_PER_INSERT);
+    for group in &mut groups {
+        many.execute(|b| group.iter().enumerate().for_each(|(n, m)| bind_month(b, n, m)))?;
+    }
+    for m in groups.remainder() {
+        one.execute(|b| bind_month(b, 0, m))?;
+    }
+    Ok(())
+}
+
+/// One `cdr_owner` row to write.
+struct OwnerRow {
+    owner: (i64, i64, i64),
+    keys: Vec<u8>,
+    agg: Vec<u8>,
+}
+
 /// Owners filed by one execution of the multi-row `cdr_owner` insert.
 const OWNERS_PER_INSERT: usize = 16;
-const OWNER_COLUMNS: usize = 5;
+const OWNER_COLUMNS: usize = 6;
 
 /// Binds one owner's keys as the `n`th row of a `cdr_owner` insert.
-fn bind_owner<'d>(b: &mut Binder<'d>, n: usize, seq: i64, owner: &'d (Posting, Vec<u8>)) {
-    let ((day, dept, ext, _, _), keys) = owner;
+fn bind_owner<'d>(b: &mut Binder<'d>, n: usize, seq: i64, row: &'d OwnerRow) {
+    let (day, dept, ext) = row.owner;
     let at = (n * OWNER_COLUMNS) as c_int;
-    b.int(at + 1, *day);
-    b.int(at + 2, *dept);
-    b.int(at + 3, *ext);
+    b.int(at + 1, day);
+    b.int(at + 2, dept);
+    b.int(at + 3, ext);
     b.int(at + 4, seq);
-    b.blob(at + 5, keys);
+    b.blob(at + 5, &row.keys);
+    b.blob(at + 6, &row.agg);
 }
 
 fn insert_owner_sql(rows: usize) -> String {
-    let values = vec!["(?,?,?,?,?)"; rows].join(",");
+    let values = vec!["(?,?,?,?,?,?)"; rows].join(",");
     format!(
-        "INSERT OR IGNORE INTO cdr_owner (day, department_id, extension_id, seq, keys) VALUES {values}"
+        "INSERT OR IGNORE INTO cdr_owner (day, department_id, extension_id, seq, keys, agg)
+         VALUES {values}"
+    )
+}
+
+const MONTH_COLUMNS: usize = 4;
+
+fn bind_month<'d>(b: &mut Binder<'d>, n: usize, row: &'d ((i64, i64, i64), Vec<u8>)) {
+    let ((month, dept, ext), agg) = row;
+    let at = (n * MONTH_COLUMNS) as c_int;
+    b.int(at + 1, *month);
+    b.int(at + 2, *dept);
+    b.int(at + 3, *ext);
+    b.blob(at + 4, agg);
+}
+
+fn upsert_month_sql(rows: usize) -> String {
+    let values = vec!["(?,?,?,?)"; rows].join(",");
+    format!(
+        "INSERT INTO rollup_month (month, department_id, extension_id, agg) VALUES {values}
+         ON CONFLICT DO UPDATE SET agg = agg_merge(agg, excluded.agg)"
     )
 }
 

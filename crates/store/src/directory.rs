@@ -3,7 +3,8 @@
 
 use crate::{Error, Result, Store};
 use directory::{
-    Department, Directory, DirectoryFile, Extension, ExtensionRow, Pbx, Site, Trunk, User,
+    Department, Directory, DirectoryFile, Extension, ExtensionRow, OrganisationDef, PaidNumber,
+    Pbx, Site, Trunk, User,
     department_levels, normalise_department_path, read_extensions_csv,
 };
 use rusqlite::{OptionalExtension, Transaction, params};
@@ -120,6 +121,36 @@ impl Loader<'_, '_> {
     }
 }
 
+/// Stores the `[organisation]` settings. The reporting zone decides which
+/// local day and month every stored call is filed under, so it cannot
+/// change once calls are stored.
+fn organisation_settings(tx: &Transaction<'_>, org: &OrganisationDef) -> Result<()> {
+    if let Some(zone) = &org.time_zone {
+        jiff::tz::TimeZone::get(zone).map_err(|_| {
+            Error::Invalid(format!("organisation: unknown time zone {zone:?}"))
+        })?;
+        let current = crate::settings::get(tx, crate::settings::TIME_ZONE)?;
+        if current.as_deref().unwrap_or("UTC") != zone {
+            let calls: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM cdr)", [], |r| r.get(0))?;
+            if calls {
+                return Err(Error::Invalid(format!(
+                    "organisation: the reporting time zone is {:?} and calls are stored under \
+                     its days; it cannot become {zone:?}",
+                    current.as_deref().unwrap_or("UTC")
+                )));
+            }
+        }
+        crate::settings::set(tx, crate::settings::TIME_ZONE, zone)?;
+    }
+    if let Some(carrier) = &org.carrier {
+        crate::settings::set(tx, crate::settings::CARRIER, carrier)?;
+    }
+    if let Some(carrier) = &org.reference_carrier {
+        crate::settings::set(tx, crate::settings::REFERENCE_CARRIER, carrier)?;
+    }
+    Ok(())
+}
+
 impl Store {
     /// Loads a directory file (and the extension CSVs it names, relative to
     /// `file_path`) in one transaction.
@@ -141,10 +172,21 @@ impl Store {
                 Error::Invalid(format!("site {:?}: unknown time zone {:?}", s.name, s.time_zone))
             })?;
             tx.execute(
-                "INSERT INTO site(name, time_zone, country_code, area_code) VALUES (?1, ?2, ?3, ?4)
+                "INSERT INTO site(name, time_zone, country_code, area_code, carrier,
+                 reference_carrier, holidays) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
                  ON CONFLICT(name) DO UPDATE SET time_zone = excluded.time_zone,
-                 country_code = excluded.country_code, area_code = excluded.area_code",
-                params![s.name, s.time_zone, s.country_code, s.area_code],
+                 country_code = excluded.country_code, area_code = excluded.area_code,
+                 carrier = excluded.carrier, reference_carrier = excluded.reference_carrier,
+                 holidays = excluded.holidays",
+                params![
+                    s.name,
+                    s.time_zone,
+                    s.country_code,
+                    s.area_code,
+                    s.carrier,
+                    s.reference_carrier,
+                    s.holidays
+                ],
             )?;
             sum.sites += 1;
         }
@@ -177,6 +219,16 @@ impl Store {
                 params![pbx, t.code, t.name, t.carrier],
             )?;
             sum.trunks += 1;
+        }
+        for n in &file.paid_number {
+            tx.execute(
+                "INSERT INTO paid_number(number, carrier) VALUES (?1, ?2)
+                 ON CONFLICT(number) DO UPDATE SET carrier = excluded.carrier",
+                params![n.number, n.carrier],
+            )?;
+        }
+        if let Some(org) = &file.organisation {
+            organisation_settings(&tx, org)?;
         }
         for d in &file.department {
             l.department(&d.path)?;
@@ -256,7 +308,10 @@ impl Store {
         let opt = |s: Option<String>| s.filter(|v| !v.is_empty());
         Ok(Directory {
             sites: c
-                .prepare("SELECT id, name, time_zone, country_code, area_code FROM site")?
+                .prepare(
+                    "SELECT id, name, time_zone, country_code, area_code, carrier,
+                     reference_carrier, holidays FROM site",
+                )?
                 .query_map([], |r| {
                     Ok(Site {
                         id: r.get(0)?,
@@ -264,6 +319,9 @@ impl Store {
                         time_zone: r.get(2)?,
                         country_code: r.get(3)?,
                         area_code: r.get(4)?,
+                        carrier: r.get(5)?,
+                        reference_carrier: r.get(6)?,
+                        holidays: r.get(7)?,
                     })
                 })?
                 .collect::<rusqlite::Result<_>>()?,
@@ -329,6 +387,10 @@ impl Store {
                         valid_to: r.get(6)?,
                     })
                 })?
+                .collect::<rusqlite::Result<_>>()?,
+            paid_numbers: c
+                .prepare("SELECT number, carrier FROM paid_number ORDER BY number")?
+                .query_map([], |r| Ok(PaidNumber { number: r.get(0)?, carrier: r.get(1)? }))?
                 .collect::<rusqlite::Result<_>>()?,
         })
     }

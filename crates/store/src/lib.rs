@@ -6,20 +6,28 @@
 //! check behind the pipeline's Bloom filter.
 
 mod batch;
+mod carriers;
+mod charge;
 mod checkpoint;
 mod codec;
 mod directory;
 pub use directory::LoadSummary;
 mod migrate;
+mod money;
 mod quarantine;
 mod query;
 mod raw;
+mod rollup;
 mod row;
+pub mod settings;
 
 pub use batch::{Batch, Insert};
 pub use quarantine::{QuarantineEntry, QuarantineItem};
 pub use query::{CdrQuery, QualityRow, StoredCall};
-pub use row::{CallRecord, CdrRow, call_id, parse_call_id};
+pub use charge::{Charge, ChargeStatus, PriceTrace};
+pub use money::{AMOUNT_DECIMALS, Amount};
+pub use rollup::{Agg, Bucket, Sums};
+pub use row::{CallRecord, CdrRow, UNCLASSIFIED, call_id, parse_call_id, utc_month_of_day};
 
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
@@ -95,6 +103,7 @@ impl Store {
              PRAGMA busy_timeout = 10000;"
         ))
         .map_err(open_err)?;
+        rollup::register_functions(&conn).map_err(open_err)?;
         migrate::upgrade(&conn)?;
         Ok(Store { conn, path, checkpointer: None })
     }
@@ -139,6 +148,10 @@ impl Store {
     /// The connection, for the few callers (tests, tools) that need SQL.
     pub fn connection(&self) -> &Connection {
         &self.conn
+    }
+
+    pub(crate) fn conn_mut(&mut self) -> &mut Connection {
+        &mut self.conn
     }
 
     /// Schema version the database is at.

@@ -5,8 +5,10 @@
 use crate::{Error, Result};
 use rusqlite::Connection;
 
-const MIGRATIONS: &[(&str, &str)] =
-    &[("0001_initial", include_str!("../migrations/0001_initial.sql"))];
+const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_initial", include_str!("../migrations/0001_initial.sql")),
+    ("0002_rating", include_str!("../migrations/0002_rating.sql")),
+];
 
 pub fn version(conn: &Connection) -> Result<i64> {
     Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)

@@ -29,7 +29,8 @@ pub struct StoredCall {
     pub source: Option<String>,
 }
 
-const COLUMNS: &str = "start_s, dedup, pbx_id, extension_id, department_id, calling, dialled, rec";
+const COLUMNS: &str =
+    "start_s, dedup, pbx_id, extension_id, department_id, calling, dialled, rec, charge";
 
 fn row(r: &Row) -> rusqlite::Result<CdrRow> {
     let text = |i| -> rusqlite::Result<cdr::Text> {
@@ -44,6 +45,8 @@ fn row(r: &Row) -> rusqlite::Result<CdrRow> {
         calling: text(5)?,
         dialled: text(6)?,
         rec: r.get(7)?,
+        charge: r.get(8)?,
+        ..CdrRow::default()
     })
 }
 
@@ -163,7 +166,8 @@ impl Store {
         }
         let mut stmt = conn.prepare(&sql)?;
         let mut keys = Vec::new();
-        for day in q.from_s.div_euclid(86_400)..=(q.to_s - 1).div_euclid(86_400) {
+        // Days are local to the reporting zone, at most a day off UTC's.
+        for day in q.from_s.div_euclid(86_400) - 1..=(q.to_s - 1).div_euclid(86_400) + 1 {
             let mut rows = stmt.query([day])?;
             while let Some(r) = rows.next()? {
                 let blob: Vec<u8> = r.get(0)?;

@@ -114,6 +114,12 @@ impl<'d> Binder<'d> {
         self.check(rc);
     }
 
+    pub(crate) fn null(&mut self, i: c_int) {
+        // SAFETY: live statement.
+        let rc = unsafe { ffi::sqlite3_bind_null(self.stmt, i) };
+        self.check(rc);
+    }
+
     /// Text, NULL when empty; not copied (see the module comment).
     pub(crate) fn text_or_null(&mut self, i: c_int, v: &'d str) {
         // SAFETY: live statement; `v` outlives the step (see `execute`).

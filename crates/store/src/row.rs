@@ -1,12 +1,18 @@
 //! A call as stored: the narrow row the writer binds ([`CdrRow`]) and the
 //! full record read back ([`CallRecord`]).
 
+use crate::charge::Charge;
 use crate::codec::{Reader, Writer};
+use crate::rollup::{Bucket, Sums};
 use cdr::{Cdr, Direction, Disposition, RecordKind, Text};
 use directory::Attribution;
 
+/// Call type code of calls nobody classified.
+pub const UNCLASSIFIED: u8 = 8;
+
 /// One row of the `cdr` table, built on the parsing side of the pipeline so
-/// the writer only binds eight values.
+/// the writer only binds nine values, with what the call adds to the
+/// rollups.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CdrRow {
     pub start_s: i64,
@@ -18,6 +24,14 @@ pub struct CdrRow {
     pub dialled: Text,
     /// Everything else, packed (see `codec`).
     pub rec: Vec<u8>,
+    /// How the call was priced, packed (see `charge`); None before rating.
+    pub charge: Option<Vec<u8>>,
+    /// Local day and month of the start in the reporting zone (days since
+    /// 1970-01-01; year × 12 + month − 1).
+    pub day: i64,
+    pub month: i64,
+    pub bucket: Bucket,
+    pub sums: Sums,
 }
 
 /// A stored call with every field.
@@ -30,6 +44,7 @@ pub struct CallRecord {
     pub department_id: Option<i64>,
     pub calling: Text,
     pub dialled: Text,
+    pub charge: Option<Charge>,
     pub kind: RecordKind,
     pub direction: Direction,
     pub disposition: Disposition,
@@ -119,6 +134,7 @@ impl CdrRow {
             w.str(s);
         }
         w.pairs(&cdr.extras);
+        let day = start_s.div_euclid(86_400);
         CdrRow {
             start_s,
             dedup,
@@ -128,7 +144,29 @@ impl CdrRow {
             calling: cdr.calling.clone(),
             dialled: cdr.dialled.clone(),
             rec: w.0,
+            charge: None,
+            day,
+            month: utc_month_of_day(day),
+            bucket: Bucket { call_type: UNCLASSIFIED, carrier_id: 0 },
+            sums: Sums {
+                calls: 1,
+                seconds: i64::from(cdr.duration_s),
+                ..Sums::default()
+            },
         }
+    }
+
+    /// Records how the call was priced; `duration_s` is its talk time.
+    pub fn set_charge(&mut self, charge: &Charge, duration_s: u32) {
+        self.bucket = charge.bucket();
+        self.sums = charge.sums(duration_s);
+        self.charge = Some(charge.encode());
+    }
+
+    /// Files the call under its local day and month in the reporting zone.
+    pub fn set_day(&mut self, day: i64, month: i64) {
+        self.day = day;
+        self.month = month;
     }
 
     /// Every field of the row.
@@ -143,6 +181,7 @@ impl CdrRow {
             department_id: self.department_id,
             calling: self.calling.clone(),
             dialled: self.dialled.clone(),
+            charge: self.charge.as_deref().map(Charge::decode).transpose()?,
             kind: RecordKind::from_code(r.u8()?),
             direction: Direction::from_code(r.u8()?),
             disposition: Disposition::from_code(r.u8()?),
@@ -194,8 +233,17 @@ impl CdrRow {
     /// About the bytes the row takes in the database (for sizing write
     /// transactions).
     pub fn stored_size(&self) -> u64 {
-        (self.rec.len() + self.calling.len() + self.dialled.len() + 24) as u64
+        let charge = self.charge.as_ref().map_or(0, Vec::len);
+        (self.rec.len() + charge + self.calling.len() + self.dialled.len() + 24) as u64
     }
+}
+
+/// Year × 12 + month − 1 of a UTC day number.
+pub fn utc_month_of_day(day: i64) -> i64 {
+    let date = jiff::Timestamp::from_second(day.saturating_mul(86_400))
+        .map(|t| t.to_zoned(jiff::tz::TimeZone::UTC).date())
+        .unwrap_or_default();
+    i64::from(date.year()) * 12 + i64::from(date.month()) - 1
 }
 
 impl CallRecord {
