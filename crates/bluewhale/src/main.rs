@@ -41,6 +41,18 @@ enum Command {
     /// Measure throughput end to end on synthetic data.
     #[command(subcommand)]
     Bench(cmd::bench::Command),
+    /// Import, export, list and try tariffs.
+    #[command(subcommand)]
+    Tariff(cmd::tariff::Command),
+    /// Show how a stored call was classified and priced, step by step.
+    Explain(cmd::explain::Args),
+    /// Price a stored period on a candidate tariff, changing nothing.
+    Whatif(cmd::whatif::Args),
+    /// Price a stored period again (after tariff or directory changes).
+    Rerate(cmd::rerate::Args),
+    /// Write a report (department, extension, trunk, carrier, site,
+    /// destination, top, traffic, inbound, savings, unknown-extensions).
+    Report(cmd::report::Args),
 }
 
 fn main() -> ExitCode {
@@ -52,6 +64,11 @@ fn main() -> ExitCode {
         Command::Quarantine(c) => cmd::quarantine::run(&cli.data_dir, c),
         Command::Formats => cmd::formats::run(),
         Command::Bench(c) => cmd::bench::run(c),
+        Command::Tariff(c) => cmd::tariff::run(&cli.data_dir, c),
+        Command::Explain(args) => cmd::explain::run(&cli.data_dir, args),
+        Command::Whatif(args) => cmd::whatif::run(&cli.data_dir, args),
+        Command::Rerate(args) => cmd::rerate::run(&cli.data_dir, args),
+        Command::Report(args) => cmd::report::run(&cli.data_dir, args),
     };
     match result {
         Ok(code) => code,

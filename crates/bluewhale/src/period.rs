@@ -17,6 +17,19 @@ pub fn bound(text: &str, end_of_day: bool) -> Result<i64> {
     Ok(date.to_zoned(TimeZone::UTC)?.timestamp().as_second())
 }
 
+/// The local days `from..=to` (day numbers since 1970-01-01), for
+/// commands that work in the reporting zone's days.
+pub fn local_days(from: &str, to: &str) -> Result<std::ops::RangeInclusive<i64>> {
+    let date = |text: &str| -> Result<Date> {
+        text.parse().with_context(|| format!("not a date (YYYY-MM-DD): {text:?}"))
+    };
+    let (f, t) = (date(from)?, date(to)?);
+    if t < f {
+        bail!("--to {to} is before --from {from}");
+    }
+    Ok(charging::day_number(f)..=charging::day_number(t))
+}
+
 /// The period `[from, to)` in UTC seconds.
 pub fn period(from: &str, to: &str) -> Result<(i64, i64)> {
     let (f, t) = (bound(from, false)?, bound(to, true)?);

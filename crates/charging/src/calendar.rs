@@ -2,16 +2,13 @@
 //! under.
 
 use jiff::Timestamp;
-use jiff::civil::Date;
 use jiff::tz::TimeZone;
+use store::days::{date_of_day, day_number, month_number};
 
 #[derive(Debug, Clone)]
 pub struct Calendar {
     zone: TimeZone,
 }
-
-/// 1970-01-01, day 0.
-const EPOCH: Date = jiff::civil::date(1970, 1, 1);
 
 impl Calendar {
     pub fn new(zone: TimeZone) -> Calendar {
@@ -26,7 +23,7 @@ impl Calendar {
     pub fn day_and_month(&self, start_s: i64) -> (i64, i64) {
         let date = Timestamp::from_second(start_s)
             .map(|t| self.zone.to_datetime(t).date())
-            .unwrap_or(EPOCH);
+            .unwrap_or(jiff::civil::date(1970, 1, 1));
         (day_number(date), month_number(date))
     }
 
@@ -35,21 +32,6 @@ impl Calendar {
         let date = date_of_day(day);
         date.to_zoned(self.zone.clone()).map(|z| z.timestamp().as_second()).unwrap_or(day * 86_400)
     }
-}
-
-pub fn day_number(date: Date) -> i64 {
-    i64::from((date - EPOCH).get_days())
-}
-
-pub fn date_of_day(day: i64) -> Date {
-    EPOCH
-        .checked_add(jiff::Span::new().days(day.clamp(-7_000_000, 7_000_000)))
-        .unwrap_or(EPOCH)
-}
-
-/// Year × 12 + month − 1.
-pub fn month_number(date: Date) -> i64 {
-    i64::from(date.year()) * 12 + i64::from(date.month()) - 1
 }
 
 #[cfg(test)]

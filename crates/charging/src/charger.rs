@@ -105,6 +105,11 @@ impl Charger {
         names.extend(directory.trunks.iter().map(|t| t.carrier.as_str()));
         names.extend(directory.paid_numbers.iter().map(|n| n.carrier.as_str()));
         let ids = store.ensure_carriers(names)?;
+        for c in book.carriers() {
+            if let Some(version) = c.versions().first() {
+                store.set_carrier_currency(c.name(), version.currency().as_str())?;
+            }
+        }
         let carrier = |name: &str| -> Option<CarrierRef> {
             let store_id = *ids.get(name)?;
             Some(CarrierRef { name: name.into(), store_id, book: book.carrier_id(name) })
@@ -130,11 +135,8 @@ impl Charger {
             reference: carrier(&default_reference),
             ..SiteRating::default()
         };
-        let trunks = directory
-            .trunks
-            .iter()
-            .filter_map(|t| Some((t.id, carrier(&t.carrier)?)))
-            .collect();
+        let trunks =
+            directory.trunks.iter().filter_map(|t| Some((t.id, carrier(&t.carrier)?))).collect();
         let paid_numbers = directory
             .paid_numbers
             .iter()
@@ -167,10 +169,13 @@ impl Charger {
     }
 
     fn reference_of(&self, site_id: Option<i64>) -> Option<&CarrierRef> {
-        self.site(site_id).and_then(|s| s.reference.as_ref()).or(self.organisation.reference.as_ref())
+        self.site(site_id)
+            .and_then(|s| s.reference.as_ref())
+            .or(self.organisation.reference.as_ref())
     }
 
-    fn holidays(&self, site_id: Option<i64>) -> Option<&HolidayCalendar> {
+    /// The holiday calendar of the site, if it names one the book has.
+    pub fn holidays(&self, site_id: Option<i64>) -> Option<&HolidayCalendar> {
         let index = self.site(site_id)?.holidays?;
         self.book.calendars().get(index)
     }
@@ -226,7 +231,10 @@ impl Charger {
                         self.price_on(&mut charge, carrier, digits, facts);
                         self.reference(&mut charge, carrier, digits, facts);
                     }
-                    None => unrated(&mut charge, "no carrier: the trunk, the site and the organisation name none".into()),
+                    None => unrated(
+                        &mut charge,
+                        "no carrier: the trunk, the site and the organisation name none".into(),
+                    ),
                 }
             }
         }
@@ -234,7 +242,13 @@ impl Charger {
     }
 
     /// Prices the call on `carrier`, as its actual cost.
-    fn price_on(&self, charge: &mut Charge, carrier: &CarrierRef, number: &str, facts: &CallFacts<'_>) {
+    fn price_on(
+        &self,
+        charge: &mut Charge,
+        carrier: &CarrierRef,
+        number: &str,
+        facts: &CallFacts<'_>,
+    ) {
         charge.carrier_id = carrier.store_id;
         match self.price(carrier, number, facts, facts.site_id) {
             Ok((amount, currency, trace)) => {
@@ -248,7 +262,13 @@ impl Charger {
     }
 
     /// Prices the call on the site's reference tariff.
-    fn reference(&self, charge: &mut Charge, carrier: &CarrierRef, number: &str, facts: &CallFacts<'_>) {
+    fn reference(
+        &self,
+        charge: &mut Charge,
+        carrier: &CarrierRef,
+        number: &str,
+        facts: &CallFacts<'_>,
+    ) {
         charge.reference = charge.cost;
         let Some(reference) = self.reference_of(facts.site_id) else { return };
         if reference.store_id == carrier.store_id || charge.status != ChargeStatus::Rated {

@@ -17,3 +17,4 @@ pub mod tariffs;
 pub use calendar::Calendar;
 pub use charger::{CallFacts, Charger, ChargerError};
 pub use codes::{call_type_code, call_type_of, service_code, service_of};
+pub use store::days::{date_of_day, day_number, first_day_of_month, month_number, month_of_day};

@@ -75,18 +75,39 @@ pub struct ImportSummary {
     pub prefixes: usize,
 }
 
-/// Merges `incoming` into the stored book. `carrier`: with a one-carrier
-/// book, the name to store it under; with several, the one to import.
+/// Merges `incoming` into the stored book and stores the result.
+/// `carrier`: with a one-carrier book, the name to store it under; with
+/// several, the one to import.
 pub fn import(
     store: &mut Store,
     incoming: &TariffBook,
     carrier: Option<&str>,
 ) -> Result<ImportSummary, TariffError> {
+    let current = load_book(store)?;
+    let merged = merge(&current, incoming, carrier)?;
+    store.replace_tariff_files(&merged.files)?;
+    Ok(merged.summary)
+}
+
+/// A merged book, its files and what the merge did.
+pub struct Merged {
+    pub book: TariffBook,
+    /// The book's files as [`TariffBook::export`] writes them.
+    pub files: Vec<(String, Vec<u8>)>,
+    pub summary: ImportSummary,
+}
+
+/// `current` with `incoming`'s carriers (and calendars) in place of those
+/// of the same name (see [`import`] for `carrier`). Nothing is stored.
+pub fn merge(
+    current: &TariffBook,
+    incoming: &TariffBook,
+    carrier: Option<&str>,
+) -> Result<Merged, TariffError> {
     let work = tempfile::tempdir()?;
     let current_dir = work.path().join("a");
     let incoming_dir = work.path().join("b");
     let merged_dir = work.path().join("m");
-    let current = load_book(store)?;
     let current_toml = read_table(&current.export(&current_dir)?)?;
     let mut incoming_toml = read_table(&incoming.export(&incoming_dir)?)?;
     select_carrier(&mut incoming_toml, carrier)?;
@@ -130,10 +151,9 @@ pub fn import(
     let final_dir = work.path().join("final");
     book.export(&final_dir)?;
     let files = collect_files(&final_dir)?;
-    store.replace_tariff_files(&files)?;
     summary.total_carriers = book.carriers().len();
     summary.prefixes = book.prefix_count();
-    Ok(summary)
+    Ok(Merged { book, files, summary })
 }
 
 /// Rollups add costs per carrier, so all of a carrier's versions must be

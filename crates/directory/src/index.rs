@@ -193,6 +193,11 @@ impl DirectoryIndex {
 
     /// Attributes `cdr`, read from `pbx`, to the directory as it was when
     /// the call started.
+    /// The PBX with store id `id`.
+    pub fn pbx_by_id(&self, id: Id) -> Option<&PbxInfo> {
+        self.pbxs.values().find(|p| p.id == id)
+    }
+
     pub fn attribute(&self, pbx: &PbxInfo, cdr: &Cdr) -> Attribution {
         let at = cdr.start.as_second();
         let called = if cdr.final_called.is_empty() {

@@ -2,10 +2,11 @@
 //! directory's index, the charger (dial plans, tariffs) and the reporting
 //! calendar. Built once per import or retry, shared by every thread.
 
-use charging::{Calendar, Charger};
-use directory::DirectoryIndex;
+use cdr::{Cdr, Timestamp};
+use charging::{Calendar, CallFacts, Charger};
+use directory::{Attribution, DirectoryIndex, PbxInfo};
 use std::sync::Arc;
-use store::Store;
+use store::{CallRecord, Charge, Recharge, Store};
 
 pub struct Context {
     pub index: DirectoryIndex,
@@ -26,5 +27,46 @@ impl Context {
         let charger = Charger::new(store, Arc::new(book)).map_err(|e| e.to_string())?;
         let calendar = Calendar::new(store.reporting_zone().map_err(|e| e.to_string())?);
         Ok(Context { index, charger, calendar })
+    }
+}
+
+impl Context {
+    /// The charge of a call attributed as `a`, from PBX `pbx`.
+    pub fn charge(&self, pbx: &PbxInfo, cdr: &Cdr, a: &Attribution) -> Charge {
+        self.charger.charge(&CallFacts {
+            site_id: a.site_id.or(pbx.site_id),
+            direction: a.direction,
+            calling: &cdr.calling,
+            dialled: &cdr.dialled,
+            start: cdr.answer.unwrap_or(cdr.start),
+            duration_s: cdr.duration_s,
+            trunk_out_id: a.trunk_out_id,
+        })
+    }
+
+    /// A stored call attributed and charged again with today's directory
+    /// and tariffs; None when its PBX is no longer in the directory.
+    pub fn recharge(&self, record: &CallRecord) -> Option<Recharge> {
+        let pbx = self.index.pbx_by_id(record.pbx_id)?;
+        let time = |s: i64| Timestamp::from_second(s).ok();
+        let cdr = Cdr {
+            start: time(record.start_s)?,
+            answer: record.answer_s.and_then(time),
+            end: time(record.end_s)?,
+            duration_s: record.duration_s,
+            direction: record.direction,
+            calling: record.calling.clone(),
+            dialled: record.dialled.clone(),
+            final_called: record.final_called.clone(),
+            trunk_in: record.trunk_in.clone(),
+            trunk_out: record.trunk_out.clone(),
+            ..Cdr::default()
+        };
+        let a = self.index.attribute(pbx, &cdr);
+        Some(Recharge {
+            extension_id: a.extension_id,
+            department_id: a.department_id,
+            charge: self.charge(pbx, &cdr, &a),
+        })
     }
 }

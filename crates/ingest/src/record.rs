@@ -3,10 +3,9 @@
 //! retries and (later) live connectors, so every path applies the same
 //! checks.
 
+use crate::context::Context;
 use crate::dedup::dedup_key;
 use cdr::{Location, ParseError, Parsed, QualityRecord};
-use crate::context::Context;
-use charging::CallFacts;
 use directory::PbxInfo;
 use store::{CdrRow, QuarantineItem};
 
@@ -86,15 +85,7 @@ impl Origin<'_> {
                     CdrRow::new_in(buffer, &cdr, dedup, pbx.id, self.source_id, &attribution);
                 let (day, month) = context.calendar.day_and_month(row.start_s);
                 row.set_day(day, month);
-                let charge = context.charger.charge(&CallFacts {
-                    site_id: attribution.site_id.or(pbx.site_id),
-                    direction: attribution.direction,
-                    calling: &cdr.calling,
-                    dialled: &cdr.dialled,
-                    start: cdr.answer.unwrap_or(cdr.start),
-                    duration_s: cdr.duration_s,
-                    trunk_out_id: attribution.trunk_out_id,
-                });
+                let charge = context.charge(pbx, &cdr, &attribution);
                 row.set_charge(&charge, cdr.duration_s);
                 Item::Call(row)
             }

@@ -1,9 +1,9 @@
 //! `bluewhale quarantine retry`: parse held records again (after a format
 //! definition or the directory was fixed) and store those that now pass.
 
+use crate::context::Context;
 use crate::record::{Item, Origin};
 use cdr::{ParserContext, Timestamp};
-use crate::context::Context;
 use parsers::Format;
 use std::collections::HashMap;
 use store::{Insert, Store};
@@ -70,8 +70,13 @@ pub fn retry(
             None => 0,
         };
         let format_name = fmt.name();
-        let origin =
-            Origin { pbx_name: &q.pbx, pbx, format_name: &format_name, source_id, context: &context };
+        let origin = Origin {
+            pbx_name: &q.pbx,
+            pbx,
+            format_name: &format_name,
+            source_id,
+            context: &context,
+        };
         let outcome = match origin.item(
             parser.parse(&q.raw),
             &q.raw,

@@ -23,7 +23,8 @@ CREATE TABLE paid_number (
 -- rollups, whatever the tariff book holds today.
 CREATE TABLE carrier (
     id INTEGER PRIMARY KEY,
-    name TEXT NOT NULL UNIQUE
+    name TEXT NOT NULL UNIQUE,
+    currency TEXT NOT NULL DEFAULT ''  -- of its tariffs, once it has some
 );
 
 -- The tariff book as imported, in its own file format (TOML plus the CSV

@@ -24,6 +24,10 @@ pub(crate) struct Posting {
     pub month: i64,
     pub bucket: Bucket,
     pub sums: Sums,
+    /// Whether it belongs in the day's `cdr_owner` row (key and sums).
+    pub day_row: bool,
+    /// Whether its sums go into the month rollup.
+    pub month_row: bool,
 }
 
 impl Posting {
@@ -105,6 +109,8 @@ impl<'c> Batch<'c> {
             month: r.month,
             bucket: r.bucket,
             sums: r.sums,
+            day_row: true,
+            month_row: true,
         });
     }
 
@@ -261,23 +267,25 @@ pub(crate) fn write_postings(conn: &Connection, mut postings: Vec<Posting>) -> R
         |r| r.get(0),
     )?;
     let mut months: FxHashMap<(i64, i64, i64), Agg> = FxHashMap::default();
-    let owners: Vec<OwnerRow> = postings
-        .chunk_by(|a, b| a.owner() == b.owner())
-        .map(|group| {
-            let mut keys = Vec::with_capacity(group.len() * 16);
-            let mut agg = Agg::default();
-            for p in group {
-                if p.sums.calls > 0 {
-                    keys.extend_from_slice(&p.key.3.to_le_bytes());
-                    keys.extend_from_slice(&p.key.4.to_le_bytes());
-                }
+    let mut owners: Vec<OwnerRow> = Vec::new();
+    for group in postings.chunk_by(|a, b| a.owner() == b.owner()) {
+        let mut keys = Vec::with_capacity(group.len() * 16);
+        let mut agg = Agg::default();
+        for p in group {
+            if p.day_row {
+                keys.extend_from_slice(&p.key.3.to_le_bytes());
+                keys.extend_from_slice(&p.key.4.to_le_bytes());
                 agg.add(p.bucket, &p.sums);
+            }
+            if p.month_row {
                 let (_, dept, ext) = p.owner();
                 months.entry((p.month, dept, ext)).or_default().add(p.bucket, &p.sums);
             }
-            OwnerRow { owner: group[0].owner(), keys, agg: agg.encode() }
-        })
-        .collect();
+        }
+        if !keys.is_empty() {
+            owners.push(OwnerRow { owner: group[0].owner(), keys, agg: agg.encode() });
+        }
+    }
     let mut one = RawStatement::prepare(conn, &insert_owner_sql(1))?;
     let mut many = RawStatement::prepare(conn, &insert_owner_sql(OWNERS_PER_INSERT))?;
     let mut filed = 0;

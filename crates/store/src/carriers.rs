@@ -26,6 +26,22 @@ impl Store {
         Ok(ids)
     }
 
+    /// Records the currency of a carrier's tariffs.
+    pub fn set_carrier_currency(&self, name: &str, currency: &str) -> Result<()> {
+        self.connection().execute(
+            "UPDATE carrier SET currency = ?2 WHERE name = ?1 AND currency != ?2",
+            [name, currency],
+        )?;
+        Ok(())
+    }
+
+    /// Every known carrier's currency (empty when it has no tariff yet).
+    pub fn carrier_currencies(&self) -> Result<BTreeMap<i64, String>> {
+        let mut stmt = self.connection().prepare("SELECT id, currency FROM carrier")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// Every known carrier: id → name.
     pub fn carrier_names(&self) -> Result<BTreeMap<i64, String>> {
         let mut stmt = self.connection().prepare("SELECT id, name FROM carrier")?;

@@ -4,8 +4,7 @@
 use crate::{Error, Result, Store};
 use directory::{
     Department, Directory, DirectoryFile, Extension, ExtensionRow, OrganisationDef, PaidNumber,
-    Pbx, Site, Trunk, User,
-    department_levels, normalise_department_path, read_extensions_csv,
+    Pbx, Site, Trunk, User, department_levels, normalise_department_path, read_extensions_csv,
 };
 use rusqlite::{OptionalExtension, Transaction, params};
 use std::collections::HashMap;
@@ -126,12 +125,12 @@ impl Loader<'_, '_> {
 /// change once calls are stored.
 fn organisation_settings(tx: &Transaction<'_>, org: &OrganisationDef) -> Result<()> {
     if let Some(zone) = &org.time_zone {
-        jiff::tz::TimeZone::get(zone).map_err(|_| {
-            Error::Invalid(format!("organisation: unknown time zone {zone:?}"))
-        })?;
+        jiff::tz::TimeZone::get(zone)
+            .map_err(|_| Error::Invalid(format!("organisation: unknown time zone {zone:?}")))?;
         let current = crate::settings::get(tx, crate::settings::TIME_ZONE)?;
         if current.as_deref().unwrap_or("UTC") != zone {
-            let calls: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM cdr)", [], |r| r.get(0))?;
+            let calls: bool =
+                tx.query_row("SELECT EXISTS (SELECT 1 FROM cdr)", [], |r| r.get(0))?;
             if calls {
                 return Err(Error::Invalid(format!(
                     "organisation: the reporting time zone is {:?} and calls are stored under \

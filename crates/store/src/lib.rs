@@ -10,6 +10,7 @@ mod carriers;
 mod charge;
 mod checkpoint;
 mod codec;
+pub mod days;
 mod directory;
 pub use directory::LoadSummary;
 mod migrate;
@@ -17,15 +18,17 @@ mod money;
 mod quarantine;
 mod query;
 mod raw;
+mod rewrite;
 mod rollup;
 mod row;
 pub mod settings;
 
 pub use batch::{Batch, Insert};
-pub use quarantine::{QuarantineEntry, QuarantineItem};
-pub use query::{CdrQuery, QualityRow, StoredCall};
 pub use charge::{Charge, ChargeStatus, PriceTrace};
 pub use money::{AMOUNT_DECIMALS, Amount};
+pub use quarantine::{QuarantineEntry, QuarantineItem};
+pub use query::{CdrQuery, QualityRow, StoredCall};
+pub use rewrite::{DayRewrite, Recharge, RewriteOutcome};
 pub use rollup::{Agg, Bucket, Sums};
 pub use row::{CallRecord, CdrRow, UNCLASSIFIED, call_id, parse_call_id, utc_month_of_day};
 

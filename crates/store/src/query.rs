@@ -29,10 +29,10 @@ pub struct StoredCall {
     pub source: Option<String>,
 }
 
-const COLUMNS: &str =
+pub(crate) const COLUMNS: &str =
     "start_s, dedup, pbx_id, extension_id, department_id, calling, dialled, rec, charge";
 
-fn row(r: &Row) -> rusqlite::Result<CdrRow> {
+pub(crate) fn row(r: &Row) -> rusqlite::Result<CdrRow> {
     let text = |i| -> rusqlite::Result<cdr::Text> {
         Ok(r.get::<_, Option<String>>(i)?.map(cdr::Text::from).unwrap_or_default())
     };

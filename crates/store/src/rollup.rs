@@ -152,8 +152,9 @@ pub(crate) fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
         |ctx| {
             let decode = |i: usize| -> rusqlite::Result<Agg> {
                 match ctx.get_raw(i).as_blob_or_null() {
-                    Ok(Some(blob)) => Agg::decode(blob)
-                        .map_err(|e| rusqlite::Error::UserFunctionError(e.into())),
+                    Ok(Some(blob)) => {
+                        Agg::decode(blob).map_err(|e| rusqlite::Error::UserFunctionError(e.into()))
+                    }
                     Ok(None) => Ok(Agg::default()),
                     Err(e) => Err(rusqlite::Error::UserFunctionError(e.into())),
                 }
@@ -170,7 +171,13 @@ mod tests {
     use super::*;
 
     fn sums(calls: i64, cost: i64) -> Sums {
-        Sums { calls, seconds: calls * 10, cost: Amount(cost), reference: Amount(cost * 2), unrated: 0 }
+        Sums {
+            calls,
+            seconds: calls * 10,
+            cost: Amount(cost),
+            reference: Amount(cost * 2),
+            unrated: 0,
+        }
     }
 
     #[test]
@@ -194,15 +201,79 @@ mod tests {
         register_functions(&conn).unwrap();
         let mut a = Agg::default();
         a.add(Bucket { call_type: 2, carrier_id: 3 }, &sums(1, 100));
-        let merged: Vec<u8> = conn
-            .query_row("SELECT agg_merge(?1, ?1)", [a.encode()], |r| r.get(0))
-            .unwrap();
+        let merged: Vec<u8> =
+            conn.query_row("SELECT agg_merge(?1, ?1)", [a.encode()], |r| r.get(0)).unwrap();
         assert_eq!(Agg::decode(&merged).unwrap().total(), sums(2, 200));
-        let from_null: Vec<u8> = conn
-            .query_row("SELECT agg_merge(NULL, ?1)", [a.encode()], |r| r.get(0))
-            .unwrap();
+        let from_null: Vec<u8> =
+            conn.query_row("SELECT agg_merge(NULL, ?1)", [a.encode()], |r| r.get(0)).unwrap();
         assert_eq!(Agg::decode(&from_null).unwrap(), a);
         let bad = conn.query_row("SELECT agg_merge(x'05', NULL)", [], |r| r.get::<_, Vec<u8>>(0));
         assert!(bad.unwrap_err().to_string().contains("rollup version 5 is unknown"));
+    }
+}
+
+/// Reading rollups over a period of local days.
+mod read {
+    use super::Agg;
+    use crate::days::{first_day_of_month, month_of_day};
+    use crate::{Error, Result, Store};
+
+    impl Store {
+        /// The sums of every owner (department or 0, extension or 0) over
+        /// the local days `first..=last`: whole months from `rollup_month`,
+        /// the other days from the day rows. `each` may see an owner more
+        /// than once; the caller adds.
+        pub fn rollups(
+            &self,
+            first: i64,
+            last: i64,
+            mut each: impl FnMut(i64, i64, Agg) -> Result<()>,
+        ) -> Result<()> {
+            let conn = self.connection();
+            let mut months = conn.prepare_cached(
+                "SELECT department_id, extension_id, agg FROM rollup_month WHERE month = ?1",
+            )?;
+            let mut days = conn.prepare_cached(
+                "SELECT department_id, extension_id, agg, length(keys) FROM cdr_owner
+                 WHERE day >= ?1 AND day <= ?2",
+            )?;
+            let mut day = first;
+            while day <= last {
+                let month = month_of_day(day);
+                let next_month = first_day_of_month(month + 1);
+                if day == first_day_of_month(month) && next_month - 1 <= last {
+                    let mut rows = months.query([month])?;
+                    while let Some(r) = rows.next()? {
+                        let blob: Vec<u8> = r.get(2)?;
+                        let agg = Agg::decode(&blob).map_err(Error::Invalid)?;
+                        each(r.get(0)?, r.get(1)?, agg)?;
+                    }
+                    day = next_month;
+                    continue;
+                }
+                let until = (next_month - 1).min(last);
+                let mut rows = days.query([day, until])?;
+                while let Some(r) = rows.next()? {
+                    let blob: Option<Vec<u8>> = r.get(2)?;
+                    let agg = match blob {
+                        Some(blob) => Agg::decode(&blob).map_err(Error::Invalid)?,
+                        // Written before rollups existed: the calls, unclassified.
+                        None => {
+                            let mut agg = Agg::default();
+                            let calls = r.get::<_, i64>(3)? / 16;
+                            let sums = super::Sums { calls, ..super::Sums::default() };
+                            agg.add(
+                                super::Bucket { call_type: crate::UNCLASSIFIED, carrier_id: 0 },
+                                &sums,
+                            );
+                            agg
+                        }
+                    };
+                    each(r.get(0)?, r.get(1)?, agg)?;
+                }
+                day = until + 1;
+            }
+            Ok(())
+        }
     }
 }

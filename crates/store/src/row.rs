@@ -148,11 +148,7 @@ impl CdrRow {
             day,
             month: utc_month_of_day(day),
             bucket: Bucket { call_type: UNCLASSIFIED, carrier_id: 0 },
-            sums: Sums {
-                calls: 1,
-                seconds: i64::from(cdr.duration_s),
-                ..Sums::default()
-            },
+            sums: Sums { calls: 1, seconds: i64::from(cdr.duration_s), ..Sums::default() },
         }
     }
 

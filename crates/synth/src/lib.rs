@@ -9,6 +9,8 @@ mod org;
 pub use calls::{Call, CallGenerator, CallKind};
 pub use cucm::write_cucm;
 pub use org::Org;
+pub use tariffs::write_tariffs;
+pub mod tariffs;
 
 use std::io::{self, Write};
 use std::path::Path;

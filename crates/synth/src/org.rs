@@ -39,6 +39,13 @@ impl Org {
         writeln!(t, "extensions_csv = [\"extensions.csv\"]\n")?;
         writeln!(
             t,
+            "[organisation]\ntime_zone = \"{}\"\ncarrier = \"{}\"\nreference_carrier = \"{}\"\n",
+            crate::AVAYA_ZONE,
+            crate::tariffs::CARRIER,
+            crate::tariffs::REFERENCE
+        )?;
+        writeln!(
+            t,
             "[[site]]\nname = \"HQ\"\ntime_zone = \"{}\"\ncountry_code = \"33\"\narea_code = \"1\"\n",
             crate::AVAYA_ZONE
         )?;

@@ -33,6 +33,24 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Time the department report for one month. Fills a store with
+    /// `--count` synthetic calls first (about 650,000 a day from
+    /// 2025-03-03), unless `--work-dir` already holds one from an earlier
+    /// run.
+    Report {
+        #[arg(long, default_value_t = 20_000_000)]
+        count: u64,
+        #[arg(long, default_value_t = 100_000)]
+        extensions: usize,
+        /// The month reported on (YYYY-MM).
+        #[arg(long, default_value = "2025-03")]
+        month: String,
+        #[arg(long)]
+        work_dir: Option<PathBuf>,
+        /// Times the report is built (the median is shown).
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
 }
 
 /// Peak resident set size of this process, in MiB (Linux).
@@ -44,7 +62,73 @@ fn peak_rss_mib() -> Option<f64> {
 }
 
 pub fn run(cmd: Command) -> Result<ExitCode> {
-    let Command::Import { format, count, extensions, work_dir, json } = cmd;
+    match cmd {
+        Command::Import { format, count, extensions, work_dir, json } => {
+            import(format, count, extensions, work_dir, json)
+        }
+        Command::Report { count, extensions, month, work_dir, runs } => {
+            report(count, extensions, &month, work_dir, runs)
+        }
+    }
+}
+
+fn report(
+    count: u64,
+    extensions: usize,
+    month: &str,
+    work_dir: Option<PathBuf>,
+    runs: usize,
+) -> Result<ExitCode> {
+    let temp;
+    let work = match work_dir {
+        Some(d) => d,
+        None => {
+            temp = tempfile::Builder::new().prefix("bluewhale-bench").tempdir()?;
+            temp.path().to_path_buf()
+        }
+    };
+    if !work.join("data").exists() {
+        import(BenchFormat::Avaya, count, extensions, Some(work.clone()), false)?;
+    }
+    let store = store::Store::open(&work.join("data"))?;
+    eprintln!("{} calls stored", store.cdr_count()?);
+    let first: jiff::civil::Date =
+        format!("{month}-01").parse().with_context(|| format!("not a month: {month:?}"))?;
+    let last = first.last_of_month();
+    let request = reporting::Request {
+        name: report::reports::ReportName::Department,
+        first_day: charging::day_number(first),
+        last_day: charging::day_number(last),
+        department: None,
+        extension: None,
+        created_by: "bench".into(),
+        top: 20,
+    };
+    let mut times = Vec::new();
+    let mut rows = 0;
+    for _ in 0..runs.max(1) {
+        let started = Instant::now();
+        let built = reporting::build(&store, &request)?;
+        times.push(started.elapsed().as_secs_f64());
+        rows = built.report.sections.iter().map(|t| t.rows.len()).sum::<usize>();
+    }
+    times.sort_by(f64::total_cmp);
+    println!(
+        "department report for {month}: {rows} rows in {:.3} s (median of {}, fastest {:.3} s)",
+        times[times.len() / 2],
+        times.len(),
+        times[0]
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn import(
+    format: BenchFormat,
+    count: u64,
+    extensions: usize,
+    work_dir: Option<PathBuf>,
+    json: bool,
+) -> Result<ExitCode> {
     let temp;
     let work = match work_dir {
         Some(d) => d,
@@ -80,6 +164,8 @@ pub fn run(cmd: Command) -> Result<ExitCode> {
     let loading = Instant::now();
     let directory = directory::DirectoryFile::read(&dir_file)?;
     store.load_directory(&directory, &dir_file).context("loading the directory")?;
+    let book = rating::TariffBook::load(synth::write_tariffs(&work)?)?;
+    charging::tariffs::import(&mut store, &book, None)?;
     say(&format!("directory loaded in {:.2} s; importing", loading.elapsed().as_secs_f64()));
     let req = ingest::Request {
         pbx: Some(pbx.into()),

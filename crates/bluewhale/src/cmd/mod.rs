@@ -1,6 +1,11 @@
 pub mod bench;
 pub mod cdrs;
+pub mod explain;
 pub mod formats;
 pub mod import;
 pub mod load;
 pub mod quarantine;
+pub mod report;
+pub mod rerate;
+pub mod tariff;
+pub mod whatif;

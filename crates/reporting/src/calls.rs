@@ -1,0 +1,246 @@
+//! Reports read from the period's calls: extension (itemised), trunk,
+//! site, destination, top, traffic, inbound, unknown extensions.
+
+use crate::owners::{carriers_of, owner_aggs, owner_totals, tally};
+use crate::{Built, ReportingError, Result, Scope, currency_of, money};
+use cdr::{Direction, Disposition};
+use jiff::Timestamp;
+use report::reports::{
+    CallLine, GroupKind, GroupRow, InboundRow, ReportContext, ReportName, Tally, TopInput,
+    UnknownRow, WeekHours,
+};
+use std::collections::{BTreeMap, BTreeSet};
+use store::{Agg, CallRecord, CdrQuery, Charge, Sums};
+
+/// Each call of the period that the request's filters keep.
+fn each_call(scope: &Scope<'_>, mut f: impl FnMut(&CallRecord) -> Result<()>) -> Result<()> {
+    let filter = scope.filter;
+    let query = CdrQuery {
+        from_s: scope.from_s,
+        to_s: scope.to_s,
+        department_ids: filter.departments.as_ref().map(|d| d.iter().copied().collect()),
+        extension_ids: filter.extensions.as_ref().map(|e| e.iter().copied().collect()),
+        ..CdrQuery::default()
+    };
+    let mut failure = None;
+    scope.store.query_cdrs(&query, |call| {
+        if let Err(e) = f(&call.record) {
+            failure = Some(e);
+            return Err(store::Error::Invalid("stopped".into()));
+        }
+        Ok(())
+    })
+    .or_else(|e| if failure.is_some() { Ok(()) } else { Err(e) })?;
+    failure.map_or(Ok(()), Err)
+}
+
+fn charge_of(record: &CallRecord) -> Charge {
+    record.charge.clone().unwrap_or(Charge { call_type: store::UNCLASSIFIED, ..Charge::default() })
+}
+
+fn sums_of(record: &CallRecord, charge: &Charge) -> Sums {
+    charge.sums(record.duration_s)
+}
+
+fn call_line(scope: &Scope<'_>, record: &CallRecord) -> Result<CallLine> {
+    let charge = charge_of(record);
+    let start = Timestamp::from_second(record.start_s)
+        .map_err(|e| ReportingError::Invalid(e.to_string()))?
+        .to_zoned(scope.zone.clone());
+    let direction = match record.direction {
+        Direction::Tandem => Direction::Unknown,
+        d => d,
+    };
+    let number = if record.direction == Direction::Incoming {
+        &record.calling
+    } else {
+        &record.dialled
+    };
+    Ok(CallLine {
+        id: record.id(),
+        start,
+        extension: record.extension.to_string(),
+        user: scope.names.user(record.user_id).to_string(),
+        department: record.department_id.map_or("", |d| scope.names.department(d)).to_string(),
+        direction: direction.as_str().to_string(),
+        number: number.to_string(),
+        e164: charge.e164.to_string(),
+        destination: charge
+            .price
+            .as_ref()
+            .map_or(charge.destination.as_str(), |p| p.destination.as_str())
+            .to_string(),
+        call_type: charging::call_type_of(charge.call_type).as_str().to_string(),
+        duration_s: u64::from(record.duration_s),
+        cost: money(charge.cost),
+        reference: money(charge.reference),
+        carrier: scope.names.carrier(charge.carrier_id).to_string(),
+        trunk: scope.names.trunk(record.trunk_out_id.or(record.trunk_in_id)).to_string(),
+        disposition: record.disposition.as_str().to_string(),
+    })
+}
+
+/// Adds a call into a per-name group.
+fn group(groups: &mut BTreeMap<(String, String), Agg>, key: (String, String), record: &CallRecord) {
+    let charge = charge_of(record);
+    groups.entry(key).or_default().add(charge.bucket(), &sums_of(record, &charge));
+}
+
+fn group_rows(groups: BTreeMap<(String, String), Agg>) -> Result<Vec<GroupRow>> {
+    groups
+        .into_iter()
+        .map(|((name, detail), agg)| {
+            let mut by_type: BTreeMap<String, Tally> = BTreeMap::new();
+            for (bucket, sums) in agg.entries() {
+                let name = charging::call_type_of(bucket.call_type).as_str().to_string();
+                let t = tally(sums)?;
+                by_type.entry(name).or_default().add(&t)?;
+            }
+            Ok(GroupRow { name, detail, by_type })
+        })
+        .collect()
+}
+
+pub(crate) fn build(scope: &Scope<'_>, ctx: &mut ReportContext) -> Result<Built> {
+    let name = scope.request.name;
+    let mut carriers = BTreeSet::new();
+    let mut lines = Vec::new();
+    let mut groups: BTreeMap<(String, String), Agg> = BTreeMap::new();
+    let mut week: WeekHours = Default::default();
+    let mut inbound: BTreeMap<(String, String, String), InboundRow> = BTreeMap::new();
+    let mut unknown: BTreeMap<(String, String), UnknownRow> = BTreeMap::new();
+    each_call(scope, |record| {
+        let charge = charge_of(record);
+        carriers.insert(charge.carrier_id);
+        match name {
+            ReportName::Extension | ReportName::Top => lines.push(call_line(scope, record)?),
+            ReportName::Trunk => {
+                let trunk = scope.names.trunk(record.trunk_out_id.or(record.trunk_in_id));
+                let trunk = if trunk.is_empty() {
+                    let code = if record.trunk_out.is_empty() { &record.trunk_in } else { &record.trunk_out };
+                    if code.is_empty() { "(none)".to_string() } else { code.to_string() }
+                } else {
+                    trunk.to_string()
+                };
+                group(&mut groups, (trunk, scope.names.pbx(record.pbx_id).to_string()), record);
+            }
+            ReportName::Site => {
+                let site = match scope.names.site(record.site_id) {
+                    "" => "(none)",
+                    s => s,
+                };
+                group(&mut groups, (site.to_string(), String::new()), record);
+            }
+            ReportName::Destination => {
+                let destination = match charge.destination.as_str() {
+                    "" => "(unknown)".to_string(),
+                    d => d.to_string(),
+                };
+                group(&mut groups, (destination, String::new()), record);
+            }
+            ReportName::Traffic => {
+                let start = Timestamp::from_second(record.answer_s.unwrap_or(record.start_s))
+                    .map_err(|e| ReportingError::Invalid(e.to_string()))?
+                    .to_zoned(scope.zone.clone());
+                let weekday = usize::from(start.weekday().to_monday_zero_offset() as u8);
+                let hour = usize::try_from(start.hour()).unwrap_or(0);
+                let t = tally(&sums_of(record, &charge))?;
+                week[weekday.min(6)][hour.min(23)].add(&t)?;
+            }
+            ReportName::Inbound if record.direction == Direction::Incoming => {
+                let key = (
+                    record.department_id.map_or("", |d| scope.names.department(d)).to_string(),
+                    scope.names.user(record.user_id).to_string(),
+                    record.extension.to_string(),
+                );
+                let row = inbound.entry(key.clone()).or_insert_with(|| InboundRow {
+                    department: key.0,
+                    user: key.1,
+                    extension: key.2,
+                    calls: 0,
+                    answered: 0,
+                    unanswered: 0,
+                    duration_s: 0,
+                    ring_s_total: 0,
+                    cost: rust_decimal::Decimal::ZERO,
+                });
+                row.calls += 1;
+                if record.disposition == Disposition::Answered {
+                    row.answered += 1;
+                } else {
+                    row.unanswered += 1;
+                }
+                row.duration_s += u64::from(record.duration_s);
+                row.ring_s_total += u64::from(record.ring_s.unwrap_or(0));
+                row.cost += money(charge.cost);
+            }
+            ReportName::UnknownExtensions
+                if record.extension_id.is_none() && !record.extension.is_empty() =>
+            {
+                let start = Timestamp::from_second(record.start_s)
+                    .map_err(|e| ReportingError::Invalid(e.to_string()))?
+                    .to_zoned(scope.zone.clone());
+                let pbx = scope.names.pbx(record.pbx_id).to_string();
+                let row = unknown
+                    .entry((pbx.clone(), record.extension.to_string()))
+                    .or_insert_with(|| UnknownRow {
+                        pbx,
+                        number: record.extension.to_string(),
+                        calls: 0,
+                        duration_s: 0,
+                        cost: rust_decimal::Decimal::ZERO,
+                        first_seen: start.clone(),
+                        last_seen: start.clone(),
+                    });
+                row.calls += 1;
+                row.duration_s += u64::from(record.duration_s);
+                row.cost += money(charge.cost);
+                row.last_seen = start;
+            }
+            _ => {}
+        }
+        Ok(())
+    })?;
+    ctx.currency = currency_of(scope.names, carriers.iter().copied())?;
+    let report = match name {
+        ReportName::Extension => {
+            let subject = scope.request.extension.clone().unwrap_or_else(|| "all".into());
+            report::reports::extension(ctx, &subject, &lines)?
+        }
+        ReportName::Top => {
+            let limit = scope.request.top.max(1);
+            let mut most_expensive = lines.clone();
+            most_expensive.sort_by(|a, b| b.cost.cmp(&a.cost).then(a.start.cmp(&b.start)));
+            most_expensive.truncate(limit);
+            let mut longest = lines;
+            longest.sort_by(|a, b| b.duration_s.cmp(&a.duration_s).then(a.start.cmp(&b.start)));
+            longest.truncate(limit);
+            let owners = owner_aggs(scope)?;
+            ctx.currency = currency_of(
+                scope.names,
+                carriers.iter().copied().chain(carriers_of(owners.values())),
+            )?;
+            let mut top_callers = owner_totals(scope, &owners)?;
+            let cost = |o: &report::reports::OwnerTotals| -> rust_decimal::Decimal {
+                o.by_type.values().map(|t| t.cost).sum()
+            };
+            top_callers.sort_by(|a, b| cost(b).cmp(&cost(a)));
+            top_callers.truncate(limit);
+            report::reports::top(ctx, &TopInput { most_expensive, longest, top_callers })?
+        }
+        ReportName::Traffic => report::reports::traffic(ctx, &week)?,
+        ReportName::Inbound => {
+            let rows: Vec<InboundRow> = inbound.into_values().collect();
+            report::reports::inbound(ctx, &rows)?
+        }
+        ReportName::UnknownExtensions => {
+            let rows: Vec<UnknownRow> = unknown.into_values().collect();
+            report::reports::unknown_extensions(ctx, &rows)?
+        }
+        other => {
+            let kind = other.group_kind().unwrap_or(GroupKind::Destination);
+            report::reports::grouped(ctx, kind, &group_rows(groups)?)?
+        }
+    };
+    Ok(Built { report, json: None })
+}

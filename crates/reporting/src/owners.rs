@@ -1,0 +1,135 @@
+//! Reports read from the rollups: department, savings, carrier (and the
+//! top callers of `top`).
+
+use crate::{Built, ReportingError, Result, Scope, currency_of, money};
+use report::reports::{
+    ByType, GroupKind, GroupRow, OwnerTotals, ReportContext, ReportName, SavingsRow, Tally,
+};
+use std::collections::{BTreeMap, HashMap};
+use store::{Agg, Sums};
+
+/// Each owner's (department, extension) sums over the period.
+pub(crate) fn owner_aggs(scope: &Scope<'_>) -> Result<HashMap<(i64, i64), Agg>> {
+    let mut owners: HashMap<(i64, i64), Agg> = HashMap::new();
+    scope.store.rollups(scope.request.first_day, scope.request.last_day, |dept, ext, agg| {
+        if scope.filter.keeps(dept, ext) {
+            owners.entry((dept, ext)).or_default().merge(&agg);
+        }
+        Ok(())
+    })?;
+    Ok(owners)
+}
+
+pub(crate) fn tally(sums: &Sums) -> Result<Tally> {
+    let count = |n: i64| {
+        u64::try_from(n).map_err(|_| ReportingError::Invalid(format!("negative rollup sum {n}")))
+    };
+    Ok(Tally {
+        calls: count(sums.calls)?,
+        duration_s: count(sums.seconds)?,
+        cost: money(sums.cost),
+        reference: money(sums.reference),
+    })
+}
+
+fn type_name(code: u8) -> String {
+    charging::call_type_of(code).as_str().to_string()
+}
+
+fn by_type(agg: &Agg) -> Result<ByType> {
+    let mut per_type: BTreeMap<u8, Sums> = BTreeMap::new();
+    for (bucket, sums) in agg.entries() {
+        per_type.entry(bucket.call_type).or_default().add(sums);
+    }
+    per_type.iter().map(|(code, sums)| Ok((type_name(*code), tally(sums)?))).collect()
+}
+
+/// Department × user × extension rows, as the department report and the
+/// top callers list show them.
+pub(crate) fn owner_totals(
+    scope: &Scope<'_>,
+    owners: &HashMap<(i64, i64), Agg>,
+) -> Result<Vec<OwnerTotals>> {
+    let mut rows = Vec::with_capacity(owners.len());
+    for ((dept, ext), agg) in owners {
+        if agg.total().calls == 0 {
+            continue;
+        }
+        let (number, user) = scope.names.extension(*ext);
+        rows.push(OwnerTotals {
+            department: scope.names.department(*dept).to_string(),
+            user: user.to_string(),
+            extension: number.to_string(),
+            by_type: by_type(agg)?,
+        });
+    }
+    Ok(rows)
+}
+
+pub(crate) fn carriers_of<'a>(aggs: impl Iterator<Item = &'a Agg>) -> Vec<i64> {
+    let mut ids: Vec<i64> =
+        aggs.flat_map(|a| a.entries().iter().map(|(b, _)| b.carrier_id)).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+pub(crate) fn build(scope: &Scope<'_>, ctx: &mut ReportContext) -> Result<Built> {
+    let owners = owner_aggs(scope)?;
+    ctx.currency = currency_of(scope.names, carriers_of(owners.values()))?;
+    match scope.request.name {
+        ReportName::Department => {
+            let rows = owner_totals(scope, &owners)?;
+            Ok(Built {
+                report: report::reports::department(ctx, &rows)?,
+                json: Some(report::reports::department_json(ctx, &rows)?),
+            })
+        }
+        ReportName::Savings => {
+            let mut per: BTreeMap<(String, String), Sums> = BTreeMap::new();
+            for ((dept, _), agg) in &owners {
+                for (bucket, sums) in agg.entries() {
+                    let key = (
+                        scope.names.department(*dept).to_string(),
+                        scope.names.carrier(bucket.carrier_id).to_string(),
+                    );
+                    per.entry(key).or_default().add(sums);
+                }
+            }
+            let rows = per
+                .into_iter()
+                .filter(|(_, s)| s.calls > 0)
+                .map(|((department, carrier), sums)| {
+                    Ok(SavingsRow { department, carrier, tally: tally(&sums)? })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            Ok(Built { report: report::reports::savings(ctx, &rows)?, json: None })
+        }
+        _ => {
+            let mut per: BTreeMap<i64, Agg> = BTreeMap::new();
+            for agg in owners.values() {
+                for (bucket, sums) in agg.entries() {
+                    per.entry(bucket.carrier_id).or_default().add(*bucket, sums);
+                }
+            }
+            let rows = per
+                .iter()
+                .filter(|(_, agg)| agg.total().calls > 0)
+                .map(|(id, agg)| {
+                    Ok(GroupRow {
+                        name: match scope.names.carrier(*id) {
+                            "" => "(none)".to_string(),
+                            name => name.to_string(),
+                        },
+                        detail: scope.names.carrier_currency(*id).unwrap_or("").to_string(),
+                        by_type: by_type(agg)?,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            Ok(Built {
+                report: report::reports::grouped(ctx, GroupKind::Carrier, &rows)?,
+                json: None,
+            })
+        }
+    }
+}
