@@ -23,14 +23,16 @@ fn each_call(scope: &Scope<'_>, mut f: impl FnMut(&CallRecord) -> Result<()>) ->
         ..CdrQuery::default()
     };
     let mut failure = None;
-    scope.store.query_cdrs(&query, |call| {
-        if let Err(e) = f(&call.record) {
-            failure = Some(e);
-            return Err(store::Error::Invalid("stopped".into()));
-        }
-        Ok(())
-    })
-    .or_else(|e| if failure.is_some() { Ok(()) } else { Err(e) })?;
+    scope
+        .store
+        .query_cdrs(&query, |call| {
+            if let Err(e) = f(&call.record) {
+                failure = Some(e);
+                return Err(store::Error::Invalid("stopped".into()));
+            }
+            Ok(())
+        })
+        .or_else(|e| if failure.is_some() { Ok(()) } else { Err(e) })?;
     failure.map_or(Ok(()), Err)
 }
 
@@ -51,11 +53,8 @@ fn call_line(scope: &Scope<'_>, record: &CallRecord) -> Result<CallLine> {
         Direction::Tandem => Direction::Unknown,
         d => d,
     };
-    let number = if record.direction == Direction::Incoming {
-        &record.calling
-    } else {
-        &record.dialled
-    };
+    let number =
+        if record.direction == Direction::Incoming { &record.calling } else { &record.dialled };
     Ok(CallLine {
         id: record.id(),
         start,
@@ -117,7 +116,11 @@ pub(crate) fn build(scope: &Scope<'_>, ctx: &mut ReportContext) -> Result<Built>
             ReportName::Trunk => {
                 let trunk = scope.names.trunk(record.trunk_out_id.or(record.trunk_in_id));
                 let trunk = if trunk.is_empty() {
-                    let code = if record.trunk_out.is_empty() { &record.trunk_in } else { &record.trunk_out };
+                    let code = if record.trunk_out.is_empty() {
+                        &record.trunk_in
+                    } else {
+                        &record.trunk_out
+                    };
                     if code.is_empty() { "(none)".to_string() } else { code.to_string() }
                 } else {
                     trunk.to_string()
@@ -242,5 +245,5 @@ pub(crate) fn build(scope: &Scope<'_>, ctx: &mut ReportContext) -> Result<Built>
             report::reports::grouped(ctx, kind, &group_rows(groups)?)?
         }
     };
-    Ok(Built { report, json: None })
+    Ok(Built { report: Some(report), json: None })
 }

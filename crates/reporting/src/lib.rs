@@ -46,11 +46,14 @@ pub struct Request {
     pub created_by: String,
     /// Rows of the `top` lists.
     pub top: usize,
+    /// Whether the report is wanted as JSON: the department report then
+    /// builds only its JSON document.
+    pub json: bool,
 }
 
-/// A built report, and for `department` its dedicated JSON document.
+/// A built report, or for `department` in JSON its dedicated document.
 pub struct Built {
-    pub report: Report,
+    pub report: Option<Report>,
     pub json: Option<serde_json::Value>,
 }
 

@@ -51,7 +51,10 @@ impl Names {
             departments: pairs(store, "SELECT id, path FROM department")?,
             carriers,
             sites: pairs(store, "SELECT id, name FROM site")?,
-            trunks: pairs(store, "SELECT id, CASE WHEN name = '' THEN code ELSE name END FROM trunk")?,
+            trunks: pairs(
+                store,
+                "SELECT id, CASE WHEN name = '' THEN code ELSE name END FROM trunk",
+            )?,
             pbxs: pairs(store, "SELECT id, name FROM pbx")?,
         })
     }

@@ -50,20 +50,32 @@ pub(crate) fn owner_totals(
     scope: &Scope<'_>,
     owners: &HashMap<(i64, i64), Agg>,
 ) -> Result<Vec<OwnerTotals>> {
-    let mut rows = Vec::with_capacity(owners.len());
+    // In the order the report lists them (department path component by
+    // component, user, extension), so its own stable sort finds the rows in
+    // place. Departments are ranked once, so rows compare by integer first.
+    let mut paths: Vec<(i64, &str)> =
+        owners.keys().map(|(d, _)| (*d, scope.names.department(*d))).collect();
+    paths.sort_unstable_by(|a, b| a.1.split('\\').cmp(b.1.split('\\')).then(a.0.cmp(&b.0)));
+    paths.dedup();
+    let rank: HashMap<i64, usize> = paths.iter().enumerate().map(|(i, (d, _))| (*d, i)).collect();
+    let mut keyed = Vec::with_capacity(owners.len());
     for ((dept, ext), agg) in owners {
         if agg.total().calls == 0 {
             continue;
         }
         let (number, user) = scope.names.extension(*ext);
-        rows.push(OwnerTotals {
+        let row = OwnerTotals {
             department: scope.names.department(*dept).to_string(),
             user: user.to_string(),
             extension: number.to_string(),
             by_type: by_type(agg)?,
-        });
+        };
+        keyed.push((rank.get(dept).copied().unwrap_or(usize::MAX), row));
     }
-    Ok(rows)
+    keyed.sort_unstable_by(|(ra, a), (rb, b)| {
+        ra.cmp(rb).then_with(|| a.user.cmp(&b.user)).then_with(|| a.extension.cmp(&b.extension))
+    });
+    Ok(keyed.into_iter().map(|(_, row)| row).collect())
 }
 
 pub(crate) fn carriers_of<'a>(aggs: impl Iterator<Item = &'a Agg>) -> Vec<i64> {
@@ -80,10 +92,11 @@ pub(crate) fn build(scope: &Scope<'_>, ctx: &mut ReportContext) -> Result<Built>
     match scope.request.name {
         ReportName::Department => {
             let rows = owner_totals(scope, &owners)?;
-            Ok(Built {
-                report: report::reports::department(ctx, &rows)?,
-                json: Some(report::reports::department_json(ctx, &rows)?),
-            })
+            if scope.request.json {
+                let json = report::reports::department_json(ctx, &rows)?;
+                return Ok(Built { report: None, json: Some(json) });
+            }
+            Ok(Built { report: Some(report::reports::department(ctx, &rows)?), json: None })
         }
         ReportName::Savings => {
             let mut per: BTreeMap<(String, String), Sums> = BTreeMap::new();
@@ -103,7 +116,7 @@ pub(crate) fn build(scope: &Scope<'_>, ctx: &mut ReportContext) -> Result<Built>
                     Ok(SavingsRow { department, carrier, tally: tally(&sums)? })
                 })
                 .collect::<Result<Vec<_>>>()?;
-            Ok(Built { report: report::reports::savings(ctx, &rows)?, json: None })
+            Ok(Built { report: Some(report::reports::savings(ctx, &rows)?), json: None })
         }
         _ => {
             let mut per: BTreeMap<i64, Agg> = BTreeMap::new();
@@ -126,10 +139,8 @@ pub(crate) fn build(scope: &Scope<'_>, ctx: &mut ReportContext) -> Result<Built>
                     })
                 })
                 .collect::<Result<Vec<_>>>()?;
-            Ok(Built {
-                report: report::reports::grouped(ctx, GroupKind::Carrier, &rows)?,
-                json: None,
-            })
+            let report = report::reports::grouped(ctx, GroupKind::Carrier, &rows)?;
+            Ok(Built { report: Some(report), json: None })
         }
     }
 }

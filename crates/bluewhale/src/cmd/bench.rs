@@ -103,6 +103,7 @@ fn report(
         extension: None,
         created_by: "bench".into(),
         top: 20,
+        json: false,
     };
     let mut times = Vec::new();
     let mut rows = 0;
@@ -110,7 +111,7 @@ fn report(
         let started = Instant::now();
         let built = reporting::build(&store, &request)?;
         times.push(started.elapsed().as_secs_f64());
-        rows = built.report.sections.iter().map(|t| t.rows.len()).sum::<usize>();
+        rows = built.report.iter().flat_map(|r| &r.sections).map(|t| t.rows.len()).sum::<usize>();
     }
     times.sort_by(f64::total_cmp);
     println!(

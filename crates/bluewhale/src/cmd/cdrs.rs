@@ -105,10 +105,27 @@ fn call_json(store: &Store, c: &StoredCall) -> Result<Value> {
         "source": { "file": c.source, "line": r.source_pos },
         "extras": extras,
         "quality": quality,
+        "charge": r.charge.as_ref().map(charge_json),
     }))
 }
 
-const COLUMNS: [&str; 10] = [
+/// How the call was classified and priced.
+fn charge_json(c: &store::Charge) -> Value {
+    json!({
+        "status": c.status.as_str(),
+        "call_type": charging::call_type_of(c.call_type).as_str(),
+        "e164": opt_str(&c.e164),
+        "destination": opt_str(&c.destination),
+        "cost": c.cost.to_string(),
+        "reference": c.reference.to_string(),
+        "savings": c.savings().to_string(),
+        "currency": opt_str(&c.currency),
+        "carrier": c.price.as_ref().map(|p| p.carrier.as_str()),
+        "reason": opt_str(&c.reason),
+    })
+}
+
+const COLUMNS: [&str; 12] = [
     "id",
     "start",
     "duration_s",
@@ -119,9 +136,11 @@ const COLUMNS: [&str; 10] = [
     "extension",
     "department",
     "pbx",
+    "type",
+    "cost",
 ];
 
-fn columns(c: &StoredCall) -> [String; 10] {
+fn columns(c: &StoredCall) -> [String; 12] {
     let r = &c.record;
     [
         r.id(),
@@ -134,6 +153,11 @@ fn columns(c: &StoredCall) -> [String; 10] {
         r.extension.to_string(),
         c.department.clone().unwrap_or_default(),
         c.pbx.clone(),
+        r.charge.as_ref().map_or("", |ch| charging::call_type_of(ch.call_type).as_str()).into(),
+        r.charge.as_ref().map_or(String::new(), |ch| match ch.status {
+            store::ChargeStatus::Unrated => "unrated".into(),
+            _ => ch.cost.to_string(),
+        }),
     ]
 }
 
@@ -181,7 +205,7 @@ pub fn run(data_dir: &Path, args: Args) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_table(out: &mut impl Write, rows: &[[String; 10]]) -> Result<()> {
+fn print_table(out: &mut impl Write, rows: &[[String; 12]]) -> Result<()> {
     let mut widths = COLUMNS.map(str::len);
     for r in rows {
         for (w, v) in widths.iter_mut().zip(r) {

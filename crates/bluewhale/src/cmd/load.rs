@@ -55,8 +55,8 @@ fn dial_plans(file: &DirectoryFile, path: &Path) -> Result<Option<String>> {
         return Ok(None);
     };
     let plans = path.parent().unwrap_or(Path::new(".")).join(relative);
-    let text = std::fs::read_to_string(&plans)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", plans.display()))?;
+    let text =
+        std::fs::read_to_string(&plans).map_err(|e| anyhow::anyhow!("{}: {e}", plans.display()))?;
     classify::DialPlansFile::parse(&text)
         .map_err(|e| anyhow::anyhow!("{}: {e}", plans.display()))?;
     Ok(Some(text))

@@ -50,10 +50,9 @@ pub fn run(data_dir: &Path, args: Args) -> Result<ExitCode> {
         .name
         .parse()
         .map_err(|_| anyhow::anyhow!("no report {:?}; reports: {}", args.name, names()))?;
-    let format: ReportFormat = args
-        .format
-        .parse()
-        .map_err(|_| anyhow::anyhow!("no format {:?}: xlsx, html, csv, txt or json", args.format))?;
+    let format: ReportFormat = args.format.parse().map_err(|_| {
+        anyhow::anyhow!("no format {:?}: xlsx, html, csv, txt or json", args.format)
+    })?;
     let lang = match args.lang.as_str() {
         "en" => Lang::En,
         "zh" => Lang::Zh,
@@ -69,6 +68,7 @@ pub fn run(data_dir: &Path, args: Args) -> Result<ExitCode> {
         extension: args.extension,
         created_by: args.created_by,
         top: args.top,
+        json: matches!(format, ReportFormat::Json),
     };
     let built = reporting::build(&store, &request)?;
     let mut out: Box<dyn Write + Send> = match &args.output {
@@ -81,12 +81,13 @@ pub fn run(data_dir: &Path, args: Args) -> Result<ExitCode> {
         }
         None => Box::new(std::io::stdout()),
     };
-    match (&built.json, format) {
-        (Some(json), ReportFormat::Json) => {
+    match (&built.json, &built.report) {
+        (Some(json), _) => {
             serde_json::to_writer_pretty(&mut out, json)?;
             writeln!(out)?;
         }
-        _ => format.write(&built.report, lang, &mut out)?,
+        (None, Some(report)) => format.write(report, lang, &mut out)?,
+        (None, None) => anyhow::bail!("the report came out empty"),
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
