@@ -96,6 +96,11 @@ impl Reader<'_> {
             z => Some(unzigzag(z - 1)),
         })
     }
+    pub fn skip_str(&mut self) -> Result<(), String> {
+        let n = usize::try_from(self.uint()?).map_err(|_| corrupt())?;
+        self.0 = self.0.get(n..).ok_or_else(corrupt)?;
+        Ok(())
+    }
     pub fn str(&mut self) -> Result<Text, String> {
         let n = usize::try_from(self.uint()?).map_err(|_| corrupt())?;
         if n > self.0.len() {

@@ -28,7 +28,7 @@ pub use charge::{Charge, ChargeStatus, PriceTrace};
 pub use money::{AMOUNT_DECIMALS, Amount};
 pub use quarantine::{QuarantineEntry, QuarantineItem};
 pub use query::{CdrQuery, QualityRow, StoredCall};
-pub use rewrite::{DayRewrite, Recharge, RewriteOutcome};
+pub use rewrite::{DayRewrite, Recharge, RewriteOutcome, RowChange};
 pub use rollup::{Agg, Bucket, Sums};
 pub use row::{CallRecord, CdrRow, UNCLASSIFIED, call_id, parse_call_id, utc_month_of_day};
 

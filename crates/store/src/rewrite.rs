@@ -24,8 +24,10 @@ pub struct DayRewrite<'c> {
     conn: &'c Connection,
     day: i64,
     month: i64,
-    /// The day's calls as stored, in start order.
-    pub rows: Vec<CdrRow>,
+    from_s: i64,
+    to_s: i64,
+    /// Calls read so far.
+    read: usize,
     open: bool,
 }
 
@@ -48,94 +50,149 @@ impl Store {
     ) -> Result<DayRewrite<'_>> {
         let conn = self.connection();
         conn.execute_batch("BEGIN IMMEDIATE")?;
-        let mut rewrite = DayRewrite { conn, day, month, rows: Vec::new(), open: true };
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM cdr WHERE start_s >= ?1 AND start_s < ?2 ORDER BY start_s, dedup"
-        ))?;
-        let mut rows = stmt.query([from_s, to_s])?;
-        while let Some(r) = rows.next()? {
-            rewrite.rows.push(row(r)?);
-        }
-        Ok(rewrite)
+        Ok(DayRewrite { conn, day, month, from_s, to_s, read: 0, open: true })
     }
 }
 
-/// A stored call's rollup contribution: owner, bucket, sums.
-fn contribution(row: &CdrRow, duration_s: u32) -> Result<((i64, i64), Bucket, Sums)> {
-    let owner = (row.department_id.unwrap_or(0), row.extension_id.unwrap_or(0));
-    Ok(match &row.charge {
-        Some(blob) => {
-            let charge = Charge::decode(blob).map_err(crate::Error::Invalid)?;
-            (owner, charge.bucket(), charge.sums(duration_s))
+impl DayRewrite<'_> {
+    /// The day's calls as stored, in start order, in chunks of up to
+    /// `chunk` rows (so that they can be worked on while the next are
+    /// read). Call once.
+    pub fn read_rows(&mut self, chunk: usize, mut each: impl FnMut(Vec<CdrRow>)) -> Result<()> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM cdr WHERE start_s >= ?1 AND start_s < ?2 ORDER BY start_s, dedup"
+        ))?;
+        let mut rows = stmt.query([self.from_s, self.to_s])?;
+        let mut part = Vec::with_capacity(chunk);
+        while let Some(r) = rows.next()? {
+            part.push(row(r)?);
+            if part.len() == chunk.max(1) {
+                self.read += part.len();
+                each(std::mem::replace(&mut part, Vec::with_capacity(chunk)));
+            }
         }
-        None => (
+        self.read += part.len();
+        if !part.is_empty() {
+            each(part);
+        }
+        Ok(())
+    }
+}
+
+/// What a call adds to its rollups: owner (department, extension), bucket
+/// and sums.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Contribution {
+    owner: (i64, i64),
+    bucket: Bucket,
+    sums: Sums,
+}
+
+/// A stored call's rollup contribution, as stored.
+fn contribution(row: &CdrRow, charge: Option<&Charge>, duration_s: u32) -> Contribution {
+    let owner = (row.department_id.unwrap_or(0), row.extension_id.unwrap_or(0));
+    match charge {
+        Some(charge) => {
+            Contribution { owner, bucket: charge.bucket(), sums: charge.sums(duration_s) }
+        }
+        None => Contribution {
             owner,
-            Bucket { call_type: UNCLASSIFIED, carrier_id: 0 },
-            Sums { calls: 1, seconds: i64::from(duration_s), ..Sums::default() },
-        ),
-    })
+            bucket: Bucket { call_type: UNCLASSIFIED, carrier_id: 0 },
+            sums: Sums { calls: 1, seconds: i64::from(duration_s), ..Sums::default() },
+        },
+    }
+}
+
+/// One call's part in a day's rewrite, worked out apart from the
+/// transaction (on any thread): its contribution before and after, and
+/// the new column values when anything changed.
+#[derive(Debug, Clone)]
+pub struct RowChange {
+    start_s: i64,
+    dedup: i64,
+    old: Contribution,
+    new: Contribution,
+    /// (extension, department, charge blob), when the row changes.
+    update: Option<(Option<i64>, Option<i64>, Vec<u8>)>,
+}
+
+impl RowChange {
+    /// The change of `row` (whose stored charge is `stored`, talk time
+    /// `duration_s`) to `recharge`; None keeps it as it is.
+    pub fn new(
+        row: &CdrRow,
+        stored: Option<&Charge>,
+        duration_s: u32,
+        recharge: Option<&Recharge>,
+    ) -> RowChange {
+        let old = contribution(row, stored, duration_s);
+        let mut change =
+            RowChange { start_s: row.start_s, dedup: row.dedup, old, new: old, update: None };
+        if let Some(recharge) = recharge {
+            let blob = recharge.charge.encode();
+            let changed = row.extension_id != recharge.extension_id
+                || row.department_id != recharge.department_id
+                || row.charge.as_deref() != Some(blob.as_slice());
+            if changed {
+                change.new = Contribution {
+                    owner: (
+                        recharge.department_id.unwrap_or(0),
+                        recharge.extension_id.unwrap_or(0),
+                    ),
+                    bucket: recharge.charge.bucket(),
+                    sums: recharge.charge.sums(duration_s),
+                };
+                change.update = Some((recharge.extension_id, recharge.department_id, blob));
+            }
+        }
+        change
+    }
+
+    pub fn is_change(&self) -> bool {
+        self.update.is_some()
+    }
 }
 
 impl DayRewrite<'_> {
-    /// Replaces the day: `new[i]` is the new state of `rows[i]` (None:
-    /// kept as it is), with its talk seconds. Calls whose state did not
-    /// change are not rewritten.
-    pub fn commit(mut self, new: &[(Option<Recharge>, u32)]) -> Result<RewriteOutcome> {
-        if new.len() != self.rows.len() {
-            return Err(crate::Error::Invalid("rewrite: one new state per call expected".into()));
+    /// Replaces the day: `changes[i]` is the change of the `i`th row read (see
+    /// [`RowChange::new`]). Only changed calls are rewritten; the day's
+    /// `cdr_owner` rows are written afresh and the month rollups corrected
+    /// by the differences.
+    pub fn commit(mut self, changes: &[RowChange]) -> Result<RewriteOutcome> {
+        if changes.len() != self.read {
+            return Err(crate::Error::Invalid("rewrite: one change per call read expected".into()));
         }
         let mut update = self.conn.prepare_cached(
             "UPDATE cdr SET extension_id = ?3, department_id = ?4, charge = ?5
              WHERE start_s = ?1 AND dedup = ?2",
         )?;
-        let mut postings = Vec::with_capacity(self.rows.len() + 16);
+        let mut postings = Vec::with_capacity(changes.len() + 16);
         let mut outcome = RewriteOutcome::default();
-        for (row, (recharge, duration_s)) in self.rows.iter().zip(new) {
+        let posting =
+            |c: &Contribution, change: &RowChange, sums: Sums, day_row, month_row| Posting {
+                key: (self.day, c.owner.0, c.owner.1, change.start_s, change.dedup),
+                month: self.month,
+                bucket: c.bucket,
+                sums,
+                day_row,
+                month_row,
+            };
+        for change in changes {
             outcome.calls += 1;
-            let (old_owner, old_bucket, old_sums) = contribution(row, *duration_s)?;
-            let Some(recharge) = recharge else {
-                postings.push(Posting {
-                    key: (self.day, old_owner.0, old_owner.1, row.start_s, row.dedup),
-                    month: self.month,
-                    bucket: old_bucket,
-                    sums: old_sums,
-                    day_row: true,
-                    month_row: false,
-                });
+            let Some((extension_id, department_id, blob)) = &change.update else {
+                postings.push(posting(&change.old, change, change.old.sums, true, false));
                 continue;
             };
-            let blob = recharge.charge.encode();
-            let changed = row.extension_id != recharge.extension_id
-                || row.department_id != recharge.department_id
-                || row.charge.as_deref() != Some(blob.as_slice());
-            let owner = (recharge.department_id.unwrap_or(0), recharge.extension_id.unwrap_or(0));
-            let key = (self.day, owner.0, owner.1, row.start_s, row.dedup);
-            postings.push(Posting {
-                key,
-                month: self.month,
-                bucket: recharge.charge.bucket(),
-                sums: recharge.charge.sums(*duration_s),
-                day_row: true,
-                month_row: changed,
-            });
-            if changed {
-                outcome.changed += 1;
-                update.execute(rusqlite::params![
-                    row.start_s,
-                    row.dedup,
-                    recharge.extension_id,
-                    recharge.department_id,
-                    blob
-                ])?;
-                postings.push(Posting {
-                    key: (self.day, old_owner.0, old_owner.1, row.start_s, row.dedup),
-                    month: self.month,
-                    bucket: old_bucket,
-                    sums: old_sums.negated(),
-                    day_row: false,
-                    month_row: true,
-                });
-            }
+            outcome.changed += 1;
+            update.execute(rusqlite::params![
+                change.start_s,
+                change.dedup,
+                extension_id,
+                department_id,
+                blob
+            ])?;
+            postings.push(posting(&change.new, change, change.new.sums, true, true));
+            postings.push(posting(&change.old, change, change.old.sums.negated(), false, true));
         }
         self.conn.execute("DELETE FROM cdr_owner WHERE day = ?1", [self.day])?;
         write_postings(self.conn, postings)?;

@@ -167,6 +167,18 @@ impl CdrRow {
 
     /// Every field of the row.
     pub fn decode(&self) -> Result<CallRecord, String> {
+        self.decode_fields(true)
+    }
+
+    /// The fields attribution and pricing read (times, direction,
+    /// numbers, trunks, charge); the other texts and the vendor extras are
+    /// left empty. Re-rating reads every call of a period, so it skips
+    /// what it does not need.
+    pub fn decode_for_rating(&self) -> Result<CallRecord, String> {
+        self.decode_fields(false)
+    }
+
+    fn decode_fields(&self, full: bool) -> Result<CallRecord, String> {
         let mut r = Reader::start(&self.rec)?;
         let start_s = self.start_s;
         let mut c = CallRecord {
@@ -193,31 +205,38 @@ impl CdrRow {
             source_pos: r.int()?,
             ..Default::default()
         };
-        for s in [
-            &mut c.extension,
-            &mut c.final_called,
-            &mut c.original_called,
-            &mut c.last_redirecting,
-            &mut c.account_code,
-            &mut c.auth_code,
-            &mut c.client_matter,
-            &mut c.trunk_in,
-            &mut c.trunk_out,
-            &mut c.device_orig,
-            &mut c.device_dest,
-            &mut c.cause_orig,
-            &mut c.cause_dest,
-            &mut c.global_call_id,
-            &mut c.orig_leg_id,
-            &mut c.dest_leg_id,
-            &mut c.orig_conversation_id,
-            &mut c.dest_conversation_id,
+        // The texts, in `new_in`'s order; `true` marks those pricing reads.
+        for (s, needed) in [
+            (&mut c.extension, true),
+            (&mut c.final_called, true),
+            (&mut c.original_called, false),
+            (&mut c.last_redirecting, false),
+            (&mut c.account_code, false),
+            (&mut c.auth_code, false),
+            (&mut c.client_matter, false),
+            (&mut c.trunk_in, true),
+            (&mut c.trunk_out, true),
+            (&mut c.device_orig, false),
+            (&mut c.device_dest, false),
+            (&mut c.cause_orig, false),
+            (&mut c.cause_dest, false),
+            (&mut c.global_call_id, false),
+            (&mut c.orig_leg_id, false),
+            (&mut c.dest_leg_id, false),
+            (&mut c.orig_conversation_id, false),
+            (&mut c.dest_conversation_id, false),
         ] {
-            *s = r.str()?;
+            if full || needed {
+                *s = r.str()?;
+            } else {
+                r.skip_str()?;
+            }
         }
-        let n = r.uint()?;
-        for _ in 0..n {
-            c.extras.push((r.str()?, r.str()?));
+        if full {
+            let n = r.uint()?;
+            for _ in 0..n {
+                c.extras.push((r.str()?, r.str()?));
+            }
         }
         Ok(c)
     }

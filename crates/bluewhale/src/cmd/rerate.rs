@@ -10,7 +10,7 @@ use ingest::Context;
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
-use store::{CallRecord, CdrRow, Recharge, Store};
+use store::{CallRecord, CdrRow, RowChange, Store};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -54,9 +54,9 @@ pub fn run(data_dir: &Path, args: Args) -> Result<ExitCode> {
     for day in days.clone() {
         let (from_s, to_s) = (context.calendar.day_start(day), context.calendar.day_start(day + 1));
         let month = charging::month_of_day(day);
-        let rewrite = store.rewrite_day(day, month, from_s, to_s)?;
-        let states = recharge_all(&context, &rewrite.rows, carrier)?;
-        let outcome = rewrite.commit(&states)?;
+        let mut rewrite = store.rewrite_day(day, month, from_s, to_s)?;
+        let changes = day_changes(&context, &mut rewrite, carrier)?;
+        let outcome = rewrite.commit(&changes)?;
         calls += outcome.calls;
         changed += outcome.changed;
         bar.inc(1);
@@ -72,47 +72,64 @@ pub fn run(data_dir: &Path, args: Args) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The new state of every row, computed on all cores (pricing is pure).
-fn recharge_all(
+/// Rows per piece of work handed to a pricing thread.
+const CHUNK: usize = 4096;
+
+/// Reads the day's calls and works out their changes on the other cores
+/// while the next rows are read (pricing is pure); changes come back in
+/// row order.
+fn day_changes(
     context: &Context,
-    rows: &[CdrRow],
+    rewrite: &mut store::DayRewrite<'_>,
     carrier: Option<i64>,
-) -> Result<Vec<(Option<Recharge>, u32)>> {
+) -> Result<Vec<RowChange>> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).max(1);
-    let chunk = rows.len().div_ceil(threads).max(1);
-    let results: Vec<Result<Vec<_>>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = rows
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || part.iter().map(|r| recharge(context, r, carrier)).collect())
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|_| Err(anyhow::anyhow!("a re-rating thread failed"))))
-            .collect()
-    });
-    let mut states = Vec::with_capacity(rows.len());
-    for part in results {
-        states.extend(part?);
-    }
-    Ok(states)
+    let (to_workers, jobs) = crossbeam_channel::bounded::<(usize, Vec<CdrRow>)>(threads * 2);
+    let (to_main, done) = crossbeam_channel::unbounded::<(usize, Result<Vec<RowChange>>)>();
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            let (jobs, to_main) = (jobs.clone(), to_main.clone());
+            scope.spawn(move || {
+                for (n, rows) in jobs {
+                    let changes = rows.iter().map(|r| recharge(context, r, carrier)).collect();
+                    if to_main.send((n, changes)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop((jobs, to_main));
+        let mut pieces = 0;
+        let read = rewrite.read_rows(CHUNK, |rows| {
+            // Workers only stop when this channel closes.
+            let _ = to_workers.send((pieces, rows));
+            pieces += 1;
+        });
+        drop(to_workers);
+        let mut results: Vec<(usize, Result<Vec<RowChange>>)> = done.iter().collect();
+        read?;
+        results.sort_by_key(|(n, _)| *n);
+        if results.len() != pieces {
+            anyhow::bail!("a re-rating thread failed");
+        }
+        let mut changes = Vec::new();
+        for (_, part) in results {
+            changes.extend(part?);
+        }
+        Ok(changes)
+    })
 }
 
-/// One row's new state; None (kept as stored) when the call is not the
+/// One row's change; none (kept as stored) when the call is not the
 /// carrier's or its PBX left the directory.
-fn recharge(
-    context: &Context,
-    row: &CdrRow,
-    carrier: Option<i64>,
-) -> Result<(Option<Recharge>, u32)> {
-    let record: CallRecord = row.decode().map_err(anyhow::Error::msg)?;
-    let new = context.recharge(&record);
+fn recharge(context: &Context, row: &CdrRow, carrier: Option<i64>) -> Result<RowChange> {
+    let record: CallRecord = row.decode_for_rating().map_err(anyhow::Error::msg)?;
+    let mut new = context.recharge(&record);
     if let (Some(carrier), Some(new_state)) = (carrier, &new) {
         let old_carrier = record.charge.as_ref().map_or(0, |c| c.carrier_id);
         if old_carrier != carrier && new_state.charge.carrier_id != carrier {
-            return Ok((None, record.duration_s));
+            new = None;
         }
     }
-    Ok((new, record.duration_s))
+    Ok(RowChange::new(row, record.charge.as_ref(), record.duration_s, new.as_ref()))
 }
