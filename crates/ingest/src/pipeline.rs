@@ -315,6 +315,7 @@ fn write_batches(
         progress.update(bytes.load(Ordering::Relaxed), &counts);
     }
     batch.commit().map_err(err)?;
+    store.fold_months().map_err(err)?;
     Ok((counts, failed, dedup.exact_checks))
 }
 

@@ -43,8 +43,15 @@ ALTER TABLE cdr ADD COLUMN charge BLOB;
 -- in the organisation's reporting zone.
 ALTER TABLE cdr_owner ADD COLUMN agg BLOB;
 
+-- Which commits the month rollup includes: every `cdr_owner` row with
+-- `seq` ≤ `months_seq`. Imports file day rows only; their sums are folded
+-- into `rollup_month` in bulk (every few commits and at the end), and a
+-- reader adds the rows not folded yet, found through the index on `seq`.
+ALTER TABLE cdr_owner_seq ADD COLUMN months_seq INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX cdr_owner_by_seq ON cdr_owner(seq);
+
 -- The month rollup: per local month (year × 12 + month − 1) and owner, the
--- same sums as `cdr_owner.agg`, merged in place as calls are stored.
+-- same sums as `cdr_owner.agg`.
 CREATE TABLE rollup_month (
     month INTEGER NOT NULL,
     department_id INTEGER NOT NULL,  -- 0: none

@@ -1,11 +1,13 @@
 //! One write transaction: calls, quality records and quarantined records.
 
+use crate::months::{BUFFER_LIMIT, MonthBuffer, fold};
 use crate::raw::{Binder, RawStatement};
 use crate::rollup::{Agg, Bucket, Sums};
 use crate::{CdrRow, Error, QuarantineItem, Result};
 use cdr::QualityRecord;
 use rusqlite::{Connection, Statement, params};
 use rustc_hash::FxHashMap;
+use std::cell::RefCell;
 use std::ffi::c_int;
 
 /// Outcome of inserting one call.
@@ -72,6 +74,7 @@ fn bind_cdr<'d>(b: &mut Binder<'d>, n: usize, r: &'d CdrRow) {
 /// statement up in a cache costs more than binding a narrow row).
 pub struct Batch<'c> {
     conn: &'c Connection,
+    months: &'c RefCell<MonthBuffer>,
     insert_cdr: RawStatement<'c>,
     insert_cdrs: RawStatement<'c>,
     cdr_exists: Statement<'c>,
@@ -93,12 +96,20 @@ fn text(t: &str) -> Option<&str> {
 }
 
 impl<'c> Batch<'c> {
-    pub(crate) fn begin(conn: &'c Connection) -> Result<Self> {
+    pub(crate) fn begin(conn: &'c Connection, months: &'c RefCell<MonthBuffer>) -> Result<Self> {
         let insert_cdr = RawStatement::prepare(conn, &insert_cdr_sql(1))?;
         let insert_cdrs = RawStatement::prepare(conn, &insert_cdr_sql(CALLS_PER_INSERT))?;
         let cdr_exists = conn.prepare("SELECT 1 FROM cdr WHERE start_s = ?1 AND dedup = ?2")?;
         conn.execute_batch("BEGIN IMMEDIATE")?;
-        Ok(Batch { conn, insert_cdr, insert_cdrs, cdr_exists, postings: Vec::new(), open: true })
+        Ok(Batch {
+            conn,
+            months,
+            insert_cdr,
+            insert_cdrs,
+            cdr_exists,
+            postings: Vec::new(),
+            open: true,
+        })
     }
 
     /// Files a stored call under its owner (see [`Batch::commit`]).
@@ -240,11 +251,16 @@ impl<'c> Batch<'c> {
         self.conn
     }
 
-    /// Files this transaction's call keys in `cdr_owner` and adds their
-    /// sums to the month rollups (see [`write_postings`]); then commits.
+    /// Files this transaction's call keys and sums in `cdr_owner`, keeps
+    /// their month sums for a later fold (see `months`); then commits.
     pub fn commit(mut self) -> Result<()> {
         let postings = std::mem::take(&mut self.postings);
-        write_postings(self.conn, postings)?;
+        let mut months = self.months.borrow_mut();
+        write_postings(self.conn, postings, Some(&mut months))?;
+        if months.aggs.len() > BUFFER_LIMIT {
+            fold(self.conn, &mut months)?;
+        }
+        drop(months);
         self.conn.execute_batch("COMMIT")?;
         self.open = false;
         Ok(())
@@ -253,12 +269,17 @@ impl<'c> Batch<'c> {
 
 /// Writes postings: one new `cdr_owner` row per (day, department,
 /// extension) under a fresh commit number, with the keys and the day's
-/// sums, in key order so the B-tree is walked front to back; and the sums
-/// merged into `rollup_month`. Sums may be negative (re-rating takes a
-/// call's old contribution back).
-pub(crate) fn write_postings(conn: &Connection, mut postings: Vec<Posting>) -> Result<()> {
+/// sums, in key order so the B-tree is walked front to back; and the month
+/// sums, into `buffer` for a later fold, or merged into `rollup_month` at
+/// once without one. Sums may be negative (re-rating takes a call's old
+/// contribution back). Returns the commit number, if one was used.
+pub(crate) fn write_postings(
+    conn: &Connection,
+    mut postings: Vec<Posting>,
+    buffer: Option<&mut MonthBuffer>,
+) -> Result<Option<i64>> {
     if postings.is_empty() {
-        return Ok(());
+        return Ok(None);
     }
     postings.sort_unstable_by_key(|p| p.key);
     let seq: i64 = conn.query_row(
@@ -304,9 +325,25 @@ pub(crate) fn write_postings(conn: &Connection, mut postings: Vec<Posting>) -> R
     if filed != owners.len() as u64 {
         return Err(Error::Invalid("cdr_owner: commit number reused".into()));
     }
+    if let Some(buffer) = buffer {
+        buffer.seqs.push(seq);
+        for (key, agg) in months {
+            buffer.aggs.entry(key).or_default().merge(&agg);
+        }
+        return Ok(Some(seq));
+    }
     let mut months: Vec<((i64, i64, i64), Vec<u8>)> =
         months.into_iter().map(|(k, agg)| (k, agg.encode())).collect();
     months.sort_unstable_by_key(|(k, _)| *k);
+    upsert_months(conn, &months)?;
+    Ok(Some(seq))
+}
+
+/// Merges month sums, sorted by key, into `rollup_month`.
+pub(crate) fn upsert_months(
+    conn: &Connection,
+    months: &[((i64, i64, i64), Vec<u8>)],
+) -> Result<()> {
     let mut one = RawStatement::prepare(conn, &upsert_month_sql(1))?;
     let mut many = RawStatement::prepare(conn, &upsert_month_sql(OWNERS_PER_INSERT))?;
     let mut groups = months.chunks_exact(OWNERS_PER_INSERT);

@@ -15,6 +15,7 @@ mod directory;
 pub use directory::LoadSummary;
 mod migrate;
 mod money;
+mod months;
 mod quarantine;
 mod query;
 mod raw;
@@ -70,10 +71,17 @@ pub struct Store {
     conn: Connection,
     path: PathBuf,
     checkpointer: Option<checkpoint::Checkpointer>,
+    /// Month sums of this connection's commits not folded yet.
+    months: std::cell::RefCell<months::MonthBuffer>,
 }
 
 impl Drop for Store {
     fn drop(&mut self) {
+        if !self.months.borrow().seqs.is_empty() {
+            // Failing here loses nothing: readers add the unfolded rows,
+            // and the next fold reads them back.
+            let _ = self.fold_months();
+        }
         self.stop_background_checkpoints();
     }
 }
@@ -108,7 +116,7 @@ impl Store {
         .map_err(open_err)?;
         rollup::register_functions(&conn).map_err(open_err)?;
         migrate::upgrade(&conn)?;
-        Ok(Store { conn, path, checkpointer: None })
+        Ok(Store { conn, path, checkpointer: None, months: Default::default() })
     }
 
     /// Moves WAL checkpoints off this connection to a background thread,
@@ -181,8 +189,18 @@ impl Store {
     }
 
     /// Starts a write transaction for a batch of records.
+    /// Brings the month rollups up to date (see `months`): imports call
+    /// it when they end; it is also done, best effort, when the store is
+    /// dropped.
+    pub fn fold_months(&mut self) -> Result<()> {
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        months::fold(&tx, &mut self.months.borrow_mut())?;
+        tx.commit()?;
+        Ok(())
+    }
+
     pub fn batch(&mut self) -> Result<Batch<'_>> {
-        Batch::begin(&self.conn)
+        Batch::begin(&self.conn, &self.months)
     }
 
     /// Records an import run; returns its id.

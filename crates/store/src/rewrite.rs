@@ -50,6 +50,11 @@ impl Store {
     ) -> Result<DayRewrite<'_>> {
         let conn = self.connection();
         conn.execute_batch("BEGIN IMMEDIATE")?;
+        // The month differences below apply to an up-to-date rollup.
+        if let Err(e) = crate::months::fold(conn, &mut self.months.borrow_mut()) {
+            let _ = conn.execute_batch("ROLLBACK");
+            return Err(e);
+        }
         Ok(DayRewrite { conn, day, month, from_s, to_s, read: 0, open: true })
     }
 }
@@ -195,7 +200,11 @@ impl DayRewrite<'_> {
             postings.push(posting(&change.old, change, change.old.sums.negated(), false, true));
         }
         self.conn.execute("DELETE FROM cdr_owner WHERE day = ?1", [self.day])?;
-        write_postings(self.conn, postings)?;
+        if let Some(seq) = write_postings(self.conn, postings, None)? {
+            // Folded when the rewrite began, and this commit's differences
+            // are merged: the month rollup includes every commit so far.
+            self.conn.execute("UPDATE cdr_owner_seq SET months_seq = ?1 WHERE id = 1", [seq])?;
+        }
         self.conn.execute_batch("COMMIT")?;
         self.open = false;
         Ok(outcome)

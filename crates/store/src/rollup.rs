@@ -237,6 +237,12 @@ mod read {
                 "SELECT department_id, extension_id, agg, length(keys) FROM cdr_owner
                  WHERE day >= ?1 AND day <= ?2",
             )?;
+            // Day rows of commits not folded into the month rollup yet.
+            let (folded, _) = crate::months::months_seq(conn)?;
+            let mut pending = conn.prepare_cached(
+                "SELECT department_id, extension_id, agg FROM cdr_owner INDEXED BY cdr_owner_by_seq
+                 WHERE seq > ?1 AND day >= ?2 AND day <= ?3",
+            )?;
             let mut day = first;
             while day <= last {
                 let month = month_of_day(day);
@@ -247,6 +253,14 @@ mod read {
                         let blob: Vec<u8> = r.get(2)?;
                         let agg = Agg::decode(&blob).map_err(Error::Invalid)?;
                         each(r.get(0)?, r.get(1)?, agg)?;
+                    }
+                    let mut rows = pending.query([folded, day, next_month - 1])?;
+                    while let Some(r) = rows.next()? {
+                        let blob: Option<Vec<u8>> = r.get(2)?;
+                        if let Some(blob) = blob {
+                            let agg = Agg::decode(&blob).map_err(Error::Invalid)?;
+                            each(r.get(0)?, r.get(1)?, agg)?;
+                        }
                     }
                     day = next_month;
                     continue;
