@@ -227,7 +227,7 @@ pub(crate) fn build(scope: &Scope<'_>, ctx: &mut ReportContext) -> Result<Built>
             let cost = |o: &report::reports::OwnerTotals| -> rust_decimal::Decimal {
                 o.by_type.values().map(|t| t.cost).sum()
             };
-            top_callers.sort_by(|a, b| cost(b).cmp(&cost(a)));
+            top_callers.sort_by_key(|o| std::cmp::Reverse(cost(o)));
             top_callers.truncate(limit);
             report::reports::top(ctx, &TopInput { most_expensive, longest, top_callers })?
         }

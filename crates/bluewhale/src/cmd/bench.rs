@@ -91,7 +91,7 @@ fn report(
         import(BenchFormat::Avaya, count, extensions, Some(work.clone()), false)?;
     }
     let store = store::Store::open(&work.join("data"))?;
-    eprintln!("{} calls stored", store.cdr_count()?);
+
     let first: jiff::civil::Date =
         format!("{month}-01").parse().with_context(|| format!("not a month: {month:?}"))?;
     let last = first.last_of_month();
