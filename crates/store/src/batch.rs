@@ -332,18 +332,17 @@ pub(crate) fn write_postings(
         }
         return Ok(Some(seq));
     }
-    let mut months: Vec<((i64, i64, i64), Vec<u8>)> =
-        months.into_iter().map(|(k, agg)| (k, agg.encode())).collect();
+    let mut months: Vec<MonthRow> = months.into_iter().map(|(k, agg)| (k, agg.encode())).collect();
     months.sort_unstable_by_key(|(k, _)| *k);
     upsert_months(conn, &months)?;
     Ok(Some(seq))
 }
 
+/// A `rollup_month` row to merge: (month, department, extension) and sums.
+pub(crate) type MonthRow = ((i64, i64, i64), Vec<u8>);
+
 /// Merges month sums, sorted by key, into `rollup_month`.
-pub(crate) fn upsert_months(
-    conn: &Connection,
-    months: &[((i64, i64, i64), Vec<u8>)],
-) -> Result<()> {
+pub(crate) fn upsert_months(conn: &Connection, months: &[MonthRow]) -> Result<()> {
     let mut one = RawStatement::prepare(conn, &upsert_month_sql(1))?;
     let mut many = RawStatement::prepare(conn, &upsert_month_sql(OWNERS_PER_INSERT))?;
     let mut groups = months.chunks_exact(OWNERS_PER_INSERT);
@@ -389,7 +388,7 @@ fn insert_owner_sql(rows: usize) -> String {
 
 const MONTH_COLUMNS: usize = 4;
 
-fn bind_month<'d>(b: &mut Binder<'d>, n: usize, row: &'d ((i64, i64, i64), Vec<u8>)) {
+fn bind_month<'d>(b: &mut Binder<'d>, n: usize, row: &'d MonthRow) {
     let ((month, dept, ext), agg) = row;
     let at = (n * MONTH_COLUMNS) as c_int;
     b.int(at + 1, *month);
