@@ -6,6 +6,7 @@
 use crate::batch::{Posting, write_postings};
 use crate::charge::Charge;
 use crate::query::{COLUMNS, row};
+use crate::raw::RawStatement;
 use crate::rollup::{Bucket, Sums};
 use crate::{CdrRow, Result, Store, UNCLASSIFIED};
 use rusqlite::Connection;
@@ -167,7 +168,9 @@ impl DayRewrite<'_> {
         if changes.len() != self.read {
             return Err(crate::Error::Invalid("rewrite: one change per call read expected".into()));
         }
-        let mut update = self.conn.prepare_cached(
+        // Bound without copying, like the import's inserts (`raw`).
+        let mut update = RawStatement::prepare(
+            self.conn,
             "UPDATE cdr SET extension_id = ?3, department_id = ?4, charge = ?5
              WHERE start_s = ?1 AND dedup = ?2",
         )?;
@@ -189,13 +192,19 @@ impl DayRewrite<'_> {
                 continue;
             };
             outcome.changed += 1;
-            update.execute(rusqlite::params![
-                change.start_s,
-                change.dedup,
-                extension_id,
-                department_id,
-                blob
-            ])?;
+            let updated = update.execute(|b| {
+                b.int(1, change.start_s);
+                b.int(2, change.dedup);
+                b.opt_int(3, *extension_id);
+                b.opt_int(4, *department_id);
+                b.blob(5, blob);
+            })?;
+            if updated != 1 {
+                return Err(crate::Error::Invalid(format!(
+                    "rewrite: call {} vanished during the rewrite",
+                    crate::call_id(change.start_s, change.dedup)
+                )));
+            }
             postings.push(posting(&change.new, change, change.new.sums, true, true));
             postings.push(posting(&change.old, change, change.old.sums.negated(), false, true));
         }
