@@ -33,7 +33,7 @@ pub(crate) struct MonthBuffer {
 
 /// Entries beyond which a writer folds its buffer without waiting for the
 /// end (bounds memory: a few hundred bytes each).
-pub(crate) const BUFFER_LIMIT: usize = 200_000;
+pub(crate) const BUFFER_LIMIT: usize = 120_000;
 
 pub(crate) fn months_seq(conn: &Connection) -> Result<(i64, i64)> {
     Ok(conn.query_row("SELECT months_seq, seq FROM cdr_owner_seq WHERE id = 1", [], |r| {
