@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use jiff::civil::Date;
 
-use crate::zone::{civil_from_days, weekday_from_days};
+use crate::zone::{civil_from_days, days_from_civil, weekday_from_days};
 
 const SECONDS_PER_DAY: u32 = 86_400;
 const DAY_NAMES: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
@@ -94,7 +94,7 @@ impl fmt::Debug for Weekdays {
 /// Weekdays × a time-of-day range `[from, to)`, in seconds of the day.
 /// When `from > to` the range wraps midnight and belongs to the day it
 /// starts on: `fri 22:00–06:00` covers Saturday 02:00.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct TimeRange {
     pub days: Weekdays,
     pub from: u32,
@@ -198,7 +198,7 @@ impl fmt::Display for HolidayDate {
 }
 
 /// A named set of holidays (a carrier's or a site's).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct HolidayCalendar {
     name: Box<str>,
     dates: Vec<HolidayDate>,
@@ -206,7 +206,14 @@ pub struct HolidayCalendar {
     fixed: Vec<i64>,
     /// Yearly dates as bits `month * 32 + day`.
     yearly: [u64; 7],
+    /// One bit per day from 1970-01-01 for `BITMAP_DAYS` days, so pricing
+    /// tests a date with one memory access; empty when there are no dates.
+    bitmap: Box<[u64]>,
 }
+
+/// 1970-01-01 to 2099-12-31; other dates go through `fixed` and `yearly`.
+const BITMAP_DAYS: i64 = 47_482;
+const BITMAP_YEARS: std::ops::Range<i64> = 1970..2100;
 
 impl HolidayCalendar {
     pub fn new(name: &str, dates: impl IntoIterator<Item = HolidayDate>) -> HolidayCalendar {
@@ -236,7 +243,10 @@ impl HolidayCalendar {
                 }
                 HolidayDate::Yearly { month, day } => {
                     let bit = u32::from(month) * 32 + u32::from(day);
-                    self.yearly[(bit / 64) as usize] |= 1 << (bit % 64);
+                    // A date no month has is never matched.
+                    if let Some(word) = self.yearly.get_mut((bit / 64) as usize) {
+                        *word |= 1 << (bit % 64);
+                    }
                 }
             }
             self.dates.push(date);
@@ -245,10 +255,47 @@ impl HolidayCalendar {
         self.fixed.dedup();
         self.dates.sort_unstable();
         self.dates.dedup();
+        self.bitmap = self.build_bitmap();
+    }
+
+    fn build_bitmap(&self) -> Box<[u64]> {
+        if self.dates.is_empty() {
+            return Box::default();
+        }
+        let mut bitmap = vec![0u64; (BITMAP_DAYS as usize).div_ceil(64)];
+        let mut set = |days: i64| {
+            if (0..BITMAP_DAYS).contains(&days) {
+                bitmap[(days / 64) as usize] |= 1 << (days % 64);
+            }
+        };
+        for date in &self.dates {
+            match *date {
+                HolidayDate::Fixed(d) => {
+                    set(days_from_civil(i64::from(d.year()), d.month() as u32, d.day() as u32))
+                }
+                HolidayDate::Yearly { month, day } => {
+                    for year in BITMAP_YEARS {
+                        if Date::new(year as i16, month as i8, day as i8).is_ok() {
+                            set(days_from_civil(year, u32::from(month), u32::from(day)));
+                        }
+                    }
+                }
+            }
+        }
+        bitmap.into()
     }
 
     /// Whether the civil date `days` since 1970-01-01 is a holiday.
+    #[inline]
     pub fn contains_day(&self, days: i64) -> bool {
+        match self.bitmap.get((days / 64) as usize) {
+            Some(word) if (0..BITMAP_DAYS).contains(&days) => word & (1 << (days % 64)) != 0,
+            _ => self.contains_day_by_dates(days),
+        }
+    }
+
+    /// `contains_day` from the dates themselves, for days off the bitmap.
+    fn contains_day_by_dates(&self, days: i64) -> bool {
         if self.dates.is_empty() {
             return false;
         }
@@ -265,6 +312,16 @@ impl HolidayCalendar {
     }
 }
 
+impl fmt::Debug for HolidayCalendar {
+    /// The name and dates; the lookup tables derived from them are left out.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HolidayCalendar")
+            .field("name", &self.name)
+            .field("dates", &self.dates)
+            .finish_non_exhaustive()
+    }
+}
+
 fn pack_ymd(year: i64, month: u32, day: u32) -> i64 {
     year * 512 + i64::from(month * 32 + day)
 }
@@ -272,7 +329,9 @@ fn pack_ymd(year: i64, month: u32, day: u32) -> i64 {
 /// Index of a band within its tariff version.
 pub(crate) type BandIndex = u8;
 
-/// The compiled band rules of one tariff version.
+/// The compiled band rules of one tariff version; versions with the same
+/// bands, rules and holidays share one (see the loader), so with many
+/// carriers the schedules in use stay in cache.
 #[derive(Debug)]
 pub(crate) struct BandSchedule {
     /// In declared order; the first range that contains the time wins.
@@ -280,10 +339,23 @@ pub(crate) struct BandSchedule {
     default_band: BandIndex,
     holiday_band: Option<BandIndex>,
     holidays: HolidayCalendar,
-    /// Seconds of the day where the band may change, sorted, ending with
-    /// 86400 (midnight: the weekday and holidays change).
-    boundaries: Box<[u32]>,
+    /// The bands' names by index.
+    names: Box<[Box<str>]>,
+    /// The rules worked out for each kind of day (Monday … Sunday, then a
+    /// holiday): its runs of one band as `end << 3 | band`, `end` the
+    /// second of the day where the run stops, the last ending at 86400.
+    /// Kind `k`'s runs are `runs[kind_starts[k]..kind_starts[k + 1]]`.
+    runs: Box<[u32]>,
+    kind_starts: [u16; DAY_KINDS + 1],
 }
+
+/// Monday … Sunday, then a holiday.
+const DAY_KINDS: usize = 8;
+const HOLIDAY: usize = 7;
+/// A run packs its band in the low 3 bits (band indexes are < MAX_BANDS).
+const BAND_BITS: u32 = 3;
+const BAND_MASK: u32 = (1 << BAND_BITS) - 1;
+const _: () = assert!(crate::model::MAX_BANDS <= 1 << BAND_BITS);
 
 impl BandSchedule {
     pub(crate) fn new(
@@ -291,8 +363,21 @@ impl BandSchedule {
         default_band: BandIndex,
         holiday_band: Option<BandIndex>,
         holidays: HolidayCalendar,
+        names: Box<[Box<str>]>,
     ) -> BandSchedule {
-        let mut boundaries: Vec<u32> = rules
+        let mut schedule = BandSchedule {
+            rules,
+            default_band,
+            holiday_band,
+            holidays,
+            names,
+            runs: Box::default(),
+            kind_starts: [0; DAY_KINDS + 1],
+        };
+        // Within a day, which rule contains a time can only change where
+        // some range starts or ends.
+        let mut boundaries: Vec<u32> = schedule
+            .rules
             .iter()
             .flat_map(|(_, range)| [range.from, range.to])
             .filter(|&s| s > 0 && s < SECONDS_PER_DAY)
@@ -300,40 +385,101 @@ impl BandSchedule {
             .collect();
         boundaries.sort_unstable();
         boundaries.dedup();
-        BandSchedule { rules, default_band, holiday_band, holidays, boundaries: boundaries.into() }
-    }
-
-    /// The band in force at a local civil time (seconds since 1970-01-01
-    /// local), with the site's holidays added to the tariff's.
-    #[inline]
-    pub(crate) fn band_at(&self, local_seconds: i64, site: Option<&HolidayCalendar>) -> BandIndex {
-        let days = local_seconds.div_euclid(i64::from(SECONDS_PER_DAY));
-        if let Some(holiday_band) = self.holiday_band {
-            if self.holidays.contains_day(days) || site.is_some_and(|c| c.contains_day(days)) {
-                return holiday_band;
+        let mut runs: Vec<u32> = Vec::new();
+        for kind in 0..DAY_KINDS {
+            let first = runs.len();
+            schedule.kind_starts[kind] = first as u16;
+            let mut from = 0;
+            for &end in &boundaries {
+                let band = u32::from(match (kind, schedule.holiday_band) {
+                    (HOLIDAY, Some(band)) => band,
+                    _ => schedule.rule_band(kind as u32 % 7, from),
+                });
+                let extends = runs.len() > first;
+                match runs.last_mut() {
+                    // The same band goes on: extend its run.
+                    Some(last) if extends && *last & BAND_MASK == band => {
+                        *last = end << BAND_BITS | band;
+                    }
+                    _ => runs.push(end << BAND_BITS | band),
+                }
+                from = end;
             }
         }
-        let second_of_day = local_seconds.rem_euclid(i64::from(SECONDS_PER_DAY)) as u32;
-        let weekday = weekday_from_days(days);
+        schedule.kind_starts[DAY_KINDS] = runs.len() as u16;
+        schedule.runs = runs.into();
+        schedule
+    }
+
+    /// The band of the declared rules at a weekday (Monday = 0) and second
+    /// of the day, holidays aside.
+    fn rule_band(&self, weekday: u32, second_of_day: u32) -> BandIndex {
         self.rules
             .iter()
             .find(|(_, range)| range.contains(weekday, second_of_day))
             .map_or(self.default_band, |(band, _)| *band)
     }
 
-    /// Local seconds from `local_seconds` to the next time of day where the
-    /// band may change (always > 0).
+    /// The band in force at a local civil time (seconds since 1970-01-01
+    /// local), with the site's holidays added to the tariff's, and the
+    /// local seconds (> 0) until it may change: the end of its run, at
+    /// most midnight.
     #[inline]
-    pub(crate) fn seconds_to_next_boundary(&self, local_seconds: i64) -> i64 {
+    pub(crate) fn band_span(
+        &self,
+        local_seconds: i64,
+        site: Option<&HolidayCalendar>,
+    ) -> (BandIndex, i64) {
+        let days = local_seconds.div_euclid(i64::from(SECONDS_PER_DAY));
         let second_of_day = local_seconds.rem_euclid(i64::from(SECONDS_PER_DAY)) as u32;
-        let next =
-            self.boundaries.iter().copied().find(|&b| b > second_of_day).unwrap_or(SECONDS_PER_DAY);
-        i64::from(next - second_of_day)
+        let holiday = self.holiday_band.is_some()
+            && (self.holidays.contains_day(days) || site.is_some_and(|c| c.contains_day(days)));
+        let kind = if holiday { HOLIDAY } else { weekday_from_days(days) as usize };
+        let from = usize::from(self.kind_starts[kind]);
+        let to = usize::from(self.kind_starts[kind + 1]);
+        let runs = self.runs.get(from..to).unwrap_or_default();
+        // Counted rather than searched: no branch on where the time falls.
+        let ended = runs.iter().filter(|&&run| run >> BAND_BITS <= second_of_day).count();
+        match runs.get(ended) {
+            Some(run) => {
+                ((run & BAND_MASK) as BandIndex, i64::from((run >> BAND_BITS) - second_of_day))
+            }
+            // Unreachable: every kind's last run ends at midnight.
+            None => (self.default_band, i64::from(SECONDS_PER_DAY - second_of_day)),
+        }
+    }
+
+    /// The name of band `index` ("" if there is none).
+    #[inline]
+    pub(crate) fn name(&self, index: BandIndex) -> &str {
+        self.names.get(usize::from(index)).map_or("", |name| name)
+    }
+
+    /// The band by scanning the rules and the holiday dates, without the
+    /// runs: the definition `band_span` is checked against.
+    #[cfg(test)]
+    pub(crate) fn band_by_rules(
+        &self,
+        local_seconds: i64,
+        site: Option<&HolidayCalendar>,
+    ) -> BandIndex {
+        let days = local_seconds.div_euclid(i64::from(SECONDS_PER_DAY));
+        if let Some(holiday_band) = self.holiday_band {
+            if self.holidays.contains_day_by_dates(days)
+                || site.is_some_and(|c| c.contains_day_by_dates(days))
+            {
+                return holiday_band;
+            }
+        }
+        let second_of_day = local_seconds.rem_euclid(i64::from(SECONDS_PER_DAY)) as u32;
+        self.rule_band(weekday_from_days(days), second_of_day)
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
 
     #[test]
@@ -386,5 +532,91 @@ mod tests {
         assert!(calendar.contains(Date::constant(2028, 2, 29)));
         assert!(!calendar.contains(Date::constant(2025, 12, 24)));
         assert!("13-01".parse::<HolidayDate>().is_err());
+    }
+
+    fn schedule_strategy() -> impl Strategy<Value = BandSchedule> {
+        // Times on a 15-minute grid plus odd seconds, ranges that wrap.
+        let time = prop_oneof![(0u32..=96).prop_map(|q| q * 900), 0u32..=SECONDS_PER_DAY];
+        let range = (1u8..0x80, time.clone(), time).prop_filter_map("empty", |(days, f, t)| {
+            (f != t && f < SECONDS_PER_DAY).then_some(TimeRange {
+                days: Weekdays(days),
+                from: f,
+                to: t,
+            })
+        });
+        let date = prop_oneof![
+            (1u8..=12, 1u8..=31).prop_map(|(month, day)| HolidayDate::Yearly { month, day }),
+            (1960i16..2110, 1i8..=12, 1i8..=28)
+                .prop_map(|(y, m, d)| HolidayDate::Fixed(Date::constant(y, m, d))),
+        ];
+        (
+            proptest::collection::vec((0u8..4, range), 0..6),
+            0u8..4,
+            proptest::option::of(0u8..4),
+            proptest::collection::vec(date, 0..6),
+        )
+            .prop_map(|(rules, default_band, holiday_band, dates)| {
+                let names = ["a", "b", "c", "d"].map(Box::<str>::from).into();
+                let holidays = HolidayCalendar::new("h", dates);
+                BandSchedule::new(rules, default_band, holiday_band, holidays, names)
+            })
+    }
+
+    proptest! {
+        /// The runs give the band the rules give, and it holds for the
+        /// whole span they report.
+        #[test]
+        fn runs_agree_with_rules(
+            schedule in schedule_strategy(),
+            // 1960 … 2110 local, both sides of the holiday bitmap.
+            locals in proptest::collection::vec(-315_619_200i64..4_449_398_400, 1..40),
+            site_dates in proptest::collection::vec((1u8..=12, 1u8..=31), 0..3),
+        ) {
+            let site = HolidayCalendar::new(
+                "site",
+                site_dates.into_iter().map(|(month, day)| HolidayDate::Yearly { month, day }),
+            );
+            for local in locals {
+                for site in [None, Some(&site)] {
+                    let (band, span) = schedule.band_span(local, site);
+                    prop_assert_eq!(band, schedule.band_by_rules(local, site));
+                    prop_assert!(span >= 1);
+                    let midnight = (local.div_euclid(86_400) + 1) * 86_400;
+                    prop_assert!(local + span <= midnight);
+                    for inside in [local + span / 2, local + span - 1] {
+                        prop_assert_eq!(schedule.band_by_rules(inside, site), band);
+                    }
+                }
+            }
+        }
+
+        #[test]
+        fn bitmap_agrees_with_dates(
+            dates in proptest::collection::vec(
+                prop_oneof![
+                    (1u8..=12, 1u8..=31).prop_map(|(month, day)| HolidayDate::Yearly { month, day }),
+                    (1960i16..2110, 1i8..=12, 1i8..=28)
+                        .prop_map(|(y, m, d)| HolidayDate::Fixed(Date::constant(y, m, d))),
+                ],
+                0..8,
+            ),
+            days in proptest::collection::vec(-4_000i64..52_000, 1..200),
+        ) {
+            let calendar = HolidayCalendar::new("h", dates);
+            for day in days {
+                prop_assert_eq!(calendar.contains_day(day), calendar.contains_day_by_dates(day));
+            }
+        }
+    }
+
+    #[test]
+    fn leap_day_only_in_leap_years() {
+        let calendar = HolidayCalendar::new("h", ["02-29".parse().unwrap()]);
+        assert!(calendar.contains(Date::constant(2024, 2, 29)));
+        assert!(!calendar.contains(Date::constant(2025, 3, 1)));
+        assert!(!calendar.contains(Date::constant(2100, 3, 1)));
+        // Not a date of any month: never a holiday, and no panic.
+        let odd = HolidayCalendar::new("odd", [HolidayDate::Yearly { month: 13, day: 31 }]);
+        assert!(!odd.contains(Date::constant(2025, 1, 31)));
     }
 }

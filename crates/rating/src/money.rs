@@ -93,6 +93,11 @@ impl Rounding {
         rounded
     }
 
+    /// Zero as `round` gives it: with exactly the tariff's decimals.
+    pub(crate) fn zero(&self) -> Decimal {
+        Decimal::from_parts(0, 0, 0, false, self.decimals)
+    }
+
     /// A part's price as it enters a sum: rounded under `per_increment`,
     /// exact under `per_call`.
     pub fn part(&self, value: Decimal) -> Decimal {
@@ -120,6 +125,14 @@ mod tests {
         assert_eq!(r(RoundMode::Up).round(dec("0.121")).to_string(), "0.13");
         assert_eq!(r(RoundMode::Up).round(dec("0.4")).to_string(), "0.40");
         assert_eq!(r(RoundMode::Down).round(dec("0.129")).to_string(), "0.12");
+        for decimals in 0..=MAX_DECIMALS {
+            let rounding = Rounding { at: RoundAt::PerCall, mode: RoundMode::HalfUp, decimals };
+            let zero = rounding.zero();
+            assert_eq!(
+                (zero.to_string(), zero.scale()),
+                (rounding.round(Decimal::ZERO).to_string(), decimals)
+            );
+        }
     }
 
     #[test]

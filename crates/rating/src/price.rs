@@ -1,27 +1,22 @@
 //! Pricing one call: version by start time, destination by longest prefix,
 //! band(s) by local time, units, rounding, minimum/maximum, discount.
 //!
-//! Hot path: no allocation. A call is walked in *segments* of UTC time in
-//! which neither the zone offset nor the band can change (a segment ends
-//! at the next band boundary of the local day, local midnight, or the next
-//! offset transition, whichever comes first). Within a segment every unit
-//! has the band of the segment's start, so this equals converting every
-//! unit's start instant to local time (a test checks it against that
-//! direct method), at the cost of one conversion per segment.
+//! Hot path: no allocation. The lookups are here; the units are walked
+//! (see `grid.rs`) and summed in integers (`fixed.rs`) when the rates
+//! allow, which they nearly always do, else in `Decimal` (`exact.rs`).
+//! Both give exactly the same result, a test checks it.
 
 use std::ops::Deref;
 
 use jiff::Timestamp;
 use rust_decimal::Decimal;
 
-use crate::bands::{BandIndex, HolidayCalendar};
-use crate::bundle::{BundleUse, PeriodUsage};
+use crate::bands::{BandIndex, BandSchedule, HolidayCalendar};
+use crate::bundle::{Bundle, BundleUse, PeriodUsage};
 use crate::discount::Usage;
-use crate::model::{
-    Carrier, CarrierId, Crossing, Destination, MAX_BANDS, Rate, Step, TariffBook, TariffVersion,
-};
+use crate::model::{Carrier, CarrierId, Destination, MAX_BANDS, TariffBook, TariffVersion};
 use crate::money::Currency;
-use crate::prefix::{NumberKey, Prefix};
+use crate::prefix::{NumberKey, Prefix, PrefixTable};
 
 /// A call to price.
 #[derive(Clone, Copy, Debug)]
@@ -131,16 +126,38 @@ impl<'a> BandShares<'a> {
         BandShares { items: [Self::EMPTY; MAX_BANDS], len: 0 }
     }
 
-    fn share(&mut self, version: &'a TariffVersion, index: BandIndex) -> &mut BandShare<'a> {
+    /// The position of band `index`'s share, added if it has none yet.
+    #[inline]
+    pub(crate) fn position(&mut self, schedule: &'a BandSchedule, index: BandIndex) -> usize {
         let len = usize::from(self.len);
         let position = self.items[..len].iter().position(|s| s.index == index).unwrap_or(len);
         if position == len {
             // Band indexes are < MAX_BANDS (checked at load), so a new one
             // always has room.
-            let band = version.bands.get(usize::from(index)).map_or("", |b| &*b.name);
+            let band = schedule.name(index);
             self.items[position.min(MAX_BANDS - 1)] = BandShare { band, index, ..Self::EMPTY };
             self.len = (len + 1).min(MAX_BANDS) as u8;
         }
+        position.min(MAX_BANDS - 1)
+    }
+
+    #[inline]
+    pub(crate) fn share(
+        &mut self,
+        schedule: &'a BandSchedule,
+        index: BandIndex,
+    ) -> &mut BandShare<'a> {
+        let position = self.position(schedule, index);
+        &mut self.items[position]
+    }
+
+    pub(crate) fn shares_mut(&mut self) -> &mut [BandShare<'a>] {
+        &mut self.items[..usize::from(self.len)]
+    }
+
+    /// The share at `position` (as given by [`BandShares::position`]).
+    #[inline]
+    pub(crate) fn at(&mut self, position: usize) -> &mut BandShare<'a> {
         &mut self.items[position.min(MAX_BANDS - 1)]
     }
 }
@@ -158,64 +175,10 @@ pub(crate) struct Detail<'a> {
     pub(crate) discount_percent: Decimal,
 }
 
-/// Units of a call on its start band's billing grid.
-#[derive(Clone, Copy)]
-struct Grid {
-    first_seconds: i64,
-    increment_seconds: i64,
-    units: u32,
-}
-
-impl Grid {
-    fn new(rate: &Rate, duration_s: u32) -> Grid {
-        let first = i64::from(rate.first_seconds.max(1));
-        let increment = i64::from(rate.increment_seconds.max(1));
-        let rest = (i64::from(duration_s) - first).max(0);
-        let units = 1 + ceil_div(rest, increment);
-        Grid {
-            first_seconds: first,
-            increment_seconds: increment,
-            units: u32::try_from(units).unwrap_or(u32::MAX),
-        }
-    }
-
-    fn billed_seconds(&self) -> u32 {
-        let seconds = self.first_seconds + i64::from(self.units - 1) * self.increment_seconds;
-        u32::try_from(seconds).unwrap_or(u32::MAX)
-    }
-
-    /// Units that end at or before `offset` (seconds after the call's
-    /// start): those a bundle with `offset` seconds left makes free.
-    fn units_ending_by(&self, offset: i64) -> u32 {
-        if offset < self.first_seconds {
-            return 0;
-        }
-        let increments = (offset - self.first_seconds) / self.increment_seconds;
-        1 + u32::try_from(increments).unwrap_or(u32::MAX).min(self.units - 1)
-    }
-
-    /// Units whose start offset (seconds after the call's start) is < `offset`.
-    fn units_starting_before(&self, offset: i64) -> u32 {
-        if offset <= 0 {
-            return 0;
-        }
-        let increments = if offset > self.first_seconds {
-            ceil_div(offset - self.first_seconds, self.increment_seconds)
-        } else {
-            0
-        };
-        1 + u32::try_from(increments).unwrap_or(u32::MAX).min(self.units - 1)
-    }
-}
-
-/// `numerator / denominator` rounded up, for numerator ≥ 0, denominator ≥ 1.
-fn ceil_div(numerator: i64, denominator: i64) -> i64 {
-    (numerator + denominator - 1) / denominator
-}
-
 impl TariffBook {
     /// Prices a call with no earlier usage in its period (every bundle
     /// whole, no volume tier reached).
+    #[inline]
     pub fn price<'a>(&'a self, call: &Call<'_>) -> Result<Priced<'a>, PriceError> {
         self.price_with_usage(call, &EMPTY_USAGE)
     }
@@ -223,6 +186,7 @@ impl TariffBook {
     /// Prices a call given what its scope used earlier in the period (see
     /// [`Usage`]), the same usage serving volume tiers and bundles of
     /// either scope.
+    #[inline]
     pub fn price_with_usage<'a>(
         &'a self,
         call: &Call<'_>,
@@ -233,27 +197,60 @@ impl TariffBook {
 
     /// Prices a call given what its discount scope, extension and
     /// department used earlier in the period.
+    #[inline]
     pub fn price_in_period<'a>(
         &'a self,
         call: &Call<'_>,
         period: &PeriodUsage<'_>,
     ) -> Result<Priced<'a>, PriceError> {
         let resolved = self.resolve(call)?;
-        Ok(price_resolved(resolved, call, period))
+        // Starts fetching the rate and destination, which pricing reads
+        // soon, while it prepares the result.
+        resolved.prefetch();
+        price_resolved(resolved, call, period)
     }
 
     /// The lookups of pricing: carrier, version in force, destination by
     /// longest prefix.
+    #[inline]
     pub(crate) fn resolve<'a>(&'a self, call: &Call<'_>) -> Result<Resolved<'a>, PriceError> {
+        self.locate(call)?.resolve(call)
+    }
+
+    /// The lookups that need no more than the carrier: version in force,
+    /// its prefix table and the number.
+    #[inline]
+    pub(crate) fn locate<'a>(&'a self, call: &Call<'_>) -> Result<Located<'a>, PriceError> {
         let carrier =
             self.carrier(call.carrier).ok_or(PriceError::UnknownCarrier(call.carrier.0))?;
-        let version = carrier.version_at(call.start).ok_or_else(|| {
+        let (version, table) = carrier.lookup_at(call.start).ok_or_else(|| {
             PriceError::NoTariffVersion { carrier: carrier.name.to_string(), start: call.start }
         })?;
         let number = NumberKey::parse(call.number)
             .ok_or_else(|| PriceError::BadNumber { number: call.number.to_string() })?;
+        Ok(Located { carrier, version, table, number })
+    }
+}
+
+/// A call's carrier, version, prefix table and number.
+#[derive(Clone, Copy)]
+pub(crate) struct Located<'a> {
+    carrier: &'a Carrier,
+    version: &'a TariffVersion,
+    table: &'a PrefixTable,
+    number: NumberKey,
+}
+
+impl<'a> Located<'a> {
+    /// The destination by longest prefix, and the start's local time.
+    #[inline]
+    pub(crate) fn resolve(self, call: &Call<'_>) -> Result<Resolved<'a>, PriceError> {
+        let Located { carrier, version, table, number } = self;
+        // Reading the version (zone, then destinations) before the probes
+        // finish lets its cache misses overlap theirs.
+        let start_local = version.zone.local(call.start.as_second());
         let (prefix, destination_index) =
-            version.prefixes.longest_match(number).ok_or_else(|| PriceError::NoRate {
+            table.longest_match(number).ok_or_else(|| PriceError::NoRate {
                 number: call.number.to_string(),
                 carrier: carrier.name.to_string(),
                 version: version.id.to_string(),
@@ -262,10 +259,26 @@ impl TariffBook {
             .destinations
             .get(destination_index as usize)
             .ok_or(PriceError::UnknownCarrier(call.carrier.0))?;
-        // The zone lookup is one more likely cache miss; done here, a batch
-        // overlaps it with the other calls' lookups.
-        let start_local = version.zone.local(call.start.as_second());
-        Ok(Resolved { carrier, version, destination, prefix, start_local })
+        let (start_band, start_span) =
+            version.schedule.band_span(start_local.local_seconds, call.site_holidays);
+        Ok(Resolved {
+            carrier,
+            version,
+            destination,
+            destination_index,
+            prefix,
+            start_local,
+            start_band,
+            start_span,
+        })
+    }
+
+    /// Asks the CPU to fetch what `resolve` will read: the version's
+    /// first lines and the home bucket of each probe (see `batch.rs`).
+    #[inline]
+    pub(crate) fn prefetch(&self) {
+        crate::prefetch::lines(self.version, 2);
+        self.table.homes(self.number, |key| crate::prefetch::lines(key, 1));
     }
 }
 
@@ -275,37 +288,72 @@ pub(crate) static EMPTY_USAGE: Usage =
 /// What [`TariffBook::resolve`] found for a call.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Resolved<'a> {
-    carrier: &'a Carrier,
-    version: &'a TariffVersion,
-    destination: &'a Destination,
-    prefix: Prefix,
-    start_local: crate::zone::LocalInstant,
+    pub(crate) carrier: &'a Carrier,
+    pub(crate) version: &'a TariffVersion,
+    pub(crate) destination: &'a Destination,
+    /// `destination`'s index, known without reading it.
+    pub(crate) destination_index: u32,
+    pub(crate) prefix: Prefix,
+    pub(crate) start_local: crate::zone::LocalInstant,
+    /// The band at the start and the local seconds it lasts from there
+    /// (see `BandSchedule::band_span`).
+    pub(crate) start_band: BandIndex,
+    pub(crate) start_span: i64,
+}
+
+impl<'a> Resolved<'a> {
+    /// Asks the CPU to fetch what pricing will read that `resolve` did
+    /// not: the start band's rate and the destination (see `batch.rs`).
+    #[inline]
+    pub(crate) fn prefetch(&self) {
+        if let Some(rate) = self.version.fixed.rate(self.destination_index, self.start_band) {
+            crate::prefetch::lines(rate, 1);
+        }
+        // The fields read, not the start: a destination may span two lines.
+        crate::prefetch::lines(&self.destination.name, 1);
+        crate::prefetch::lines(&self.destination.bundle, 1);
+    }
 }
 
 /// Prices a resolved call: bands, units, bundle, rounding, discount.
+/// Always `Ok`; a `Result` so that callers return it as it is.
+#[inline(always)]
 pub(crate) fn price_resolved<'a>(
     resolved: Resolved<'a>,
     call: &Call<'_>,
     period: &PeriodUsage<'_>,
-) -> Priced<'a> {
-    let Resolved { carrier, version, destination, prefix, start_local } = resolved;
-    let rounding = version.rounding;
-    let start_band = version.schedule.band_at(start_local.local_seconds, call.site_holidays);
-    let rate = rate_of(version, destination, start_band);
-    let mut bands = BandShares::new();
-    let detail = Detail {
-        version,
-        destination,
-        start: call.start,
-        duration_s: call.duration_s,
-        start_band,
-        subtotal: Decimal::ZERO,
-        discount_percent: Decimal::ZERO,
-    };
+) -> Result<Priced<'a>, PriceError> {
+    // Built once and filled in place: a `Priced` is large, copies show.
+    let mut priced = unpriced(resolved, call);
+    if !crate::fixed::price(&mut priced, resolved, call, period) {
+        price_exactly(&mut priced, resolved, call, period);
+    }
+    Ok(priced)
+}
+
+/// Prices again from scratch with `Decimal` (out of line: rare, and big).
+#[cold]
+#[inline(never)]
+fn price_exactly<'a>(
+    priced: &mut Priced<'a>,
+    resolved: Resolved<'a>,
+    call: &Call<'_>,
+    period: &PeriodUsage<'_>,
+) {
+    *priced = unpriced(resolved, call);
+    crate::exact::price(priced, resolved, call, period);
+}
+
+/// A call priced as free, with the start band's empty share: what every
+/// pricing starts from.
+#[inline(always)]
+pub(crate) fn unpriced<'a>(resolved: Resolved<'a>, call: &Call<'_>) -> Priced<'a> {
+    let Resolved { carrier, version, destination, prefix, start_band, .. } = resolved;
+    let zero = version.rounding.zero();
     let mut priced = Priced {
-        cost: rounding.round(Decimal::ZERO),
-        gross: rounding.round(Decimal::ZERO),
-        discount: rounding.round(Decimal::ZERO),
+        cost: zero,
+        gross: zero,
+        discount: zero,
         currency: version.currency,
         carrier: &carrier.name,
         version_id: &version.id,
@@ -316,307 +364,54 @@ pub(crate) fn price_resolved<'a>(
         units: 0,
         connect_fee: Decimal::ZERO,
         adjustment: Adjustment::Free,
-        bands,
+        bands: BandShares::new(),
         bundle: None,
-        detail,
+        detail: Detail {
+            version,
+            destination,
+            start: call.start,
+            duration_s: call.duration_s,
+            start_band,
+            subtotal: Decimal::ZERO,
+            discount_percent: Decimal::ZERO,
+        },
     };
-    if call.duration_s == 0 || call.duration_s <= rate.free_seconds {
-        bands.share(version, start_band);
-        priced.bands = bands;
-        return priced;
-    }
-
-    let bundle = destination.bundle.and_then(|i| version.bundles.get(i as usize)).map(|b| {
-        let used = period.of(b.scope).bundle_seconds(&b.name);
-        (b, b.seconds().saturating_sub(used))
-    });
-    let free_until = bundle.map_or(0, |(_, left)| i64::try_from(left).unwrap_or(i64::MAX));
-    // The start band leads the shares even when its units are all free.
-    bands.share(version, start_band);
-
-    let walked = if rate.is_stepped() {
-        walk_steps(version, destination, call, start_band, free_until, &mut bands)
-    } else {
-        walk_grid(version, destination, rate, call, start_band, start_local, free_until, &mut bands)
-    };
-    priced.bundle = bundle.map(|(b, left)| BundleUse {
-        name: &b.name,
-        scope: b.scope,
-        seconds: u32::try_from(left.min(u64::from(walked.billed_seconds))).unwrap_or(u32::MAX),
-        left_before: left,
-        free_units: walked.units - walked.charged_units,
-    });
-    settle(priced, rate, walked, bands, detail, period.discount)
-}
-
-/// Walks a call over a first-interval + increment rate; the units that
-/// end by `free_until` are free (a bundle's) and not charged.
-#[allow(clippy::too_many_arguments)]
-fn walk_grid<'a>(
-    version: &'a TariffVersion,
-    destination: &Destination,
-    rate: &Rate,
-    call: &Call<'_>,
-    start_band: BandIndex,
-    start_local: crate::zone::LocalInstant,
-    free_until: i64,
-    bands: &mut BandShares<'a>,
-) -> Walked {
-    let rounding = version.rounding;
-    let start_s = call.start.as_second();
-    let grid = Grid::new(rate, call.duration_s);
-    let free_units = grid.units_ending_by(free_until);
-    let mut add_units = |band: BandIndex, first_units: u32, increments: u32| {
-        let band_rate = rate_of(version, destination, band);
-        let share = bands.share(version, band);
-        share.first_units += first_units;
-        share.units += first_units + increments;
-        share.seconds +=
-            first_units * grid.first_seconds as u32 + increments * grid.increment_seconds as u32;
-        share.cost += rounding.part(band_rate.first_price) * Decimal::from(first_units)
-            + rounding.part(band_rate.increment_price) * Decimal::from(increments);
-    };
-    match version.crossing {
-        Crossing::Start => {
-            let charged = grid.units - free_units;
-            if charged > 0 {
-                let first_units = u32::from(free_units == 0);
-                add_units(start_band, first_units, charged - first_units);
-            }
-        }
-        Crossing::Split => {
-            let mut segment_start = start_s;
-            let mut local = start_local;
-            let mut band = start_band;
-            let mut counted = 0u32;
-            loop {
-                let mut segment_end =
-                    segment_start + version.schedule.seconds_to_next_boundary(local.local_seconds);
-                if let Some(transition) = local.next_transition {
-                    segment_end = segment_end.min(transition.max(segment_start + 1));
-                }
-                let before_end = grid.units_starting_before(segment_end - start_s);
-                let charged_from = counted.max(free_units);
-                if before_end > charged_from {
-                    let first_units = u32::from(charged_from == 0);
-                    add_units(band, first_units, before_end - charged_from - first_units);
-                }
-                counted = before_end;
-                if counted >= grid.units {
-                    break;
-                }
-                segment_start = segment_end;
-                local = version.zone.local(segment_start);
-                band = version.schedule.band_at(local.local_seconds, call.site_holidays);
-            }
-        }
-    }
-
-    Walked {
-        billed_seconds: grid.billed_seconds(),
-        units: grid.units,
-        charged_units: grid.units - free_units,
-        units_cost: bands.iter().map(|share| share.cost).sum(),
-    }
-}
-
-/// What walking a call's units gave: their count, length and exact cost.
-struct Walked {
-    billed_seconds: u32,
-    units: u32,
-    /// Units not free in a bundle.
-    charged_units: u32,
-    /// Cost of the charged units.
-    units_cost: Decimal,
-}
-
-/// Connect fee, minimum / maximum, rounding and discount on top of the
-/// walked units.
-fn settle<'a>(
-    mut priced: Priced<'a>,
-    rate: &Rate,
-    walked: Walked,
-    bands: BandShares<'a>,
-    mut detail: Detail<'a>,
-    usage: &Usage,
-) -> Priced<'a> {
-    let version = detail.version;
-    priced.billed_seconds = walked.billed_seconds;
-    priced.units = walked.units;
-    if walked.charged_units == 0 {
-        // Every unit free in a bundle: nothing is charged at all.
-        priced.adjustment = Adjustment::Bundle;
-        priced.bands = bands;
-        priced.detail = detail;
-        return priced;
-    }
-    let rounding = version.rounding;
-    let connect_fee = rounding.part(rate.connect_fee);
-    let subtotal = connect_fee + walked.units_cost;
-    let minimum = rounding.part(rate.minimum);
-    let maximum = rate.maximum.map(|m| rounding.part(m));
-    let (adjusted, adjustment) = match maximum {
-        Some(maximum) if subtotal > maximum => (maximum, Adjustment::Maximum),
-        _ if subtotal < minimum => (minimum, Adjustment::Minimum),
-        _ => (subtotal, Adjustment::None),
-    };
-    let gross = rounding.round(adjusted);
-    let discount_percent = version.discounts.percent_for(usage);
-    let discount = if discount_percent.is_zero() {
-        rounding.round(Decimal::ZERO)
-    } else {
-        rounding.round(gross * discount_percent / Decimal::ONE_HUNDRED)
-    };
-    detail.subtotal = subtotal;
-    detail.discount_percent = discount_percent;
-    priced.cost = gross - discount;
-    priced.gross = gross;
-    priced.discount = discount;
-    priced.connect_fee = connect_fee;
-    priced.adjustment = adjustment;
-    priced.bands = bands;
-    priced.detail = detail;
+    priced.bands.share(&version.schedule, start_band);
     priced
 }
 
-/// A sum of `seconds × price / per_seconds` terms kept as one fraction,
-/// so that it stays exact when a price per second does not terminate
-/// (0.20 per 60 s); divided once, when read.
-#[derive(Clone, Copy)]
-struct Fraction {
-    numerator: Decimal,
-    denominator: u64,
-}
-
-impl Fraction {
-    const ZERO: Fraction = Fraction { numerator: Decimal::ZERO, denominator: 1 };
-
-    fn add(&mut self, seconds: u64, price: Decimal, per_seconds: u32) {
-        let per = u64::from(per_seconds.max(1));
-        let common = lcm(self.denominator, per);
-        self.numerator = self.numerator * Decimal::from(common / self.denominator)
-            + Decimal::from(seconds) * price * Decimal::from(common / per);
-        self.denominator = common;
-    }
-
-    fn value(&self) -> Decimal {
-        self.numerator / Decimal::from(self.denominator)
-    }
-}
-
-fn lcm(a: u64, b: u64) -> u64 {
-    let (mut x, mut y) = (a, b);
-    while y != 0 {
-        (x, y) = (y, x % y);
-    }
-    a / x.max(1) * b
-}
-
-/// Walks a call over a stepped rate. Each unit takes its length and price
-/// from the step in force at its talk offset and, under `split`, from the
-/// band in force at its start instant; units of one step within one band
-/// segment are counted at once, so the walk costs one step per segment or
-/// step change, not per unit.
-fn walk_steps<'a>(
+/// The bundle covering `destination`, if any, and the seconds it has left.
+pub(crate) fn bundle_left<'a>(
     version: &'a TariffVersion,
     destination: &Destination,
-    call: &Call<'_>,
-    start_band: BandIndex,
-    free_until: i64,
-    bands: &mut BandShares<'a>,
-) -> Walked {
-    let duration = i64::from(call.duration_s);
-    let start_s = call.start.as_second();
-    let mut band = start_band;
-    let mut segment_end = i64::MAX;
-    let mut offset = 0i64;
-    let mut units = 0u32;
-    let mut charged_units = 0u32;
-    let mut total = Fraction::ZERO;
-    let mut per_band = [Fraction::ZERO; MAX_BANDS];
-    let split = version.crossing == Crossing::Split;
-    if split {
-        segment_end = segment_end_at(version, start_s);
-    }
-    while offset < duration {
-        let instant = start_s + offset;
-        if split && instant >= segment_end {
-            let local = version.zone.local(instant);
-            band = version.schedule.band_at(local.local_seconds, call.site_holidays);
-            segment_end = segment_end_at(version, instant);
-        }
-        let rate = rate_of(version, destination, band);
-        let offset_u32 = u32::try_from(offset).unwrap_or(u32::MAX);
-        let step_index = rate.steps.partition_point(|s| s.from_seconds <= offset_u32);
-        let step =
-            step_index.checked_sub(1).and_then(|i| rate.steps.get(i)).copied().unwrap_or(ZERO_STEP);
-        let next_step = rate.steps.get(step_index).map_or(i64::MAX, |s| i64::from(s.from_seconds));
-        let limit = duration.min(next_step).min(segment_end.saturating_sub(start_s));
-        let increment = i64::from(step.increment_seconds.max(1));
-        let count = ceil_div((limit - offset).max(1), increment);
-        let seconds = count * increment;
-        // Units of this run that end by `free_until` are a bundle's.
-        let free = ((free_until - offset).max(0) / increment).min(count);
-        let charged = count - free;
-        let charged_u32 = u32::try_from(charged).unwrap_or(u32::MAX);
-        let charged_seconds = charged * increment;
-        let share = bands.share(version, band);
-        share.units = share.units.saturating_add(charged_u32);
-        share.seconds =
-            share.seconds.saturating_add(u32::try_from(charged_seconds).unwrap_or(u32::MAX));
-        let charged_seconds_u64 = u64::try_from(charged_seconds).unwrap_or(0);
-        total.add(charged_seconds_u64, step.price, step.per_seconds);
-        if let Some(fraction) = per_band.get_mut(usize::from(band)) {
-            fraction.add(charged_seconds_u64, step.price, step.per_seconds);
-        }
-        units = units.saturating_add(u32::try_from(count).unwrap_or(u32::MAX));
-        charged_units = charged_units.saturating_add(charged_u32);
-        offset += seconds;
-    }
-    for share in bands.items.iter_mut().take(usize::from(bands.len)) {
-        if let Some(fraction) = per_band.get(usize::from(share.index)) {
-            share.cost = fraction.value();
-        }
-    }
-    Walked {
-        billed_seconds: u32::try_from(offset).unwrap_or(u32::MAX),
-        units,
-        charged_units,
-        units_cost: total.value(),
+    period: &PeriodUsage<'_>,
+) -> Option<(&'a Bundle, u64)> {
+    let bundle = version.bundles.get(destination.bundle? as usize)?;
+    let used = period.of(bundle.scope).bundle_seconds(&bundle.name);
+    Some((bundle, bundle.seconds().saturating_sub(used)))
+}
+
+/// What a call with `units` units, `charged_units` of them charged,
+/// took from the bundle that had `left` seconds.
+pub(crate) fn bundle_use(
+    (bundle, left): (&Bundle, u64),
+    billed_seconds: u32,
+    units: u32,
+    charged_units: u32,
+) -> BundleUse<'_> {
+    BundleUse {
+        name: &bundle.name,
+        scope: bundle.scope,
+        seconds: u32::try_from(left.min(u64::from(billed_seconds))).unwrap_or(u32::MAX),
+        left_before: left,
+        free_units: units - charged_units,
     }
 }
 
-/// The UTC second at which the band may next change after `instant`: the
-/// next band boundary of the local day or offset transition.
-fn segment_end_at(version: &TariffVersion, instant: i64) -> i64 {
-    let local = version.zone.local(instant);
-    let mut end = instant + version.schedule.seconds_to_next_boundary(local.local_seconds);
-    if let Some(transition) = local.next_transition {
-        end = end.min(transition.max(instant + 1));
-    }
-    end
+/// Seconds a bundle with `left` seconds makes free from the call's start.
+pub(crate) fn free_until(bundle: Option<(&Bundle, u64)>) -> i64 {
+    bundle.map_or(0, |(_, left)| i64::try_from(left).unwrap_or(i64::MAX))
 }
-
-const ZERO_STEP: Step =
-    Step { from_seconds: 0, increment_seconds: 1, price: Decimal::ZERO, per_seconds: 1 };
-
-/// Every destination has a rate for every band (checked at load).
-#[inline]
-fn rate_of<'a>(version: &'a TariffVersion, destination: &Destination, band: BandIndex) -> &'a Rate {
-    version.rate(destination, usize::from(band)).unwrap_or(&ZERO_RATE)
-}
-
-static ZERO_RATE: Rate = Rate {
-    connect_fee: Decimal::ZERO,
-    first_seconds: 1,
-    first_price: Decimal::ZERO,
-    increment_seconds: 1,
-    increment_price: Decimal::ZERO,
-    minimum: Decimal::ZERO,
-    free_seconds: 0,
-    maximum: None,
-    steps: Vec::new(),
-};
 
 impl Priced<'_> {
     /// The tariff version that priced the call.
@@ -705,7 +500,7 @@ rates.all = { first_seconds = 45, first_price = "1", increment_seconds = 7, incr
                 let offset = if unit == 0 { 0 } else { 45 + 7 * i64::from(unit - 1) };
                 let instant = Timestamp::from_second(start + offset).unwrap();
                 let local = start + offset + i64::from(time_zone.to_offset(instant).seconds());
-                expected[usize::from(version.schedule.band_at(local, None))] += 1;
+                expected[usize::from(version.schedule.band_by_rules(local, None))] += 1;
             }
             let mut actual = [0u32; MAX_BANDS];
             for share in priced.bands.iter() {

@@ -126,6 +126,18 @@ pub(crate) fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (year, month, day)
 }
 
+/// (year, month, day) in the proleptic Gregorian calendar → days since
+/// 1970-01-01 (H. Hinnant's `days_from_civil`), for a valid date.
+pub(crate) fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let shifted_month = i64::from((month + 9) % 12);
+    let day_of_year = (153 * shifted_month + 2) / 5 + i64::from(day) - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
 /// Days since 1970-01-01 → weekday, Monday = 0.
 pub(crate) fn weekday_from_days(days: i64) -> u32 {
     // 1970-01-01 was a Thursday.
@@ -144,6 +156,7 @@ mod tests {
             let date = epoch.checked_add(jiff::Span::new().days(days)).unwrap();
             let (y, m, d) = civil_from_days(days);
             assert_eq!((y, m, d), (i64::from(date.year()), date.month() as u32, date.day() as u32));
+            assert_eq!(days_from_civil(y, m, d), days);
             assert_eq!(weekday_from_days(days), date.weekday().to_monday_zero_offset() as u32);
         }
     }

@@ -15,6 +15,7 @@ use super::format::{BookFile, BundleFile, FORMAT_VERSION, Money, RateFile, Versi
 use crate::bands::{BandIndex, BandSchedule, HolidayCalendar, HolidayDate, TimeRange};
 use crate::bundle::Bundle;
 use crate::discount::{Discounts, VolumeTier};
+use crate::fixed::FixedRates;
 use crate::model::{
     Band, Carrier, CarrierId, Destination, MAX_BANDS, Rate, Step, TariffBook, TariffVersion,
 };
@@ -47,6 +48,18 @@ struct Loader<'t> {
     text: &'t str,
     folder: Option<PathBuf>,
     zones: FxHashMap<String, Arc<ZoneTable>>,
+    /// Versions with the same bands, rules and holidays share a schedule.
+    schedules: FxHashMap<ScheduleKey, Arc<BandSchedule>>,
+}
+
+/// Everything a `BandSchedule` is built from.
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct ScheduleKey {
+    rules: Vec<(BandIndex, TimeRange)>,
+    default_band: BandIndex,
+    holiday_band: Option<BandIndex>,
+    holidays: Vec<HolidayDate>,
+    names: Box<[Box<str>]>,
 }
 
 /// Where a version's prefix was written, to report duplicates.
@@ -90,7 +103,13 @@ impl<'a> Context<'a> {
 
 impl<'t> Loader<'t> {
     fn new(file: &str, text: &'t str, folder: Option<PathBuf>) -> Loader<'t> {
-        Loader { file: file.to_string(), text, folder, zones: FxHashMap::default() }
+        Loader {
+            file: file.to_string(),
+            text,
+            folder,
+            zones: FxHashMap::default(),
+            schedules: FxHashMap::default(),
+        }
     }
 
     fn error(&self, context: &Context<'_>, message: impl Into<String>) -> LoadError {
@@ -164,20 +183,21 @@ impl<'t> Loader<'t> {
                 });
                 versions.push(self.version(&book.calendars, version_file, &context)?);
             }
-            versions.sort_by_key(|v: &TariffVersion| v.valid_from);
+            versions.sort_by_key(|(v, _): &(TariffVersion, PrefixTable)| v.valid_from);
             for pair in versions.windows(2) {
-                if pair[0].valid_from == pair[1].valid_from {
+                let (first, second) = (&pair[0].0, &pair[1].0);
+                if first.valid_from == second.valid_from {
                     return Err(self.error(
                         &context,
                         format!(
                             "versions {:?} and {:?} have the same valid_from",
-                            pair[0].id, pair[1].id
+                            first.id, second.id
                         ),
                     ));
                 }
             }
-            for (i, version) in versions.iter().enumerate() {
-                if versions[..i].iter().any(|v| v.id == version.id) {
+            for (i, (version, _)) in versions.iter().enumerate() {
+                if versions[..i].iter().any(|(v, _)| v.id == version.id) {
                     return Err(
                         self.error(&context, format!("version {:?} is declared twice", version.id))
                     );
@@ -185,7 +205,7 @@ impl<'t> Loader<'t> {
             }
             let id = CarrierId(book.carriers.len() as u32);
             book.carrier_ids.insert(name.into(), id);
-            book.carriers.push(Carrier { name: name.into(), versions });
+            book.carriers.push(Carrier::new(name, versions));
         }
         Ok(book)
     }
@@ -195,7 +215,7 @@ impl<'t> Loader<'t> {
         calendars: &[HolidayCalendar],
         file: &VersionFile,
         context: &Context<'_>,
-    ) -> Result<TariffVersion, LoadError> {
+    ) -> Result<(TariffVersion, PrefixTable), LoadError> {
         let fail = |this: &Self, message: String| this.error(context, message);
         if file.id.get_ref().is_empty() {
             return Err(fail(self, "version id is empty".into()));
@@ -252,7 +272,7 @@ impl<'t> Loader<'t> {
         };
         let holiday_band =
             file.holiday_band.as_deref().map(|n| band_index(n, "holiday_band")).transpose()?;
-        let mut holidays = HolidayCalendar::new("", []);
+        let mut holidays: Vec<HolidayDate> = Vec::new();
         for name in &file.holidays {
             let calendar = calendars
                 .iter()
@@ -260,6 +280,8 @@ impl<'t> Loader<'t> {
                 .ok_or_else(|| fail(self, format!("holiday calendar {name:?} is not declared")))?;
             holidays.extend(calendar.dates().iter().copied());
         }
+        holidays.sort_unstable();
+        holidays.dedup();
         if !file.holidays.is_empty() && holiday_band.is_none() {
             return Err(fail(self, "holidays need a holiday_band".into()));
         }
@@ -330,7 +352,7 @@ impl<'t> Loader<'t> {
         if let Some(csv) = &file.prefixes_csv {
             self.read_prefix_csv(csv, &destination_ids, &mut prefixes, context)?;
         }
-        let prefixes = PrefixTable::build(prefixes).map_err(|(prefix, a, b)| {
+        let (table, prefixes) = PrefixTable::build(prefixes).map_err(|(prefix, a, b)| {
             let place = |origin: Origin| match origin {
                 Origin::Inline(d) => format!(
                     "destination {:?}",
@@ -373,14 +395,23 @@ impl<'t> Loader<'t> {
 
         let bundles = bundles(&file.bundles, &mut destinations).map_err(|m| fail(self, m))?;
 
-        Ok(TariffVersion {
+        let schedule = self.schedule(ScheduleKey {
+            rules,
+            default_band,
+            holiday_band,
+            holidays,
+            names: bands.iter().map(|band| band.name.clone()).collect(),
+        });
+        let fixed = FixedRates::new(&all_rates, bands.len(), file.rounding, !discounts.is_empty());
+        let version = TariffVersion {
             id: file.id.get_ref().as_str().into(),
             valid_from,
             currency,
             zone,
             crossing: file.crossing,
             rounding: file.rounding,
-            schedule: BandSchedule::new(rules, default_band, holiday_band, holidays),
+            schedule,
+            fixed,
             default_band: file.default_band.as_deref().map(Into::into),
             holiday_band: file.holiday_band.as_deref().map(Into::into),
             holiday_calendars: file.holidays.iter().map(|n| n.as_str().into()).collect(),
@@ -390,7 +421,23 @@ impl<'t> Loader<'t> {
             prefixes,
             discounts,
             bundles,
-        })
+        };
+        Ok((version, table))
+    }
+
+    fn schedule(&mut self, key: ScheduleKey) -> Arc<BandSchedule> {
+        if let Some(schedule) = self.schedules.get(&key) {
+            return schedule.clone();
+        }
+        let schedule = Arc::new(BandSchedule::new(
+            key.rules.clone(),
+            key.default_band,
+            key.holiday_band,
+            HolidayCalendar::new("", key.holidays.iter().copied()),
+            key.names.clone(),
+        ));
+        self.schedules.insert(key, schedule.clone());
+        schedule
     }
 
     fn zone(&mut self, name: &str) -> Result<Arc<ZoneTable>, String> {
