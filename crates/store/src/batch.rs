@@ -332,17 +332,25 @@ pub(crate) fn write_postings(
         }
         return Ok(Some(seq));
     }
-    let mut months: Vec<MonthRow> = months.into_iter().map(|(k, agg)| (k, agg.encode())).collect();
-    months.sort_unstable_by_key(|(k, _)| *k);
-    upsert_months(conn, &months)?;
+    merge_months(conn, months)?;
     Ok(Some(seq))
 }
 
 /// A `rollup_month` row to merge: (month, department, extension) and sums.
 pub(crate) type MonthRow = ((i64, i64, i64), Vec<u8>);
 
-/// Merges month sums, sorted by key, into `rollup_month`.
-pub(crate) fn upsert_months(conn: &Connection, months: &[MonthRow]) -> Result<()> {
+/// Merges month sums into `rollup_month`, in key order.
+pub(crate) fn merge_months(
+    conn: &Connection,
+    aggs: impl IntoIterator<Item = ((i64, i64, i64), Agg)>,
+) -> Result<()> {
+    let mut months: Vec<MonthRow> = aggs.into_iter().map(|(k, agg)| (k, agg.encode())).collect();
+    months.sort_unstable_by_key(|(k, _)| *k);
+    upsert_months(conn, &months)
+}
+
+/// Merges month rows, sorted by key, into `rollup_month`.
+fn upsert_months(conn: &Connection, months: &[MonthRow]) -> Result<()> {
     let mut one = RawStatement::prepare(conn, &upsert_month_sql(1))?;
     let mut many = RawStatement::prepare(conn, &upsert_month_sql(OWNERS_PER_INSERT))?;
     let mut groups = months.chunks_exact(OWNERS_PER_INSERT);

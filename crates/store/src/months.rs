@@ -15,7 +15,7 @@
 //! rows not folded yet (see `rollup::read`), so reports are exact at any
 //! moment.
 
-use crate::batch::{MonthRow, upsert_months};
+use crate::batch::merge_months;
 use crate::days::month_of_day;
 use crate::rollup::Agg;
 use crate::{Error, Result};
@@ -53,10 +53,7 @@ pub(crate) fn fold(conn: &Connection, buffer: &mut MonthBuffer) -> Result<()> {
     let (folded, last) = months_seq(conn)?;
     let exact = !buffer.seqs.is_empty() && buffer.seqs.iter().copied().eq(folded + 1..=last);
     if exact {
-        let mut months: Vec<MonthRow> =
-            buffer.aggs.drain().map(|(k, agg)| (k, agg.encode())).collect();
-        months.sort_unstable_by_key(|(k, _)| *k);
-        upsert_months(conn, &months)?;
+        merge_months(conn, buffer.aggs.drain())?;
     } else if last > folded {
         fold_from_rows(conn, folded, last)?;
     }
@@ -80,9 +77,7 @@ fn fold_from_rows(conn: &Connection, after: i64, upto: i64) -> Result<()> {
         let key = (month_of_day(r.get(0)?), r.get(1)?, r.get(2)?);
         aggs.entry(key).or_default().merge(&agg);
     }
-    let mut months: Vec<MonthRow> = aggs.into_iter().map(|(k, agg)| (k, agg.encode())).collect();
-    months.sort_unstable_by_key(|(k, _)| *k);
-    upsert_months(conn, &months)
+    merge_months(conn, aggs)
 }
 
 #[cfg(test)]
