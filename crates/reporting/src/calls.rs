@@ -44,11 +44,16 @@ fn sums_of(record: &CallRecord, charge: &Charge) -> Sums {
     charge.sums(record.duration_s)
 }
 
+/// A stored second as a time in the reporting zone.
+fn local_time(scope: &Scope<'_>, second: i64) -> Result<jiff::Zoned> {
+    Timestamp::from_second(second)
+        .map(|t| t.to_zoned(scope.zone.clone()))
+        .map_err(|e| ReportingError::Invalid(e.to_string()))
+}
+
 fn call_line(scope: &Scope<'_>, record: &CallRecord) -> Result<CallLine> {
     let charge = charge_of(record);
-    let start = Timestamp::from_second(record.start_s)
-        .map_err(|e| ReportingError::Invalid(e.to_string()))?
-        .to_zoned(scope.zone.clone());
+    let start = local_time(scope, record.start_s)?;
     let direction = match record.direction {
         Direction::Tandem => Direction::Unknown,
         d => d,
@@ -142,9 +147,7 @@ pub(crate) fn build(scope: &Scope<'_>, ctx: &mut ReportContext) -> Result<Built>
                 group(&mut groups, (destination, String::new()), record);
             }
             ReportName::Traffic => {
-                let start = Timestamp::from_second(record.answer_s.unwrap_or(record.start_s))
-                    .map_err(|e| ReportingError::Invalid(e.to_string()))?
-                    .to_zoned(scope.zone.clone());
+                let start = local_time(scope, record.answer_s.unwrap_or(record.start_s))?;
                 let weekday = usize::from(start.weekday().to_monday_zero_offset() as u8);
                 let hour = usize::try_from(start.hour()).unwrap_or(0);
                 let t = tally(&sums_of(record, &charge))?;
@@ -180,9 +183,7 @@ pub(crate) fn build(scope: &Scope<'_>, ctx: &mut ReportContext) -> Result<Built>
             ReportName::UnknownExtensions
                 if record.extension_id.is_none() && !record.extension.is_empty() =>
             {
-                let start = Timestamp::from_second(record.start_s)
-                    .map_err(|e| ReportingError::Invalid(e.to_string()))?
-                    .to_zoned(scope.zone.clone());
+                let start = local_time(scope, record.start_s)?;
                 let pbx = scope.names.pbx(record.pbx_id).to_string();
                 let row = unknown
                     .entry((pbx.clone(), record.extension.to_string()))
