@@ -22,11 +22,12 @@ use std::sync::Arc;
 use classify::{CallType, Classifier, DialPlan, DialPlansFile, SiteCodes};
 use directory::Directory;
 use jiff::Timestamp;
-use rating::{Call, CarrierId, HolidayCalendar, PriceError, Priced, TariffBook};
-use rustc_hash::FxHashMap;
+use rating::{Call, CarrierId, HolidayCalendar, PeriodUsage, PriceError, Priced, TariffBook};
+use rustc_hash::{FxHashMap, FxHashSet};
 use store::{Amount, Charge, ChargeStatus, PriceTrace, Store, settings};
 
 use crate::codes::{call_type_code, service_code};
+use crate::period::{Ledger, PeriodOwner};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ChargerError {
@@ -82,6 +83,15 @@ pub struct Charger {
     organisation: SiteRating,
     trunks: FxHashMap<i64, CarrierRef>,
     paid_numbers: FxHashMap<Box<str>, CarrierRef>,
+    /// Store ids of the carriers with a version that has volume tiers or
+    /// bundles: their calls' prices depend on the month's earlier calls.
+    period_carriers: FxHashSet<i64>,
+}
+
+/// A month's earlier usage to price a call against (see `period`).
+pub struct Period<'l> {
+    pub owner: PeriodOwner,
+    pub ledger: &'l mut Ledger,
 }
 
 /// Dial-plan presets for sites whose country has one, when no dial-plan
@@ -147,7 +157,37 @@ impl Charger {
             .iter()
             .map(|e| (e.number.as_str().into(), e.site_id.unwrap_or(0)))
             .collect();
-        Ok(Charger { book, classifier, extensions, sites, organisation, trunks, paid_numbers })
+        let period_carriers = book
+            .carriers()
+            .iter()
+            .filter(|c| {
+                c.versions()
+                    .iter()
+                    .any(|v| !v.discounts().volume_tiers.is_empty() || !v.bundles().is_empty())
+            })
+            .filter_map(|c| ids.get(c.name()).copied())
+            .collect();
+        Ok(Charger {
+            book,
+            classifier,
+            extensions,
+            sites,
+            organisation,
+            trunks,
+            paid_numbers,
+            period_carriers,
+        })
+    }
+
+    /// Whether calls on this carrier (its store id) are priced against
+    /// the month's earlier calls (volume tiers, bundles).
+    pub fn has_period_discounts(&self, carrier_id: i64) -> bool {
+        self.period_carriers.contains(&carrier_id)
+    }
+
+    /// Whether any carrier has volume tiers or bundles.
+    pub fn any_period_discounts(&self) -> bool {
+        !self.period_carriers.is_empty()
     }
 
     pub fn book(&self) -> &TariffBook {
@@ -180,8 +220,21 @@ impl Charger {
         self.book.calendars().get(index)
     }
 
-    /// Classifies and prices one call.
+    /// Classifies and prices one call as if it were the first of its
+    /// month: the list price, before volume tiers and bundles. Enough for
+    /// every call whose carrier has none (see [`Charger::has_period_discounts`]).
     pub fn charge(&self, facts: &CallFacts<'_>) -> Charge {
+        self.charge_with(facts, &mut None)
+    }
+
+    /// Classifies and prices one call against its month's earlier calls,
+    /// and records it in `period`'s ledger. Call it for a month's calls
+    /// in start order (see `period`).
+    pub fn charge_in_period(&self, facts: &CallFacts<'_>, period: Period<'_>) -> Charge {
+        self.charge_with(facts, &mut Some(period))
+    }
+
+    fn charge_with(&self, facts: &CallFacts<'_>, period: &mut Option<Period<'_>>) -> Charge {
         let incoming = facts.direction == cdr::Direction::Incoming;
         let other = if incoming { facts.calling } else { facts.dialled };
         let lookup = |number: &str| self.extensions.get(number).copied();
@@ -204,7 +257,7 @@ impl Charger {
                     .and_then(|s| s.pstn_prefix.as_deref());
                 if let (Some(number), Some(reference)) = (pstn, self.reference_of(facts.site_id)) {
                     if let Ok((amount, currency, trace)) =
-                        self.price(reference, number, facts, facts.site_id)
+                        self.price(reference, number, facts, &mut None)
                     {
                         charge.reference = amount;
                         charge.currency = currency.as_str().into();
@@ -215,7 +268,7 @@ impl Charger {
             CallType::Inbound => match self.paid_numbers.get(facts.dialled) {
                 Some(carrier) => {
                     let number = if digits.is_empty() { facts.dialled } else { digits };
-                    self.price_on(&mut charge, carrier, number, facts);
+                    self.price_on(&mut charge, carrier, number, facts, period);
                     charge.reference = charge.cost;
                 }
                 None => free(&mut charge, "inbound call"),
@@ -228,7 +281,7 @@ impl Charger {
             CallType::Local | CallType::National | CallType::Mobile | CallType::International => {
                 match self.carrier_of(facts) {
                     Some(carrier) => {
-                        self.price_on(&mut charge, carrier, digits, facts);
+                        self.price_on(&mut charge, carrier, digits, facts, period);
                         self.reference(&mut charge, carrier, digits, facts);
                     }
                     None => unrated(
@@ -248,9 +301,10 @@ impl Charger {
         carrier: &CarrierRef,
         number: &str,
         facts: &CallFacts<'_>,
+        period: &mut Option<Period<'_>>,
     ) {
         charge.carrier_id = carrier.store_id;
-        match self.price(carrier, number, facts, facts.site_id) {
+        match self.price(carrier, number, facts, period) {
             Ok((amount, currency, trace)) => {
                 charge.status = ChargeStatus::Rated;
                 charge.cost = amount;
@@ -261,7 +315,9 @@ impl Charger {
         }
     }
 
-    /// Prices the call on the site's reference tariff.
+    /// Prices the call on the site's reference tariff: the public price of
+    /// the call on its own, so without the reference carrier's volume
+    /// tiers or bundles.
     fn reference(
         &self,
         charge: &mut Charge,
@@ -274,7 +330,7 @@ impl Charger {
         if reference.store_id == carrier.store_id || charge.status != ChargeStatus::Rated {
             return;
         }
-        if let Ok((amount, currency, trace)) = self.price(reference, number, facts, facts.site_id) {
+        if let Ok((amount, currency, trace)) = self.price(reference, number, facts, &mut None) {
             // A reference in another currency cannot be compared.
             if currency.as_str() == charge.currency.as_str() {
                 charge.reference = amount;
@@ -288,7 +344,7 @@ impl Charger {
         carrier: &CarrierRef,
         number: &str,
         facts: &CallFacts<'_>,
-        site_id: Option<i64>,
+        period: &mut Option<Period<'_>>,
     ) -> Result<(Amount, rating::Currency, PriceTrace), String> {
         let Some(id) = carrier.book else {
             return Err(format!("carrier {:?} has no tariff", &*carrier.name));
@@ -298,9 +354,23 @@ impl Charger {
             number,
             start: facts.start,
             duration_s: facts.duration_s,
-            site_holidays: self.holidays(site_id),
+            site_holidays: self.holidays(facts.site_id),
         };
-        let priced = self.book.price(&call).map_err(|e| price_error(&e))?;
+        let priced = match period {
+            Some(period) if self.has_period_discounts(carrier.store_id) => {
+                period.ledger.with_usages(carrier.store_id, &period.owner, |org, ext, dept| {
+                    let usage = PeriodUsage { discount: org, extension: ext, department: dept };
+                    let priced = self.book.price_in_period(&call, &usage);
+                    if let Ok(priced) = &priced {
+                        for u in [org, ext, dept] {
+                            u.record(priced);
+                        }
+                    }
+                    priced.map_err(|e| price_error(&e))
+                })?
+            }
+            _ => self.book.price(&call).map_err(|e| price_error(&e))?,
+        };
         let amount = Amount::from_decimal(priced.cost)?;
         Ok((amount, priced.currency, trace(&priced)?))
     }
@@ -331,6 +401,11 @@ pub(crate) fn trace(priced: &Priced<'_>) -> Result<PriceTrace, String> {
         billed_s: priced.billed_seconds,
         units: priced.units,
         discount: Amount::from_decimal(priced.discount)?,
+        bundle: priced
+            .bundle
+            .filter(|b| b.seconds > 0)
+            .map(|b| (b.name.into(), b.seconds))
+            .unwrap_or_default(),
         bands: priced.bands.iter().map(|b| (b.band.into(), b.seconds, b.units)).collect(),
     })
 }

@@ -12,9 +12,11 @@
 mod calendar;
 mod charger;
 mod codes;
+mod period;
 pub mod tariffs;
 
 pub use calendar::Calendar;
-pub use charger::{CallFacts, Charger, ChargerError};
+pub use charger::{CallFacts, Charger, ChargerError, Period};
 pub use codes::{call_type_code, call_type_of, service_code, service_of};
+pub use period::{Ledger, PeriodOwner};
 pub use store::days::{date_of_day, day_number, first_day_of_month, month_number, month_of_day};

@@ -3,7 +3,7 @@
 //! calendar. Built once per import or retry, shared by every thread.
 
 use cdr::{Cdr, Timestamp};
-use charging::{Calendar, CallFacts, Charger};
+use charging::{Calendar, CallFacts, Charger, Ledger, Period, PeriodOwner};
 use directory::{Attribution, DirectoryIndex, PbxInfo};
 use std::sync::Arc;
 use store::{CallRecord, Charge, Recharge, Store};
@@ -31,22 +31,26 @@ impl Context {
 }
 
 impl Context {
-    /// The charge of a call attributed as `a`, from PBX `pbx`.
+    /// The charge of a call attributed as `a`, from PBX `pbx`, at its list
+    /// price (see [`Charger::charge`]).
     pub fn charge(&self, pbx: &PbxInfo, cdr: &Cdr, a: &Attribution) -> Charge {
-        self.charger.charge(&CallFacts {
-            site_id: a.site_id.or(pbx.site_id),
-            direction: a.direction,
-            calling: &cdr.calling,
-            dialled: &cdr.dialled,
-            start: cdr.answer.unwrap_or(cdr.start),
-            duration_s: cdr.duration_s,
-            trunk_out_id: a.trunk_out_id,
-        })
+        self.charger.charge(&facts(pbx, cdr, a))
     }
 
     /// A stored call attributed and charged again with today's directory
-    /// and tariffs; None when its PBX is no longer in the directory.
+    /// and tariffs, at its list price; None when its PBX is no longer in
+    /// the directory.
     pub fn recharge(&self, record: &CallRecord) -> Option<Recharge> {
+        self.recharge_with(record, None)
+    }
+
+    /// [`Context::recharge`] against the month's earlier calls recorded in
+    /// `ledger` (volume tiers, bundles), recording this one.
+    pub fn recharge_in_period(&self, record: &CallRecord, ledger: &mut Ledger) -> Option<Recharge> {
+        self.recharge_with(record, Some(ledger))
+    }
+
+    fn recharge_with(&self, record: &CallRecord, ledger: Option<&mut Ledger>) -> Option<Recharge> {
         let pbx = self.index.pbx_by_id(record.pbx_id)?;
         let time = |s: i64| Timestamp::from_second(s).ok();
         let cdr = Cdr {
@@ -63,10 +67,30 @@ impl Context {
             ..Cdr::default()
         };
         let a = self.index.attribute(pbx, &cdr);
-        Some(Recharge {
-            extension_id: a.extension_id,
-            department_id: a.department_id,
-            charge: self.charge(pbx, &cdr, &a),
-        })
+        let charge = match ledger {
+            Some(ledger) => {
+                let owner = PeriodOwner {
+                    month: self.calendar.day_and_month(record.start_s).1,
+                    extension_id: a.extension_id.unwrap_or(0),
+                    department_id: a.department_id.unwrap_or(0),
+                };
+                self.charger.charge_in_period(&facts(pbx, &cdr, &a), Period { owner, ledger })
+            }
+            None => self.charge(pbx, &cdr, &a),
+        };
+        Some(Recharge { extension_id: a.extension_id, department_id: a.department_id, charge })
+    }
+}
+
+/// What the charger needs of a call attributed as `a`.
+fn facts<'c>(pbx: &PbxInfo, cdr: &'c Cdr, a: &Attribution) -> CallFacts<'c> {
+    CallFacts {
+        site_id: a.site_id.or(pbx.site_id),
+        direction: a.direction,
+        calling: &cdr.calling,
+        dialled: &cdr.dialled,
+        start: cdr.answer.unwrap_or(cdr.start),
+        duration_s: cdr.duration_s,
+        trunk_out_id: a.trunk_out_id,
     }
 }

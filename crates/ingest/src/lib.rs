@@ -1,6 +1,6 @@
 //! Getting records into the store: the import pipeline (read → parse →
-//! check → attribute → dedup → store), the dedup filter, and retrying
-//! quarantined records.
+//! check → attribute → dedup → store), the dedup filter, retrying
+//! quarantined records, and pricing stored calls again (re-rating).
 
 mod context;
 mod dedup;
@@ -9,6 +9,7 @@ mod parse;
 mod pipeline;
 mod plan;
 mod record;
+mod rerate;
 mod retry;
 
 pub use context::Context;
@@ -16,4 +17,5 @@ pub use dedup::{DedupFilter, dedup_key};
 pub use pipeline::{Counts, ImportSummary, Progress, Silent, import};
 pub use plan::{Request, default_pbx_name};
 pub use record::{Item, Origin};
+pub use rerate::{RerateOutcome, Select, days_to_rerate, rerate};
 pub use retry::{RetryOutcome, retry};

@@ -178,6 +178,7 @@ pub fn import(
     let (tx, rx) = bounded::<Msg>(QUEUE);
     let (give_back, returned) = bounded::<Vec<CdrRow>>(QUEUE + 2);
     let context = Arc::new(Context::with_index(store, index)?);
+    let settlement = crate::rerate::settlement_start(store, &context)?;
     let reader = {
         let (bytes_read, context) = (bytes_read.clone(), context.clone());
         std::thread::Builder::new()
@@ -192,6 +193,8 @@ pub fn import(
     let _ = reader.join();
     let (counts, mut more_failed, exact_checks) = written?;
     failed.append(&mut more_failed);
+    // Volume tiers and bundles: the months just written, priced in order.
+    crate::rerate::settle_import(store, &context, settlement)?;
     progress.finish();
     let finished = jiff::Timestamp::now().as_second();
     let c = counts;

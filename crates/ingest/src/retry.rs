@@ -40,6 +40,7 @@ pub fn retry(
         None => store.quarantine_list(false, usize::MAX).map_err(err)?,
     };
     let context = Context::load(store)?;
+    let settlement = crate::rerate::settlement_start(store, &context)?;
     let index = &context.index;
     let mut out = RetryOutcome::default();
     let now = Timestamp::now().as_second();
@@ -105,5 +106,7 @@ pub fn retry(
         }
     }
     batch.commit().map_err(err)?;
+    // Volume tiers and bundles: the months just written, priced in order.
+    crate::rerate::settle_import(store, &context, settlement)?;
     Ok(out)
 }

@@ -59,6 +59,10 @@ pub struct PriceTrace {
     pub billed_s: u32,
     pub units: u32,
     pub discount: Amount,
+    /// The free-minute bundle that covered part of the call and the
+    /// seconds it spent (a month's earlier calls decide them); empty
+    /// name when none.
+    pub bundle: (Text, u32),
     /// Bands used, in order: name, seconds, units.
     pub bands: Vec<(Text, u32, u32)>,
 }
@@ -88,7 +92,8 @@ pub struct Charge {
     pub reference_price: Option<PriceTrace>,
 }
 
-const CHARGE_VERSION: u8 = 1;
+/// Version 2 added the bundle to the trace; version 1 blobs still decode.
+const CHARGE_VERSION: u8 = 2;
 
 impl Charge {
     /// The rollup column this call falls in.
@@ -134,6 +139,8 @@ impl Charge {
                     w.uint(u64::from(t.billed_s));
                     w.uint(u64::from(t.units));
                     w.int(t.discount.0);
+                    w.str(&t.bundle.0);
+                    w.uint(u64::from(t.bundle.1));
                     w.uint(t.bands.len() as u64);
                     for (name, seconds, units) in &t.bands {
                         w.str(name);
@@ -149,7 +156,7 @@ impl Charge {
     pub fn decode(blob: &[u8]) -> Result<Charge, String> {
         let mut r = Reader(blob);
         let version = r.u8()?;
-        if version != CHARGE_VERSION {
+        if version != CHARGE_VERSION && version != 1 {
             return Err(format!("charge version {version} is unknown"));
         }
         let u32_of = |n: u64| u32::try_from(n).map_err(|_| "corrupt charge".to_string());
@@ -174,6 +181,9 @@ impl Charge {
                 t.billed_s = u32_of(r.uint()?)?;
                 t.units = u32_of(r.uint()?)?;
                 t.discount = Amount(r.int()?);
+                if version >= 2 {
+                    t.bundle = (r.str()?, u32_of(r.uint()?)?);
+                }
                 for _ in 0..r.uint()? {
                     t.bands.push((r.str()?, u32_of(r.uint()?)?, u32_of(r.uint()?)?));
                 }
@@ -209,6 +219,7 @@ mod tests {
                 billed_s: 36,
                 units: 2,
                 discount: Amount(0),
+                bundle: ("national".into(), 30),
                 bands: vec![("peak".into(), 30, 1), ("offpeak".into(), 6, 1)],
             }),
             reference_price: None,
@@ -220,5 +231,19 @@ mod tests {
         let mut truncated = charge.encode();
         truncated.truncate(truncated.len() - 2);
         assert!(Charge::decode(&truncated).is_err());
+    }
+
+    #[test]
+    fn version_1_blobs_still_decode() {
+        let charge = Charge {
+            status: ChargeStatus::Free,
+            reason: "internal call".into(),
+            ..Charge::default()
+        };
+        let mut blob = charge.encode();
+        blob[0] = 1;
+        assert_eq!(Charge::decode(&blob).unwrap(), charge);
+        blob[0] = 9;
+        assert_eq!(Charge::decode(&blob).unwrap_err(), "charge version 9 is unknown");
     }
 }

@@ -23,6 +23,7 @@ mod rewrite;
 mod rollup;
 mod row;
 pub mod settings;
+mod settle;
 
 pub use batch::{Batch, Insert};
 pub use charge::{Charge, ChargeStatus, PriceTrace};
@@ -32,6 +33,7 @@ pub use query::{CdrQuery, QualityRow, StoredCall};
 pub use rewrite::{DayRewrite, Recharge, RewriteOutcome, RowChange};
 pub use rollup::{Agg, Bucket, Sums};
 pub use row::{CallRecord, CdrRow, UNCLASSIFIED, call_id, parse_call_id, utc_month_of_day};
+pub use settle::SETTLE_AFTER_SEQ;
 
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};

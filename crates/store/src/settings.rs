@@ -36,6 +36,11 @@ impl Store {
         set(self.connection(), key, value)
     }
 
+    pub fn remove_setting(&self, key: &str) -> Result<()> {
+        self.connection().execute("DELETE FROM setting WHERE key = ?1", [key])?;
+        Ok(())
+    }
+
     /// The reporting zone (see [`TIME_ZONE`]).
     pub fn reporting_zone(&self) -> Result<jiff::tz::TimeZone> {
         let name = self.setting(TIME_ZONE)?.unwrap_or_else(|| "UTC".into());

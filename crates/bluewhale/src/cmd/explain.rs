@@ -1,14 +1,16 @@
 //! `bluewhale explain CALL_ID`: how a stored call was classified and
 //! priced (its stored charge and price traces), then the same call priced
 //! again with today's stored tariffs, step by step, saying whether a
-//! re-rating would change it. Nothing is written to the store.
+//! re-rating would change it. Nothing is written to the store. A call on
+//! a carrier with volume tiers or bundles is priced again after its
+//! month's earlier calls, as re-rating prices it.
 
 use crate::cmd::whatif::{charger_leaving_store_unchanged, facts_of};
 use anyhow::{Context as _, Result};
-use charging::{Charger, call_type_of, service_of};
+use charging::{Calendar, Charger, Ledger, Period, PeriodOwner, call_type_of, service_of};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
-use rating::{Call, Priced, TariffBook};
+use rating::{Call, PeriodUsage, Priced, TariffBook, Usage};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -37,7 +39,10 @@ pub fn run(data_dir: &Path, args: Args) -> Result<ExitCode> {
     let directory = store.directory()?;
     let site = call.record.site_id.and_then(|id| directory.sites.iter().find(|s| s.id == id));
     let zone = site.and_then(|s| TimeZone::get(&s.time_zone).ok()).unwrap_or(TimeZone::UTC);
+    let calendar = Calendar::new(store.reporting_zone()?);
+    let month = month_before(&store, &charger, &calendar, &call)?;
     let context = Explained {
+        month,
         call: &call,
         site: site.map(|s| s.name.as_str()),
         zone,
@@ -67,8 +72,58 @@ fn find(store: &Store, start_s: i64, dedup: i64) -> Result<Option<StoredCall>> {
     Ok(found)
 }
 
+/// What the call's month had used before it, for a call on a carrier
+/// with volume tiers or bundles.
+struct MonthBefore {
+    /// The ledger after the month's earlier calls.
+    ledger: Ledger,
+    owner: PeriodOwner,
+    /// The call's carrier's organisation, extension and department usage.
+    usages: [Usage; 3],
+    /// Calls of the month before this one.
+    calls: u64,
+}
+
+/// The month's calls before `call`, priced in order as re-rating prices
+/// them; None when its carrier has no period discounts.
+fn month_before(
+    store: &Store,
+    charger: &Charger,
+    calendar: &Calendar,
+    call: &StoredCall,
+) -> Result<Option<MonthBefore>> {
+    let record = &call.record;
+    let Some(carrier) = record.charge.as_ref().map(|c| c.carrier_id) else { return Ok(None) };
+    if !charger.has_period_discounts(carrier) {
+        return Ok(None);
+    }
+    let owner_of = |r: &store::CallRecord| PeriodOwner {
+        month: calendar.day_and_month(r.start_s).1,
+        extension_id: r.extension_id.unwrap_or(0),
+        department_id: r.department_id.unwrap_or(0),
+    };
+    let owner = owner_of(record);
+    let first = calendar.day_start(charging::first_day_of_month(owner.month));
+    let query = CdrQuery { from_s: first, to_s: record.start_s + 1, ..CdrQuery::default() };
+    let (mut ledger, mut calls) = (Ledger::new(), 0);
+    store.query_cdrs(&query, |earlier| {
+        let r = &earlier.record;
+        if (r.start_s, r.dedup) >= (record.start_s, record.dedup) {
+            return Ok(());
+        }
+        if let Some(facts) = facts_of(r) {
+            charger.charge_in_period(&facts, Period { owner: owner_of(r), ledger: &mut ledger });
+            calls += 1;
+        }
+        Ok(())
+    })?;
+    let usages = ledger.with_usages(carrier, &owner, |o, e, d| [o.clone(), e.clone(), d.clone()]);
+    Ok(Some(MonthBefore { ledger, owner, usages, calls }))
+}
+
 /// Everything the explanation is drawn from.
 struct Explained<'a> {
+    month: Option<MonthBefore>,
     call: &'a StoredCall,
     site: Option<&'a str>,
     /// The site's zone, where times are shown.
@@ -150,6 +205,9 @@ fn trace_text(trace: &PriceTrace) -> String {
     if !trace.discount.is_zero() {
         text += &format!("; discount {}", trace.discount);
     }
+    if !trace.bundle.0.is_empty() {
+        text += &format!("; bundle {} covered {} s", trace.bundle.0, trace.bundle.1);
+    }
     text
 }
 
@@ -167,6 +225,8 @@ fn trace_json(trace: &PriceTrace) -> Value {
         "billed_s": trace.billed_s,
         "units": trace.units,
         "discount": trace.discount.to_string(),
+        "bundle": (!trace.bundle.0.is_empty())
+            .then(|| json!({ "name": trace.bundle.0.as_str(), "seconds": trace.bundle.1 })),
         "bands": bands,
     })
 }
@@ -206,7 +266,7 @@ impl<'a> Explained<'a> {
             let rated = charge.status == ChargeStatus::Rated;
             out.push(Repriced {
                 what: "cost",
-                result: self.price(&carrier, number),
+                result: self.price(&carrier, number, self.month.as_ref().map(|m| &m.usages)),
                 carrier,
                 number: number.to_string(),
                 stored: if rated { stored(charge.cost) } else { None },
@@ -219,14 +279,21 @@ impl<'a> Explained<'a> {
                 what: "reference",
                 carrier: trace.carrier.to_string(),
                 number: number.to_string(),
-                result: self.price(&trace.carrier, number),
+                result: self.price(&trace.carrier, number, None),
                 stored: stored(charge.reference),
             });
         }
         out
     }
 
-    fn price(&self, carrier: &str, number: &str) -> Result<Priced<'a>, String> {
+    /// Prices the call on `carrier` for `number`, after `month`'s
+    /// organisation, extension and department usage when given.
+    fn price(
+        &self,
+        carrier: &str,
+        number: &str,
+        month: Option<&[Usage; 3]>,
+    ) -> Result<Priced<'a>, String> {
         let record = &self.call.record;
         let id = self
             .book
@@ -241,7 +308,13 @@ impl<'a> Explained<'a> {
             duration_s: record.duration_s,
             site_holidays: self.charger.holidays(record.site_id),
         };
-        self.book.price(&call).map_err(|e| e.to_string())
+        let priced = match month {
+            Some([discount, extension, department]) => {
+                self.book.price_in_period(&call, &PeriodUsage { discount, extension, department })
+            }
+            None => self.book.price(&call),
+        };
+        priced.map_err(|e| e.to_string())
     }
 
     /// What a re-rating would change (the prices, or how today's
@@ -251,7 +324,13 @@ impl<'a> Explained<'a> {
         let Some(stored) = self.charge() else { return Vec::new() };
         let mut notes: Vec<String> = repriced.iter().filter_map(Repriced::change).collect();
         let Some(facts) = facts_of(&self.call.record) else { return notes };
-        let now = self.charger.charge(&facts);
+        let now = match &self.month {
+            Some(month) => {
+                let ledger = &mut month.ledger.clone();
+                self.charger.charge_in_period(&facts, Period { owner: month.owner, ledger })
+            }
+            None => self.charger.charge(&facts),
+        };
         if (now.call_type, &now.e164, now.carrier_id)
             != (stored.call_type, &stored.e164, stored.carrier_id)
         {
@@ -331,6 +410,18 @@ impl<'a> Explained<'a> {
             if let Some(trace) = trace {
                 line(label, trace_text(trace));
             }
+        }
+        if let Some(month) = &self.month {
+            let [organisation, extension, department] = &month.usages;
+            out += &format!(
+                "\nits carrier has volume tiers or bundles: priced after the month's {} earlier \
+                 call(s), which used {} billed minute(s) on it in all, {} by the extension, {} by \
+                 the department\n",
+                month.calls,
+                organisation.billed_seconds / 60,
+                extension.billed_seconds / 60,
+                department.billed_seconds / 60
+            );
         }
         let all_repriced = self.repriced();
         for repriced in &all_repriced {

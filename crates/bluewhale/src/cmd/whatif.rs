@@ -4,11 +4,13 @@
 //! plans, the call's stored site, direction and outgoing trunk), with the
 //! stored book in which the candidate replaces that carrier; the candidate
 //! costs are compared with the stored ones per department and per
-//! carrier. Nothing is written to the store.
+//! carrier. Nothing is written to the store. With volume tiers or
+//! bundles in the book, each month is priced from its first day in start
+//! order, as re-rating does, and only the asked days are counted.
 
 use crate::period::local_days;
 use anyhow::{Context as _, Result};
-use charging::{Calendar, CallFacts, Charger};
+use charging::{Calendar, CallFacts, Charger, Ledger, Period, PeriodOwner};
 use jiff::Timestamp;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -145,7 +147,16 @@ pub fn run(data_dir: &Path, args: Args) -> Result<ExitCode> {
     };
     let (mut departments, mut by_carrier, mut total) =
         (Grouped::default(), Grouped::default(), Grouped::default());
-    let query = CdrQuery { from_s, to_s, ..CdrQuery::default() };
+    // Period discounts need the month's earlier calls, priced but not
+    // counted.
+    let read_from = if charger.any_period_discounts() {
+        let first = charging::first_day_of_month(charging::month_of_day(*days.start()));
+        calendar.day_start(first)
+    } else {
+        from_s
+    };
+    let mut ledger = Ledger::new();
+    let query = CdrQuery { from_s: read_from, to_s, ..CdrQuery::default() };
     store.query_cdrs(&query, |call| {
         let record = &call.record;
         let facts = facts_of(record).ok_or_else(|| {
@@ -155,7 +166,19 @@ pub fn run(data_dir: &Path, args: Args) -> Result<ExitCode> {
             .charge
             .clone()
             .unwrap_or_else(|| Charge { status: ChargeStatus::Unrated, ..Charge::default() });
-        let new = charger.charge(&facts);
+        let new = if charger.any_period_discounts() {
+            let owner = PeriodOwner {
+                month: calendar.day_and_month(record.start_s).1,
+                extension_id: record.extension_id.unwrap_or(0),
+                department_id: record.department_id.unwrap_or(0),
+            };
+            charger.charge_in_period(&facts, Period { owner, ledger: &mut ledger })
+        } else {
+            charger.charge(&facts)
+        };
+        if record.start_s < from_s {
+            return Ok(());
+        }
         let currency = currency_of(record, &now, &new).map_err(store::Error::Invalid)?;
         let totals = Totals {
             calls: 1,

@@ -1,0 +1,241 @@
+//! Pricing stored calls again: `bluewhale rerate` after tariff or
+//! directory changes, and settling the months an import touched when a
+//! carrier has volume tiers or bundles.
+//!
+//! Day by day, each day in one transaction (its calls, its `cdr_owner`
+//! rows and the month rollups' difference), so it is idempotent and an
+//! interruption leaves whole days done or not. A day's calls are read
+//! while the ones before are priced on the other cores (list pricing is
+//! pure); calls whose carrier has period discounts are then priced in
+//! start order on this thread against the month's earlier calls (see
+//! `charging::period`), which is why such months are always re-rated
+//! whole, from their first day.
+
+use crate::context::Context;
+use charging::Ledger;
+use std::ops::RangeInclusive;
+use store::{CallRecord, CdrRow, RowChange, Store};
+
+/// Which stored calls to price again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Select {
+    /// Every call: attributed and priced again.
+    All,
+    /// The calls this carrier (its store id) carried before or carries
+    /// now.
+    Carrier(i64),
+    /// Only the calls on carriers with volume tiers or bundles, priced in
+    /// month order: what an import leaves to do (it prices each call at
+    /// its list price, not knowing the month's other calls).
+    PeriodCarriers,
+}
+
+/// What a re-rating did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RerateOutcome {
+    /// The local days re-rated (whole months when period discounts apply).
+    pub days: RangeInclusive<i64>,
+    pub calls: u64,
+    pub changed: u64,
+}
+
+/// Rows per piece of work handed to a pricing thread.
+const CHUNK: usize = 4096;
+
+/// The days to re-rate for `days`: whole months when a selected call may
+/// be on a carrier with period discounts, since each of its calls' price
+/// depends on the month's calls before it (and changes those after).
+pub fn days_to_rerate(
+    context: &Context,
+    days: RangeInclusive<i64>,
+    select: Select,
+) -> RangeInclusive<i64> {
+    let charger = &context.charger;
+    let whole_months = match select {
+        Select::Carrier(id) => charger.has_period_discounts(id),
+        Select::All | Select::PeriodCarriers => charger.any_period_discounts(),
+    };
+    if !whole_months {
+        return days;
+    }
+    let first = charging::first_day_of_month(charging::month_of_day(*days.start()));
+    let next_month = charging::month_of_day(*days.end()) + 1;
+    first..=charging::first_day_of_month(next_month) - 1
+}
+
+/// Prices the selected calls of `days` (local days of the reporting
+/// zone, widened by [`days_to_rerate`]) again and stores what changed;
+/// `each_day` hears of every day done with the totals so far.
+pub fn rerate(
+    store: &Store,
+    context: &Context,
+    days: RangeInclusive<i64>,
+    select: Select,
+    each_day: &mut dyn FnMut(i64, u64, u64),
+) -> Result<RerateOutcome, String> {
+    let days = days_to_rerate(context, days, select);
+    let mut outcome = RerateOutcome { days: days.clone(), calls: 0, changed: 0 };
+    let mut ledger = Ledger::new();
+    for day in days {
+        let month = charging::month_of_day(day);
+        ledger.forget_before(month);
+        let (from_s, to_s) = (context.calendar.day_start(day), context.calendar.day_start(day + 1));
+        let err = |e: store::Error| e.to_string();
+        let mut rewrite = store.rewrite_day(day, month, from_s, to_s).map_err(err)?;
+        let changes = day_changes(context, &mut rewrite, select, &mut ledger)?;
+        let done = rewrite.commit(&changes).map_err(err)?;
+        outcome.calls += done.calls;
+        outcome.changed += done.changed;
+        each_day(day, outcome.calls, outcome.changed);
+    }
+    Ok(outcome)
+}
+
+/// A row as a pricing thread leaves it. `Done` is by far the common case,
+/// so it stays unboxed.
+#[allow(clippy::large_enum_variant)]
+enum Worked {
+    Done(RowChange),
+    /// To be priced against the month's earlier calls, in order.
+    InPeriod(Box<(CdrRow, CallRecord)>),
+}
+
+/// Reads the day's calls and works out their changes on the other cores
+/// while the next rows are read; the calls with period discounts are
+/// priced afterwards, in row (start) order. Changes come back in row
+/// order.
+fn day_changes(
+    context: &Context,
+    rewrite: &mut store::DayRewrite<'_>,
+    select: Select,
+    ledger: &mut Ledger,
+) -> Result<Vec<RowChange>, String> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).max(1);
+    let (to_workers, jobs) = crossbeam_channel::bounded::<(usize, Vec<CdrRow>)>(threads * 2);
+    type Piece = (usize, Result<Vec<Worked>, String>);
+    let (to_main, done) = crossbeam_channel::unbounded::<Piece>();
+    let results = std::thread::scope(|scope| {
+        for _ in 0..threads {
+            let (jobs, to_main) = (jobs.clone(), to_main.clone());
+            scope.spawn(move || {
+                for (n, rows) in jobs {
+                    let worked = rows.into_iter().map(|r| work(context, r, select)).collect();
+                    if to_main.send((n, worked)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop((jobs, to_main));
+        let mut pieces = 0;
+        let read = rewrite.read_rows(CHUNK, |rows| {
+            // Workers only stop when this channel closes.
+            let _ = to_workers.send((pieces, rows));
+            pieces += 1;
+        });
+        drop(to_workers);
+        let mut results: Vec<Piece> = done.iter().collect();
+        read.map_err(|e| e.to_string())?;
+        results.sort_by_key(|(n, _)| *n);
+        if results.len() != pieces {
+            return Err("a re-rating thread failed".to_string());
+        }
+        Ok(results)
+    })?;
+    let mut changes = Vec::new();
+    for (_, part) in results {
+        for worked in part? {
+            changes.push(match worked {
+                Worked::Done(change) => change,
+                Worked::InPeriod(call) => {
+                    let (row, record) = *call;
+                    let new = context.recharge_in_period(&record, ledger);
+                    RowChange::new(&row, record.charge.as_ref(), record.duration_s, new.as_ref())
+                }
+            });
+        }
+    }
+    Ok(changes)
+}
+
+/// One row's change, or the row to price in period order; kept as stored
+/// when it is not selected or its PBX left the directory.
+fn work(context: &Context, row: CdrRow, select: Select) -> Result<Worked, String> {
+    let record: CallRecord = row.decode_for_rating()?;
+    let stored_carrier = record.charge.as_ref().map_or(0, |c| c.carrier_id);
+    let in_period = |carrier: i64| context.charger.has_period_discounts(carrier);
+    let new = match select {
+        Select::PeriodCarriers if in_period(stored_carrier) => None,
+        Select::PeriodCarriers => {
+            let unchanged = RowChange::new(&row, record.charge.as_ref(), record.duration_s, None);
+            return Ok(Worked::Done(unchanged));
+        }
+        Select::All | Select::Carrier(_) => context.recharge(&record),
+    };
+    let new_carrier = new.as_ref().map(|n| n.charge.carrier_id);
+    if let Select::Carrier(carrier) = select {
+        if stored_carrier != carrier && new_carrier != Some(carrier) {
+            let unchanged = RowChange::new(&row, record.charge.as_ref(), record.duration_s, None);
+            return Ok(Worked::Done(unchanged));
+        }
+    }
+    if select == Select::PeriodCarriers || new_carrier.is_some_and(in_period) {
+        return Ok(Worked::InPeriod(Box::new((row, record))));
+    }
+    Ok(Worked::Done(RowChange::new(&row, record.charge.as_ref(), record.duration_s, new.as_ref())))
+}
+
+/// Settles what an import leaves to do, the import having started after
+/// posting number `after_seq`: the months it stored calls in are priced
+/// again in start order, for the calls on carriers with volume tiers or
+/// bundles. Returns the calls changed.
+pub(crate) fn settle_after(
+    store: &Store,
+    context: &Context,
+    after_seq: i64,
+) -> Result<u64, String> {
+    let months = store.months_posted_after(after_seq).map_err(|e| e.to_string())?;
+    let mut changed = 0;
+    for month in months {
+        let first = charging::first_day_of_month(month);
+        let last = charging::first_day_of_month(month + 1) - 1;
+        let done = rerate(store, context, first..=last, Select::PeriodCarriers, &mut |_, _, _| {})?;
+        changed += done.changed;
+    }
+    Ok(changed)
+}
+
+/// Where settling after an import starts: after the posting number an
+/// earlier import left unsettled (it stopped between its commits and its
+/// settlement), else after the current one, recorded first so that a
+/// crash in between leaves it behind. None when no carrier has volume
+/// tiers or bundles: list prices are then final.
+pub(crate) fn settlement_start(store: &Store, context: &Context) -> Result<Option<i64>, String> {
+    let err = |e: store::Error| e.to_string();
+    let left = store.setting(store::SETTLE_AFTER_SEQ).map_err(err)?;
+    if !context.charger.any_period_discounts() {
+        if left.is_some() {
+            store.remove_setting(store::SETTLE_AFTER_SEQ).map_err(err)?;
+        }
+        return Ok(None);
+    }
+    if let Some(seq) = left.and_then(|text| text.parse::<i64>().ok()) {
+        return Ok(Some(seq));
+    }
+    let seq = store.posting_seq().map_err(err)?;
+    store.set_setting(store::SETTLE_AFTER_SEQ, &seq.to_string()).map_err(err)?;
+    Ok(Some(seq))
+}
+
+/// Settles after an import that started at `start` (see
+/// [`settlement_start`]) and forgets the mark.
+pub(crate) fn settle_import(
+    store: &Store,
+    context: &Context,
+    start: Option<i64>,
+) -> Result<u64, String> {
+    let Some(after_seq) = start else { return Ok(0) };
+    let changed = settle_after(store, context, after_seq)?;
+    store.remove_setting(store::SETTLE_AFTER_SEQ).map_err(|e| e.to_string())?;
+    Ok(changed)
+}
