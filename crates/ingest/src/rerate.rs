@@ -67,6 +67,20 @@ pub fn days_to_rerate(
 /// zone, widened by [`days_to_rerate`]) again and stores what changed;
 /// `each_day` hears of every day done with the totals so far.
 pub fn rerate(
+    store: &mut Store,
+    context: &Context,
+    days: RangeInclusive<i64>,
+    select: Select,
+    each_day: &mut dyn FnMut(i64, u64, u64),
+) -> Result<RerateOutcome, String> {
+    // Commits then never stop to copy the WAL back (see `store::checkpoint`).
+    store.start_background_checkpoints().map_err(|e| e.to_string())?;
+    let done = rerate_days(store, context, days, select, each_day);
+    store.stop_background_checkpoints();
+    done
+}
+
+fn rerate_days(
     store: &Store,
     context: &Context,
     days: RangeInclusive<i64>,
@@ -82,8 +96,8 @@ pub fn rerate(
         let (from_s, to_s) = (context.calendar.day_start(day), context.calendar.day_start(day + 1));
         let err = |e: store::Error| e.to_string();
         let mut rewrite = store.rewrite_day(day, month, from_s, to_s).map_err(err)?;
-        let changes = day_changes(context, &mut rewrite, select, &mut ledger)?;
-        let done = rewrite.commit(&changes).map_err(err)?;
+        rewrite_day(context, &mut rewrite, select, &mut ledger)?;
+        let done = rewrite.commit().map_err(err)?;
         outcome.calls += done.calls;
         outcome.changed += done.changed;
         each_day(day, outcome.calls, outcome.changed);
@@ -101,15 +115,14 @@ enum Worked {
 }
 
 /// Reads the day's calls and works out their changes on the other cores
-/// while the next rows are read; the calls with period discounts are
-/// priced afterwards, in row (start) order. Changes come back in row
-/// order.
-fn day_changes(
+/// while the next rows are read; then applies them in row (start) order,
+/// pricing the calls with period discounts on the way.
+fn rewrite_day(
     context: &Context,
     rewrite: &mut store::DayRewrite<'_>,
     select: Select,
     ledger: &mut Ledger,
-) -> Result<Vec<RowChange>, String> {
+) -> Result<(), String> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).max(1);
     let (to_workers, jobs) = crossbeam_channel::bounded::<(usize, Vec<CdrRow>)>(threads * 2);
     type Piece = (usize, Result<Vec<Worked>, String>);
@@ -142,20 +155,20 @@ fn day_changes(
         }
         Ok(results)
     })?;
-    let mut changes = Vec::new();
     for (_, part) in results {
         for worked in part? {
-            changes.push(match worked {
+            let change = match worked {
                 Worked::Done(change) => change,
                 Worked::InPeriod(call) => {
                     let (row, record) = *call;
                     let new = context.recharge_in_period(&record, ledger);
                     RowChange::new(&row, record.charge.as_ref(), record.duration_s, new.as_ref())
                 }
-            });
+            };
+            rewrite.apply(&change).map_err(|e| e.to_string())?;
         }
     }
-    Ok(changes)
+    Ok(())
 }
 
 /// One row's change, or the row to price in period order; kept as stored
@@ -190,7 +203,7 @@ fn work(context: &Context, row: CdrRow, select: Select) -> Result<Worked, String
 /// again in start order, for the calls on carriers with volume tiers or
 /// bundles. Returns the calls changed.
 pub(crate) fn settle_after(
-    store: &Store,
+    store: &mut Store,
     context: &Context,
     after_seq: i64,
 ) -> Result<u64, String> {
@@ -230,7 +243,7 @@ pub(crate) fn settlement_start(store: &Store, context: &Context) -> Result<Optio
 /// Settles after an import that started at `start` (see
 /// [`settlement_start`]) and forgets the mark.
 pub(crate) fn settle_import(
-    store: &Store,
+    store: &mut Store,
     context: &Context,
     start: Option<i64>,
 ) -> Result<u64, String> {

@@ -20,7 +20,8 @@ pub struct Recharge {
 }
 
 /// One day's calls, read inside the write transaction that will replace
-/// them (nothing else can write the day in between).
+/// them (nothing else can write the day in between), then their changes
+/// applied one by one in row order and committed.
 pub struct DayRewrite<'c> {
     conn: &'c Connection,
     day: i64,
@@ -29,6 +30,13 @@ pub struct DayRewrite<'c> {
     to_s: i64,
     /// Calls read so far.
     read: usize,
+    /// Changes applied so far.
+    applied: usize,
+    /// `UPDATE cdr …`, prepared at the first changed call.
+    update: Option<RawStatement<'c>>,
+    /// The day's new `cdr_owner` postings and the month differences.
+    postings: Vec<Posting>,
+    outcome: RewriteOutcome,
     open: bool,
 }
 
@@ -56,7 +64,19 @@ impl Store {
             let _ = conn.execute_batch("ROLLBACK");
             return Err(e);
         }
-        Ok(DayRewrite { conn, day, month, from_s, to_s, read: 0, open: true })
+        Ok(DayRewrite {
+            conn,
+            day,
+            month,
+            from_s,
+            to_s,
+            read: 0,
+            applied: 0,
+            update: None,
+            postings: Vec::new(),
+            outcome: RewriteOutcome::default(),
+            open: true,
+        })
     }
 }
 
@@ -160,55 +180,65 @@ impl RowChange {
 }
 
 impl DayRewrite<'_> {
-    /// Replaces the day: `changes[i]` is the change of the `i`th row read (see
-    /// [`RowChange::new`]). Only changed calls are rewritten; the day's
-    /// `cdr_owner` rows are written afresh and the month rollups corrected
-    /// by the differences.
-    pub fn commit(mut self, changes: &[RowChange]) -> Result<RewriteOutcome> {
-        if changes.len() != self.read {
+    /// Applies the change of the next row read (see [`RowChange::new`]):
+    /// a changed call is rewritten now, and every call's posting is kept
+    /// for the day's `cdr_owner` rows and the month differences.
+    pub fn apply(&mut self, change: &RowChange) -> Result<()> {
+        if self.applied == self.read {
+            return Err(crate::Error::Invalid("rewrite: more changes than calls read".into()));
+        }
+        self.applied += 1;
+        self.outcome.calls += 1;
+        let posting = |c: &Contribution, sums: Sums, day_row, month_row| Posting {
+            key: (self.day, c.owner.0, c.owner.1, change.start_s, change.dedup),
+            month: self.month,
+            bucket: c.bucket,
+            sums,
+            day_row,
+            month_row,
+        };
+        let Some((extension_id, department_id, blob)) = &change.update else {
+            self.postings.push(posting(&change.old, change.old.sums, true, false));
+            return Ok(());
+        };
+        self.outcome.changed += 1;
+        let update = match &mut self.update {
+            Some(update) => update,
+            // Bound without copying, like the import's inserts (`raw`).
+            None => self.update.insert(RawStatement::prepare(
+                self.conn,
+                "UPDATE cdr SET extension_id = ?3, department_id = ?4, charge = ?5
+                 WHERE start_s = ?1 AND dedup = ?2",
+            )?),
+        };
+        let updated = update.execute(|b| {
+            b.int(1, change.start_s);
+            b.int(2, change.dedup);
+            b.opt_int(3, *extension_id);
+            b.opt_int(4, *department_id);
+            b.blob(5, blob);
+        })?;
+        if updated != 1 {
+            return Err(crate::Error::Invalid(format!(
+                "rewrite: call {} vanished during the rewrite",
+                crate::call_id(change.start_s, change.dedup)
+            )));
+        }
+        self.postings.push(posting(&change.new, change.new.sums, true, true));
+        self.postings.push(posting(&change.old, change.old.sums.negated(), false, true));
+        Ok(())
+    }
+
+    /// Replaces the day once every row read has its change applied: the
+    /// day's `cdr_owner` rows are written afresh and the month rollups
+    /// corrected by the differences, in the same transaction.
+    pub fn commit(mut self) -> Result<RewriteOutcome> {
+        if self.applied != self.read {
             return Err(crate::Error::Invalid("rewrite: one change per call read expected".into()));
         }
-        // Bound without copying, like the import's inserts (`raw`).
-        let mut update = RawStatement::prepare(
-            self.conn,
-            "UPDATE cdr SET extension_id = ?3, department_id = ?4, charge = ?5
-             WHERE start_s = ?1 AND dedup = ?2",
-        )?;
-        let mut postings = Vec::with_capacity(changes.len() + 16);
-        let mut outcome = RewriteOutcome::default();
-        let posting =
-            |c: &Contribution, change: &RowChange, sums: Sums, day_row, month_row| Posting {
-                key: (self.day, c.owner.0, c.owner.1, change.start_s, change.dedup),
-                month: self.month,
-                bucket: c.bucket,
-                sums,
-                day_row,
-                month_row,
-            };
-        for change in changes {
-            outcome.calls += 1;
-            let Some((extension_id, department_id, blob)) = &change.update else {
-                postings.push(posting(&change.old, change, change.old.sums, true, false));
-                continue;
-            };
-            outcome.changed += 1;
-            let updated = update.execute(|b| {
-                b.int(1, change.start_s);
-                b.int(2, change.dedup);
-                b.opt_int(3, *extension_id);
-                b.opt_int(4, *department_id);
-                b.blob(5, blob);
-            })?;
-            if updated != 1 {
-                return Err(crate::Error::Invalid(format!(
-                    "rewrite: call {} vanished during the rewrite",
-                    crate::call_id(change.start_s, change.dedup)
-                )));
-            }
-            postings.push(posting(&change.new, change, change.new.sums, true, true));
-            postings.push(posting(&change.old, change, change.old.sums.negated(), false, true));
-        }
+        self.update = None;
         self.conn.execute("DELETE FROM cdr_owner WHERE day = ?1", [self.day])?;
+        let postings = std::mem::take(&mut self.postings);
         if let Some(seq) = write_postings(self.conn, postings, None)? {
             // Folded when the rewrite began, and this commit's differences
             // are merged: the month rollup includes every commit so far.
@@ -216,7 +246,7 @@ impl DayRewrite<'_> {
         }
         self.conn.execute_batch("COMMIT")?;
         self.open = false;
-        Ok(outcome)
+        Ok(self.outcome)
     }
 }
 

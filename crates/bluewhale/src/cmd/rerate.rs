@@ -28,7 +28,7 @@ pub struct Args {
 
 pub fn run(data_dir: &Path, args: Args) -> Result<ExitCode> {
     let started = Instant::now();
-    let store = Store::open(data_dir)?;
+    let mut store = Store::open(data_dir)?;
     let context = Context::load(&store).map_err(anyhow::Error::msg)?;
     let asked = local_days(&args.from, &args.to)?;
     let select = match &args.carrier {
@@ -57,7 +57,7 @@ pub fn run(data_dir: &Path, args: Args) -> Result<ExitCode> {
         ProgressStyle::with_template("{bar:40} {pos}/{len} days, {msg}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    let outcome = ingest::rerate(&store, &context, days, select, &mut |_, calls, changed| {
+    let outcome = ingest::rerate(&mut store, &context, days, select, &mut |_, calls, changed| {
         bar.inc(1);
         bar.set_message(format!("{calls} calls, {changed} changed"));
     })
