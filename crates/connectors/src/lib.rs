@@ -1,0 +1,17 @@
+//! PBX connectors: the sources of a live server. Each receives bytes from
+//! one PBX (TCP in or out, Avaya's Reliable Session Protocol, a serial
+//! line, a file drop, HTTP), cuts them into whole records and hands them
+//! on as [`Received`] events through a bounded queue, reporting its state
+//! ([`ConnectorState`]) as it goes. What they hand on is journaled before
+//! anything else happens to it (see `journal`).
+
+pub mod config;
+mod event;
+mod framer;
+mod state;
+pub mod tcp_listen;
+
+pub use config::{ConnectorConfig, PbxConfig, parse_duration};
+pub use event::{ConnectionIds, Received, SourceId, What};
+pub use framer::{LineFramer, StreamFraming};
+pub use state::{ConnectorState, StateSnapshot};
