@@ -1,8 +1,9 @@
 //! The `bluewhale` command line, end to end: each test runs the binary
 //! against a fresh data directory.
 
-use assert_cmd::Command;
-use serde_json::Value;
+mod common;
+
+use common::{Bw, fixture, fixture_arg, import_counts};
 use std::path::{Path, PathBuf};
 
 fn root() -> PathBuf {
@@ -13,68 +14,13 @@ fn sample(path: &str) -> PathBuf {
     root().join("samples").join(path)
 }
 
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
-}
-
-struct Bw {
-    data: tempfile::TempDir,
-}
-
-impl Bw {
-    fn new() -> Self {
-        Bw { data: tempfile::tempdir().unwrap() }
-    }
-
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::cargo_bin("bluewhale").unwrap();
-        c.arg("--data-dir").arg(self.data.path()).args(args);
-        c
-    }
-
-    /// Runs a command that must succeed; returns its standard output.
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.cmd(args).output().unwrap();
-        assert!(
-            out.status.success(),
-            "bluewhale {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    fn import(&self, extra: &[&str], paths: &[PathBuf]) -> String {
-        let mut args: Vec<String> = vec!["import".into()];
-        args.extend(extra.iter().map(|s| s.to_string()));
-        args.extend(paths.iter().map(|p| p.display().to_string()));
-        self.ok(&args.iter().map(String::as_str).collect::<Vec<_>>())
-    }
-
-    /// Stored calls of a period as JSON objects.
-    fn calls(&self, from: &str, to: &str, extra: &[&str]) -> Vec<Value> {
-        let mut args = vec!["cdrs", "--from", from, "--to", to, "--format", "json"];
-        args.extend_from_slice(extra);
-        self.ok(&args).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
-    }
-}
-
-/// "N files, R records: S stored, D duplicates, Q quarantined in …"
-fn counts(summary: &str) -> [u64; 4] {
-    let nums: Vec<u64> = summary
-        .split(|c: char| !c.is_ascii_digit())
-        .filter(|s| !s.is_empty())
-        .map(|s| s.parse().unwrap())
-        .collect();
-    [nums[1], nums[2], nums[3], nums[4]]
-}
-
 #[test]
 fn cucm_sample_call_is_stored_with_the_values_the_file_holds() {
     let bw = Bw::new();
     let out = bw.import(&[], &[sample("cucm/cdr_example.txt"), sample("cucm/cmr_example.txt")]);
     // 3 CDRs and 2 CMRs.
-    assert_eq!(counts(&out), [5, 5, 0, 0], "{out}");
-    let calls = bw.calls("2025-04-18", "2025-04-18", &[]);
+    assert_eq!(import_counts(&out), [5, 5, 0, 0], "{out}");
+    let calls = bw.calls("2025-04-18", "2025-04-18");
     assert_eq!(calls.len(), 3);
     let call =
         calls.iter().find(|c| c["global_call_id"].as_str().unwrap().ends_with(":25447")).unwrap();
@@ -115,9 +61,9 @@ fn every_shipped_sample_imports_and_reimporting_adds_nothing() {
     let bw = Bw::new();
     let dirs: Vec<PathBuf> =
         ["cucm", "asterisk", "freeswitch", "nec"].iter().map(|d| sample(d)).collect();
-    let first = counts(&bw.import(&[], &dirs));
+    let first = import_counts(&bw.import(&[], &dirs));
     assert_eq!(first, [10, 10, 0, 0], "every record of every sample is stored");
-    let again = counts(&bw.import(&[], &dirs));
+    let again = import_counts(&bw.import(&[], &dirs));
     assert_eq!(again, [10, 0, 10, 0], "a re-import stores nothing and reports duplicates");
 }
 
@@ -126,7 +72,7 @@ fn malformed_records_are_quarantined_with_a_located_reason() {
     let bw = Bw::new();
     let file = fixture("cucm_bad_row.txt");
     let out = bw.import(&["--format", "cucm"], std::slice::from_ref(&file));
-    assert_eq!(counts(&out), [2, 1, 0, 1], "{out}");
+    assert_eq!(import_counts(&out), [2, 1, 0, 1], "{out}");
     let list = bw.ok(&["quarantine", "list"]);
     let expected =
         format!("{}:3: field dateTimeOrigination: not a number: \"abc\"", file.display());
@@ -134,7 +80,7 @@ fn malformed_records_are_quarantined_with_a_located_reason() {
     let show = bw.ok(&["quarantine", "show", "1"]);
     assert!(show.contains("abc"), "the raw bytes are kept: {show}");
     // A second import holds the same record once.
-    assert_eq!(counts(&bw.import(&["--format", "cucm"], &[file])), [2, 0, 1, 1]);
+    assert_eq!(import_counts(&bw.import(&["--format", "cucm"], &[file])), [2, 0, 1, 1]);
     assert!(bw.ok(&["quarantine", "list"]).ends_with("1 held\n"));
 }
 
@@ -144,13 +90,13 @@ fn retry_after_fixing_a_format_definition_stores_the_records() {
     let wrong = fixture("pipe_calls_wrong_date.toml");
     let data = fixture("pipe_calls.txt");
     let out = bw.import(&["--format", wrong.to_str().unwrap()], &[data]);
-    assert_eq!(counts(&out), [2, 0, 0, 2]);
+    assert_eq!(import_counts(&out), [2, 0, 0, 2]);
     let list = bw.ok(&["quarantine", "list"]);
     assert!(list.contains("field Start: not a time"), "{list}");
     let fixed = fixture("pipe_calls.toml");
     let retry = bw.ok(&["quarantine", "retry", "--format", fixed.to_str().unwrap()]);
     assert_eq!(retry.trim(), "2 stored, 0 duplicates, 0 still held");
-    let calls = bw.calls("2025-04-18", "2025-04-18", &[]);
+    let calls = bw.calls("2025-04-18", "2025-04-18");
     assert_eq!(calls.len(), 2);
     assert_eq!(calls[0]["start"], "2025-04-18T16:32:10Z");
     assert_eq!(calls[0]["end"], "2025-04-18T16:32:52Z");
@@ -161,11 +107,11 @@ fn retry_after_fixing_a_format_definition_stores_the_records() {
 fn records_of_an_unknown_pbx_wait_in_quarantine_until_it_is_added() {
     let bw = Bw::new();
     let out = bw.import(&["--pbx", "cucm-pdx"], &[sample("cucm/cdr_example.txt")]);
-    assert_eq!(counts(&out), [3, 0, 0, 3]);
+    assert_eq!(import_counts(&out), [3, 0, 0, 3]);
     assert!(bw.ok(&["quarantine", "list"]).contains("unknown PBX \"cucm-pdx\""));
-    bw.ok(&["load", fixture("directory.toml").to_str().unwrap()]);
+    bw.ok(&["load", &fixture_arg("directory.toml")]);
     assert_eq!(bw.ok(&["quarantine", "retry"]).trim(), "3 stored, 0 duplicates, 0 still held");
-    let calls = bw.calls("2025-04-18", "2025-04-18", &["--extension", "5033466594"]);
+    let calls = bw.calls_where("2025-04-18", "2025-04-18", &["--extension", "5033466594"]);
     assert_eq!(calls.len(), 1);
     assert_eq!(calls[0]["pbx"], "cucm-pdx");
     assert_eq!(calls[0]["department"], "Company\\Engineering\\Voice");
@@ -175,22 +121,19 @@ fn records_of_an_unknown_pbx_wait_in_quarantine_until_it_is_added() {
 #[test]
 fn calls_are_attributed_and_filtered_by_department_subtree() {
     let bw = Bw::new();
-    bw.ok(&["load", fixture("directory.toml").to_str().unwrap()]);
+    bw.ok(&["load", &fixture_arg("directory.toml")]);
     // Loading twice changes nothing.
-    bw.ok(&["load", fixture("directory.toml").to_str().unwrap()]);
+    bw.ok(&["load", &fixture_arg("directory.toml")]);
     bw.import(&["--pbx", "cucm-pdx"], &[sample("cucm/cdr_example.txt")]);
-    let dept = bw.calls("2025-04-18", "2025-04-18", &["--department", "Company"]);
+    let dept = bw.calls_where("2025-04-18", "2025-04-18", &["--department", "Company"]);
     assert_eq!(dept.len(), 1, "the subtree includes Company\\Engineering\\Voice");
     assert_eq!(dept[0]["extension"], "5033466594");
     assert_eq!(dept[0]["direction"], "internal");
-    let none = bw.calls("2025-04-17", "2025-04-17", &["--department", "Company"]);
+    let none = bw.calls_where("2025-04-17", "2025-04-17", &["--department", "Company"]);
     assert!(none.is_empty());
-    let err = bw
-        .cmd(&["cdrs", "--from", "2025-04-18", "--to", "2025-04-18", "--department", "Nope"])
-        .output()
-        .unwrap();
-    assert!(!err.status.success());
-    assert!(String::from_utf8_lossy(&err.stderr).contains("unknown department \"Nope\""));
+    let err =
+        bw.fails(&["cdrs", "--from", "2025-04-18", "--to", "2025-04-18", "--department", "Nope"]);
+    assert!(err.contains("unknown department \"Nope\""));
 }
 
 #[test]
@@ -205,21 +148,18 @@ fn gzip_files_are_read_as_they_are() {
     );
     gz.write_all(&std::fs::read(sample("asterisk/Master.csv")).unwrap()).unwrap();
     gz.finish().unwrap();
-    assert_eq!(counts(&bw.import(&[], &[path])), [1, 1, 0, 0]);
-    let calls = bw.calls("2010-04-02", "2010-04-02", &[]);
+    assert_eq!(import_counts(&bw.import(&[], &[path])), [1, 1, 0, 0]);
+    let calls = bw.calls("2010-04-02", "2010-04-02");
     assert_eq!(calls[0]["start"], "2010-04-02T00:26:32Z");
 }
 
 #[test]
 fn unreadable_or_unrecognised_input_fails_with_a_clear_message() {
     let bw = Bw::new();
-    let out = bw.cmd(&["import", "/no/such/file"]).output().unwrap();
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("/no/such/file"));
+    let err = bw.fails(&["import", "/no/such/file"]);
+    assert!(err.contains("/no/such/file"));
 
-    let out = bw.cmd(&["import", sample("README.md").to_str().unwrap()]).output().unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = bw.fails(&["import", sample("README.md").to_str().unwrap()]);
     assert!(
         err.contains("cannot recognise the format (tried cucm, freeswitch-json, asterisk, freeswitch-csv, nec)"),
         "{err}"

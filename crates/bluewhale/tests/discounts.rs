@@ -24,18 +24,9 @@ use common::{Bw, fixture_arg};
 use serde_json::Value;
 
 fn store_with_calls_arriving_late() -> Bw {
-    let bw = Bw::new();
-    bw.ok(&["load", &fixture_arg("rating/directory.toml")]);
-    bw.ok(&["tariff", "import", &fixture_arg("discounts/tariffs.toml")]);
+    let bw = Bw::with_directory_and_tariffs("rating/directory.toml", "discounts/tariffs.toml");
     for file in ["discounts/calls_late.txt", "discounts/calls_early.txt"] {
-        bw.ok(&[
-            "import",
-            "--pbx",
-            "pbx-paris",
-            "--format",
-            &fixture_arg("pipe_calls.toml"),
-            &fixture_arg(file),
-        ]);
+        bw.import_paris_calls("pipe_calls.toml", file);
     }
     bw
 }
@@ -74,19 +65,7 @@ fn expected() -> Vec<(String, String, String, String)> {
 fn bundles_and_tiers_price_each_month_in_start_order_whatever_the_arrival_order() {
     let bw = store_with_calls_arriving_late();
     assert_eq!(costs(&bw), expected());
-    let april = |bw: &Bw| -> Value {
-        let out = bw.ok(&[
-            "report",
-            "department",
-            "--from",
-            "2025-04-01",
-            "--to",
-            "2025-04-30",
-            "--format",
-            "json",
-        ]);
-        serde_json::from_str(&out).unwrap()
-    };
+    let april = |bw: &Bw| bw.department_report("2025-04-01", "2025-04-30");
     let report = april(&bw);
     assert_eq!(report["totals"]["cost"], "0.25");
     assert_eq!(report["totals"]["savings"], "0.55");
@@ -95,8 +74,7 @@ fn bundles_and_tiers_price_each_month_in_start_order_whatever_the_arrival_order(
     // The stored trace says what the bundle and the tier did.
     let trace = |day: &str| -> Value {
         let call = bw.calls(day, day).remove(0);
-        let out = bw.ok(&["explain", call["id"].as_str().unwrap(), "--json"]);
-        serde_json::from_str::<Value>(&out).unwrap()["charge"]["price"].clone()
+        bw.json(&["explain", call["id"].as_str().unwrap(), "--json"])["charge"]["price"].clone()
     };
     let second = trace("2025-04-02");
     assert_eq!(second["bundle"], serde_json::json!({ "name": "fixed-3", "seconds": 60 }));
@@ -126,7 +104,7 @@ fn explain_prices_a_call_after_its_months_earlier_calls() {
 #[test]
 fn whatif_counts_the_months_earlier_calls_before_the_period() {
     let bw = store_with_calls_arriving_late();
-    let out = bw.ok(&[
+    let report = bw.json(&[
         "whatif",
         "--from",
         "2025-04-04",
@@ -138,7 +116,6 @@ fn whatif_counts_the_months_earlier_calls_before_the_period() {
         "Acme",
         "--json",
     ]);
-    let report: Value = serde_json::from_str(&out).unwrap();
     let totals = &report["totals"][0];
     // Only the 4 April call is counted; with five bundle minutes Alice has
     // 60 s left for it: one minute free, two at 0.10, the tier halves them.

@@ -12,69 +12,23 @@
 //! | Tue 11:00, 10 s, 2001 → 112 | emergency: free | 0 | 0 |
 //! | Tue 12:00, 0 s, 2002 → 01 55 51 23 45 | not answered | 0 | 0 |
 
-use assert_cmd::Command;
+mod common;
+
+use common::{Bw, fixture_arg};
 use rust_decimal::Decimal;
 use serde_json::Value;
-use std::path::{Path, PathBuf};
 
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+/// A store with the directory, the tariffs and the six calls.
+fn priced_store() -> Bw {
+    let bw = Bw::with_directory_and_tariffs("rating/directory.toml", "rating/tariffs.toml");
+    let out = bw.import_paris_calls("pipe_calls.toml", "rating/calls.txt");
+    assert!(out.contains("6 stored"), "{out}");
+    bw
 }
 
-struct Bw {
-    data: tempfile::TempDir,
-}
-
-impl Bw {
-    /// A store with the directory, the tariffs and the six calls.
-    fn new() -> Self {
-        let bw = Bw { data: tempfile::tempdir().unwrap() };
-        bw.ok(&["load", &path("rating/directory.toml")]);
-        bw.ok(&["tariff", "import", &path("rating/tariffs.toml")]);
-        let out = bw.ok(&[
-            "import",
-            "--pbx",
-            "pbx-paris",
-            "--format",
-            &path("pipe_calls.toml"),
-            &path("rating/calls.txt"),
-        ]);
-        assert!(out.contains("6 stored"), "{out}");
-        bw
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = Command::cargo_bin("bluewhale")
-            .unwrap()
-            .arg("--data-dir")
-            .arg(self.data.path())
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "bluewhale {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    fn department(&self, from: &str, to: &str) -> Value {
-        let out =
-            self.ok(&["report", "department", "--from", from, "--to", to, "--format", "json"]);
-        serde_json::from_str(&out).unwrap()
-    }
-
-    fn calls(&self) -> Vec<Value> {
-        self.ok(&["cdrs", "--from", "2025-04-01", "--to", "2025-04-30", "--format", "json"])
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
-    }
-}
-
-fn path(name: &str) -> String {
-    fixture(name).display().to_string()
+/// The stored calls of April, when all six were made.
+fn april_calls(bw: &Bw) -> Vec<Value> {
+    bw.calls("2025-04-01", "2025-04-30")
 }
 
 fn dec(v: &Value) -> Decimal {
@@ -83,8 +37,8 @@ fn dec(v: &Value) -> Decimal {
 
 #[test]
 fn imported_calls_are_classified_and_priced_as_computed_by_hand() {
-    let bw = Bw::new();
-    let calls = bw.calls();
+    let bw = priced_store();
+    let calls = april_calls(&bw);
     let charge = |dialled: &str, start: &str| -> Value {
         let call = calls
             .iter()
@@ -111,8 +65,8 @@ fn imported_calls_are_classified_and_priced_as_computed_by_hand() {
 
 #[test]
 fn the_department_report_adds_up_to_the_stored_calls() {
-    let bw = Bw::new();
-    let report = bw.department("2025-04-01", "2025-04-30");
+    let bw = priced_store();
+    let report = bw.department_report("2025-04-01", "2025-04-30");
     assert_eq!(report["currency"], "EUR");
     let totals = &report["totals"];
     assert_eq!((&totals["calls"], &totals["duration_s"]), (&6.into(), &236.into()));
@@ -127,43 +81,43 @@ fn the_department_report_adds_up_to_the_stored_calls() {
     assert_eq!(rows[0]["by_type"]["mobile"], "0.25");
     assert_eq!((&rows[1]["cost"], &rows[1]["calls"]), (&"0.60".into(), &3.into()));
     // Totals equal the sum of the stored calls' charges.
-    let calls = bw.calls();
+    let calls = april_calls(&bw);
     let cost: Decimal = calls.iter().map(|c| dec(&c["charge"]["cost"])).sum();
     let savings: Decimal = calls.iter().map(|c| dec(&c["charge"]["savings"])).sum();
     assert_eq!((cost, savings), (dec(&totals["cost"]), dec(&totals["savings"])));
     // One day only: the day rollups (the month rollup covers whole months).
-    let monday = bw.department("2025-04-14", "2025-04-14");
+    let monday = bw.department_report("2025-04-14", "2025-04-14");
     assert_eq!(monday["totals"]["calls"], 2);
     assert_eq!(monday["totals"]["cost"], "0.37");
     // A period of several months uses both.
-    let spring = bw.department("2025-03-15", "2025-05-31");
+    let spring = bw.department_report("2025-03-15", "2025-05-31");
     assert_eq!(spring["totals"], report["totals"]);
 }
 
 #[test]
 fn rerating_after_a_tariff_change_is_idempotent_and_keeps_rollups_consistent() {
-    let bw = Bw::new();
-    let out = bw.ok(&["tariff", "import", &path("rating/acme_dearer.toml")]);
+    let bw = priced_store();
+    let out = bw.ok(&["tariff", "import", &fixture_arg("rating/acme_dearer.toml")]);
     assert!(out.contains("Acme (replaced)"), "{out}");
     // Stored prices stay until re-rated.
-    assert_eq!(bw.department("2025-04-01", "2025-04-30")["totals"]["cost"], "0.97");
+    assert_eq!(bw.department_report("2025-04-01", "2025-04-30")["totals"]["cost"], "0.97");
     let first = bw.ok(&["rerate", "--from", "2025-04-01", "--to", "2025-04-30", "--quiet"]);
     assert!(first.contains("re-rated 6 calls over 30 days: 1 changed"), "{first}");
     let again = bw.ok(&["rerate", "--from", "2025-04-01", "--to", "2025-04-30", "--quiet"]);
     assert!(again.contains(": 0 changed"), "{again}");
     // The peak local call now costs 2 × 0.08.
     for (from, to) in [("2025-04-01", "2025-04-30"), ("2025-04-14", "2025-04-15")] {
-        let totals = bw.department(from, to)["totals"].clone();
+        let totals = bw.department_report(from, to)["totals"].clone();
         assert_eq!((&totals["cost"], &totals["savings"]), (&"1.01".into(), &"0.64".into()));
     }
-    let calls = bw.calls();
+    let calls = april_calls(&bw);
     let cost: Decimal = calls.iter().map(|c| dec(&c["charge"]["cost"])).sum();
     assert_eq!(cost, "1.01".parse().unwrap());
 }
 
 #[test]
 fn every_report_renders_in_every_format_and_language() {
-    let bw = Bw::new();
+    let bw = priced_store();
     let dir = tempfile::tempdir().unwrap();
     let names = [
         "department",

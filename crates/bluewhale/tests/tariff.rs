@@ -9,82 +9,29 @@
 //! off-peak, 30 s at 0.03 then 10 s at 0.01, no connect fee. Units are
 //! 1 + ⌈(talk − 30) / 10⌉.
 
-use assert_cmd::Command;
+mod common;
+
+use common::{Bw, arg, fixture_arg};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tariff").join(name)
+/// The Paris organisation with its tariffs and the calls of
+/// `calls.txt` imported (and priced on import).
+fn organisation() -> Bw {
+    let bw = Bw::with_directory_and_tariffs("tariff/directory.toml", "tariff/tariffs.toml");
+    let out = bw.import_paris_calls("tariff/calls.toml", "tariff/calls.txt");
+    assert!(out.contains("8 records: 8 stored"), "{out}");
+    bw
 }
 
-fn arg(path: &Path) -> String {
-    path.display().to_string()
-}
-
-struct Bw {
-    data: tempfile::TempDir,
-}
-
-impl Bw {
-    fn new() -> Self {
-        Bw { data: tempfile::tempdir().unwrap() }
-    }
-
-    /// The Paris organisation with its tariffs and the calls of
-    /// `calls.txt` imported (and priced on import).
-    fn organisation() -> Self {
-        let bw = Bw::new();
-        bw.ok(&["load", &arg(&fixture("directory.toml"))]);
-        bw.ok(&["tariff", "import", &arg(&fixture("tariffs.toml"))]);
-        let calls = ["import", "--pbx", "pbx-paris", "--format", &arg(&fixture("calls.toml"))];
-        let out = bw.ok(&[&calls[..], &[arg(&fixture("calls.txt")).as_str()]].concat());
-        assert!(out.contains("8 records: 8 stored"), "{out}");
-        bw
-    }
-
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::cargo_bin("bluewhale").unwrap();
-        c.arg("--data-dir").arg(self.data.path()).args(args);
-        c
-    }
-
-    /// Runs a command that must succeed; returns its standard output.
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.cmd(args).output().unwrap();
-        assert!(
-            out.status.success(),
-            "bluewhale {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    /// Runs a command that must fail; returns its standard error.
-    fn fails(&self, args: &[&str]) -> String {
-        let out = self.cmd(args).output().unwrap();
-        assert!(!out.status.success(), "bluewhale {args:?} succeeded");
-        String::from_utf8(out.stderr).unwrap()
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        serde_json::from_str(&self.ok(args)).unwrap()
-    }
-
-    /// The id of the stored call to `dialled` starting at `start` (UTC).
-    fn call_id(&self, start: &str, dialled: &str) -> String {
-        let out =
-            self.ok(&["cdrs", "--from", "2025-04-01", "--to", "2025-05-31", "--format", "json"]);
-        out.lines()
-            .map(|l| serde_json::from_str::<Value>(l).unwrap())
-            .find(|c| c["start"] == start && c["dialled"] == dialled)
-            .map(|c| c["id"].as_str().unwrap().to_string())
-            .unwrap_or_else(|| panic!("no call to {dialled} at {start}"))
-    }
-
-    fn store(&self) -> store::Store {
-        store::Store::open(self.data.path()).unwrap()
-    }
+/// The id of the stored call to `dialled` starting at `start` (UTC).
+fn call_id(bw: &Bw, start: &str, dialled: &str) -> String {
+    bw.calls("2025-04-01", "2025-05-31")
+        .into_iter()
+        .find(|c| c["start"] == start && c["dialled"] == dialled)
+        .map(|c| c["id"].as_str().unwrap().to_string())
+        .unwrap_or_else(|| panic!("no call to {dialled} at {start}"))
 }
 
 /// `tariff price --json` for Orange, to `number`, at `at`, `seconds` long.
@@ -96,7 +43,7 @@ fn price(bw: &Bw, number: &str, at: &str, seconds: u32, extra: &[&str]) -> Value
 
 #[test]
 fn price_follows_units_bands_connect_fee_and_minimum() {
-    let bw = Bw::organisation();
+    let bw = organisation();
     // Friday 10:00 in Paris, peak, 95 s: 8 units (100 s billed);
     // 0.05 + 0.06 + 7 × 0.02 = 0.25.
     let p = price(&bw, "+33155512345", "2025-04-18T10:00:00+02:00", 95, &[]);
@@ -157,7 +104,7 @@ fn price_follows_units_bands_connect_fee_and_minimum() {
 
 #[test]
 fn price_text_and_errors() {
-    let bw = Bw::organisation();
+    let bw = organisation();
     let args = ["tariff", "price", "--carrier", "Orange", "--at", "2025-04-18T10:00:00Z"];
     let out = bw.ok(&[&args[..], &["--to", "+442071234567", "--duration", "61"]].concat());
     // 61 s to the UK: 60 s at 0.20 + one 6 s increment at 0.02.
@@ -211,7 +158,7 @@ fn price_text_and_errors() {
 #[test]
 fn list_shows_carriers_and_versions() {
     let bw = Bw::new();
-    bw.ok(&["tariff", "import", &arg(&fixture("tariffs.toml"))]);
+    bw.ok(&["tariff", "import", &fixture_arg("tariff/tariffs.toml")]);
     assert_eq!(
         bw.ok(&["tariff", "list"]),
         "carrier  version  valid_from                 currency  zone          prefixes\n\
@@ -232,23 +179,26 @@ fn list_shows_carriers_and_versions() {
 #[test]
 fn import_replaces_carriers_by_name_and_picks_one_of_several() {
     let bw = Bw::new();
-    let out = bw.ok(&["tariff", "import", &arg(&fixture("tariffs.toml"))]);
+    let out = bw.ok(&["tariff", "import", &fixture_arg("tariff/tariffs.toml")]);
     assert!(out.starts_with("imported 3 carrier(s): Orange (new), Free (new), PSTN (new); the book now has 3 carrier(s) and 11 prefix(es) ("), "{out}");
     // The one-carrier candidate stored under the name Orange replaces it.
-    let out = bw.ok(&["tariff", "import", &arg(&fixture("candidate.toml")), "--carrier", "Orange"]);
+    let out =
+        bw.ok(&["tariff", "import", &fixture_arg("tariff/candidate.toml"), "--carrier", "Orange"]);
     assert!(out.starts_with("imported 1 carrier(s): Orange (replaced); the book now has 3 carrier(s) and 11 prefix(es) ("), "{out}");
     assert!(bw.ok(&["tariff", "list"]).contains("\nOrange   offer-2025  "));
     // From a file of several, --carrier takes one.
-    let out = bw.ok(&["tariff", "import", &arg(&fixture("tariffs.toml")), "--carrier", "Free"]);
+    let out =
+        bw.ok(&["tariff", "import", &fixture_arg("tariff/tariffs.toml"), "--carrier", "Free"]);
     assert!(out.starts_with("imported 1 carrier(s): Free (replaced);"), "{out}");
     assert!(
         bw.ok(&["tariff", "list"]).contains("\nOrange   offer-2025  "),
         "Orange stays as it was"
     );
-    let err = bw.fails(&["tariff", "import", &arg(&fixture("tariffs.toml")), "--carrier", "SFR"]);
+    let err =
+        bw.fails(&["tariff", "import", &fixture_arg("tariff/tariffs.toml"), "--carrier", "SFR"]);
     assert_eq!(err, "error: no carrier \"SFR\" in the tariff file (it has Orange, Free, PSTN)\n");
     // A folder stands for its tariffs.toml.
-    let out = bw.ok(&["tariff", "import", &arg(&fixture("")), "--carrier", "PSTN"]);
+    let out = bw.ok(&["tariff", "import", &fixture_arg("tariff/"), "--carrier", "PSTN"]);
     assert!(out.starts_with("imported 1 carrier(s): PSTN (replaced);"), "{out}");
 }
 
@@ -275,7 +225,7 @@ fn export_then_import_of_the_export_gives_the_same_files() {
     let out = tempfile::tempdir().unwrap();
     let (first, second) = (out.path().join("first"), out.path().join("second"));
     let bw = Bw::new();
-    bw.ok(&["tariff", "import", &arg(&fixture("tariffs.toml"))]);
+    bw.ok(&["tariff", "import", &fixture_arg("tariff/tariffs.toml")]);
     assert_eq!(
         bw.ok(&["tariff", "export", "-o", &arg(&first)]).trim(),
         arg(&first.join("tariffs.toml"))
@@ -306,7 +256,7 @@ fn export_then_import_of_the_export_gives_the_same_files() {
 #[test]
 fn cgrates_plan_is_priced_as_cgrates_prices_it() {
     let bw = Bw::new();
-    let plan = arg(&fixture("cgrates"));
+    let plan = fixture_arg("tariff/cgrates");
     let err = bw.fails(&["tariff", "import", "--cgrates", &plan]);
     assert_eq!(
         err,
@@ -360,8 +310,8 @@ fn cgrates_plan_is_priced_as_cgrates_prices_it() {
 
 #[test]
 fn explain_shows_the_stored_charge_and_today_s_price() {
-    let bw = Bw::organisation();
-    let id = bw.call_id("2025-04-18T08:00:00Z", "0155512345");
+    let bw = organisation();
+    let id = call_id(&bw, "2025-04-18T08:00:00Z", "0155512345");
     let out = bw.ok(&["explain", &id]);
     let expected_head = format!(
         "call {id} from PBX pbx-paris at site Paris
@@ -398,7 +348,7 @@ cost priced now on Orange for 33155512345, with the stored tariffs:
     );
 
     // On the candidate tariff (60 s units at 0.05), the call costs 0.10.
-    bw.ok(&["tariff", "import", &arg(&fixture("candidate.toml")), "--carrier", "Orange"]);
+    bw.ok(&["tariff", "import", &fixture_arg("tariff/candidate.toml"), "--carrier", "Orange"]);
     let out = bw.ok(&["explain", &id]);
     assert!(out.contains("  band any: first 60 s at 0.05 + 1 × 60 s at 0.05 = 0.10\n"), "{out}");
     assert!(
@@ -423,8 +373,8 @@ cost priced now on Orange for 33155512345, with the stored tariffs:
 
 #[test]
 fn explain_says_why_a_call_is_unrated_or_free() {
-    let bw = Bw::organisation();
-    let id = bw.call_id("2025-05-02T08:00:00Z", "0049301234567");
+    let bw = organisation();
+    let id = call_id(&bw, "2025-05-02T08:00:00Z", "0049301234567");
     let out = bw.ok(&["explain", &id]);
     let reason = "no rate for \"49301234567\" in carrier \"Orange\" version \"2025\"";
     assert!(
@@ -440,7 +390,7 @@ fn explain_says_why_a_call_is_unrated_or_free() {
         )),
         "{out}"
     );
-    let id = bw.call_id("2025-04-22T07:00:00Z", "2002");
+    let id = call_id(&bw, "2025-04-22T07:00:00Z", "2002");
     let out = bw.ok(&["explain", &id]);
     assert!(
         out.ends_with(
@@ -453,7 +403,7 @@ fn explain_says_why_a_call_is_unrated_or_free() {
     // On-net to Lyon: free, but saves what PSTN charges for a call to
     // Lyon's area (+33 4): 0.10 + two 60 s units at 0.15 = 0.40; today's
     // price is taken for the prefix the stored reference matched.
-    let id = bw.call_id("2025-04-22T07:30:00Z", "3001");
+    let id = call_id(&bw, "2025-04-22T07:30:00Z", "3001");
     let out = bw.ok(&["explain", &id]);
     let expected = "classified as onnet (ordinary), E.164 -, destination -
 status free: on-net call
@@ -509,11 +459,11 @@ fn stored_state(store: &store::Store) -> StoredState {
 ///   Germany unrated → unrated (no rate in either). Total 0.35 → 0.40.
 #[test]
 fn whatif_totals_per_department_and_carrier_and_writes_nothing() {
-    let bw = Bw::organisation();
+    let bw = organisation();
     let store = bw.store();
     let version = store.data_version().unwrap();
     let before = stored_state(&store);
-    let candidate = arg(&fixture("candidate.toml"));
+    let candidate = fixture_arg("tariff/candidate.toml");
     let args = ["whatif", "--from", "2025-04-01", "--to", "2025-05-31", "--tariff", &candidate];
     let report = bw.json(&[&args[..], &["--carrier", "Orange", "--json"]].concat());
     let row = |calls: u64,
