@@ -13,6 +13,7 @@
 
 use crate::context::Context;
 use charging::Ledger;
+use std::collections::BTreeMap;
 use std::ops::RangeInclusive;
 use store::{CallRecord, CdrRow, RowChange, Store};
 
@@ -40,7 +41,10 @@ pub struct RerateOutcome {
 }
 
 /// Rows per piece of work handed to a pricing thread.
-const CHUNK: usize = 4096;
+const PIECE: usize = 4096;
+/// Rows read from the store at a time: the memory a day's re-rating holds
+/// beyond its postings, whatever the size of the day.
+const CHUNK: usize = 16 * PIECE;
 
 /// The days to re-rate for `days`: whole months when a selected call may
 /// be on a carrier with period discounts, since each of its calls' price
@@ -114,9 +118,10 @@ enum Worked {
     InPeriod(Box<(CdrRow, CallRecord)>),
 }
 
-/// Reads the day's calls and works out their changes on the other cores
-/// while the next rows are read; then applies them in row (start) order,
-/// pricing the calls with period discounts on the way.
+/// Reads the day's calls a chunk at a time; while the pricing threads
+/// work out a chunk's changes, the next chunk is read, then the chunk's
+/// changes are applied in row (start) order, the calls with period
+/// discounts priced on the way.
 fn rewrite_day(
     context: &Context,
     rewrite: &mut store::DayRewrite<'_>,
@@ -124,10 +129,10 @@ fn rewrite_day(
     ledger: &mut Ledger,
 ) -> Result<(), String> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).max(1);
-    let (to_workers, jobs) = crossbeam_channel::bounded::<(usize, Vec<CdrRow>)>(threads * 2);
+    let (to_workers, jobs) = crossbeam_channel::bounded::<(usize, Vec<CdrRow>)>(2 * CHUNK / PIECE);
     type Piece = (usize, Result<Vec<Worked>, String>);
     let (to_main, done) = crossbeam_channel::unbounded::<Piece>();
-    let results = std::thread::scope(|scope| {
+    std::thread::scope(|scope| {
         for _ in 0..threads {
             let (jobs, to_main) = (jobs.clone(), to_main.clone());
             scope.spawn(move || {
@@ -140,35 +145,80 @@ fn rewrite_day(
             });
         }
         drop((jobs, to_main));
-        let mut pieces = 0;
-        let read = rewrite.read_rows(CHUNK, |rows| {
-            // Workers only stop when this channel closes.
-            let _ = to_workers.send((pieces, rows));
-            pieces += 1;
-        });
-        drop(to_workers);
-        let mut results: Vec<Piece> = done.iter().collect();
-        read.map_err(|e| e.to_string())?;
-        results.sort_by_key(|(n, _)| *n);
-        if results.len() != pieces {
-            return Err("a re-rating thread failed".to_string());
+        let mut applier = Applier { done, waiting: BTreeMap::new(), next: 0 };
+        let (mut sent, mut after) = (0, None);
+        loop {
+            let rows = rewrite.read_chunk(after, CHUNK).map_err(|e| e.to_string())?;
+            let last_chunk = rows.len() < CHUNK;
+            after = rows.last().map(|r| (r.start_s, r.dedup));
+            let pieces_before = sent;
+            let mut rows = rows.into_iter();
+            loop {
+                let piece: Vec<CdrRow> = rows.by_ref().take(PIECE).collect();
+                if piece.is_empty() {
+                    break;
+                }
+                to_workers.send((sent, piece)).map_err(|_| "a re-rating thread failed")?;
+                sent += 1;
+            }
+            // The chunk before this one is priced meanwhile: apply it.
+            applier.apply_until(pieces_before, context, rewrite, ledger)?;
+            if last_chunk {
+                break;
+            }
         }
-        Ok(results)
-    })?;
-    for (_, part) in results {
-        for worked in part? {
-            let change = match worked {
-                Worked::Done(change) => change,
-                Worked::InPeriod(call) => {
-                    let (row, record) = *call;
-                    let new = context.recharge_in_period(&record, ledger);
-                    RowChange::new(&row, record.charge.as_ref(), record.duration_s, new.as_ref())
+        drop(to_workers);
+        applier.apply_until(sent, context, rewrite, ledger)
+    })
+}
+
+/// Applies the pricing threads' pieces in the order they were sent.
+struct Applier {
+    done: crossbeam_channel::Receiver<(usize, Result<Vec<Worked>, String>)>,
+    /// Pieces that came back before their turn.
+    waiting: BTreeMap<usize, Result<Vec<Worked>, String>>,
+    /// The next piece to apply.
+    next: usize,
+}
+
+impl Applier {
+    /// Applies every piece before `end`, waiting for them as needed.
+    fn apply_until(
+        &mut self,
+        end: usize,
+        context: &Context,
+        rewrite: &mut store::DayRewrite<'_>,
+        ledger: &mut Ledger,
+    ) -> Result<(), String> {
+        while self.next < end {
+            let part = match self.waiting.remove(&self.next) {
+                Some(part) => part,
+                None => {
+                    let (n, part) =
+                        self.done.recv().map_err(|_| "a re-rating thread failed".to_string())?;
+                    if n != self.next {
+                        self.waiting.insert(n, part);
+                        continue;
+                    }
+                    part
                 }
             };
-            rewrite.apply(&change).map_err(|e| e.to_string())?;
+            self.next += 1;
+            for worked in part? {
+                let change = match worked {
+                    Worked::Done(change) => change,
+                    Worked::InPeriod(call) => {
+                        let (row, record) = *call;
+                        let new = context.recharge_in_period(&record, ledger);
+                        let stored = record.charge.as_ref();
+                        RowChange::new(&row, stored, record.duration_s, new.as_ref())
+                    }
+                };
+                rewrite.apply(&change).map_err(|e| e.to_string())?;
+            }
         }
+        Ok(())
     }
-    Ok(())
 }
 
 /// One row's change, or the row to price in period order; kept as stored

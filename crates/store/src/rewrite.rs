@@ -81,27 +81,22 @@ impl Store {
 }
 
 impl DayRewrite<'_> {
-    /// The day's calls as stored, in start order, in chunks of up to
-    /// `chunk` rows (so that they can be worked on while the next are
-    /// read). Call once.
-    pub fn read_rows(&mut self, chunk: usize, mut each: impl FnMut(Vec<CdrRow>)) -> Result<()> {
+    /// The next `limit` calls of the day as stored, in start order, after
+    /// the call with key `after` (from the start of the day when None).
+    /// Each read is a statement of its own, finished when it returns, so
+    /// changes can be applied between reads while the next calls are
+    /// being worked on.
+    pub fn read_chunk(&mut self, after: Option<(i64, i64)>, limit: usize) -> Result<Vec<CdrRow>> {
         let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM cdr WHERE start_s >= ?1 AND start_s < ?2 ORDER BY start_s, dedup"
+            "SELECT {COLUMNS} FROM cdr WHERE start_s >= ?1 AND start_s < ?2
+             AND (start_s, dedup) > (?3, ?4) ORDER BY start_s, dedup LIMIT ?5"
         ))?;
-        let mut rows = stmt.query([self.from_s, self.to_s])?;
-        let mut part = Vec::with_capacity(chunk);
-        while let Some(r) = rows.next()? {
-            part.push(row(r)?);
-            if part.len() == chunk.max(1) {
-                self.read += part.len();
-                each(std::mem::replace(&mut part, Vec::with_capacity(chunk)));
-            }
-        }
-        self.read += part.len();
-        if !part.is_empty() {
-            each(part);
-        }
-        Ok(())
+        let (after_start, after_dedup) = after.unwrap_or((i64::MIN, i64::MIN));
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let params = [self.from_s, self.to_s, after_start, after_dedup, limit];
+        let rows = stmt.query_map(params, row)?.collect::<rusqlite::Result<Vec<CdrRow>>>()?;
+        self.read += rows.len();
+        Ok(rows)
     }
 }
 
