@@ -259,8 +259,9 @@ fn merge(
     let mut recycler = Recycler::new(returned.clone());
     // The header the previous chunk of the current file ended with.
     let mut expected: Header = None;
-    // Chunks are gathered into batches of about `BATCH` records, sorted
-    // again as one: the writer then fills the B-tree in longer runs.
+    // Chunks are gathered into batches of about `BATCH` records, read in
+    // key order as one (a merge of their sorted runs, which stay where
+    // they are): the writer then fills the B-tree in longer runs.
     let mut batch = Records::new(Vec::new());
     let send = |batch: &mut Records| {
         let full = std::mem::replace(batch, Records::new(Vec::new()));

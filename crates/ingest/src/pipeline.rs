@@ -68,49 +68,90 @@ impl Progress for Silent {
     fn finish(&mut self) {}
 }
 
-/// A batch read by the parse side: its calls sorted by key (so the writer
-/// fills the clustered B-tree front to back and reads the rows in memory
-/// order), and its other items in file order.
+/// A batch read by the parse side: its calls in sorted runs (one per
+/// chunk parsed) and the order that reads them all by key (so the writer
+/// fills the clustered B-tree front to back), and its other items in file
+/// order. The runs are never moved or concatenated: each goes back to the
+/// parse side, whole, when stored (see [`Recycler`]).
 pub(crate) struct Records {
-    calls: Vec<CdrRow>,
+    runs: Vec<Vec<CdrRow>>,
+    /// Every call of `runs` in key order, then file order: the run's
+    /// number in the high 32 bits, the index in it in the low 32.
+    order: Vec<u64>,
     others: Vec<Item>,
+}
+
+/// A call's place in [`Records::order`].
+fn place(run: usize, index: usize) -> u64 {
+    ((run as u64) << 32) | index as u64
 }
 
 impl Records {
     pub(crate) fn new(calls: Vec<CdrRow>) -> Self {
-        Records { calls, others: Vec::new() }
+        Records { runs: vec![calls], order: Vec::new(), others: Vec::new() }
+    }
+
+    fn calls(&self) -> usize {
+        self.runs.iter().map(Vec::len).sum()
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.calls.len() + self.others.len()
+        self.calls() + self.others.len()
     }
 
     /// Adds `more` (read after these) to these records.
     pub(crate) fn append(&mut self, mut more: Records) {
-        if self.calls.is_empty() {
-            std::mem::swap(&mut self.calls, &mut more.calls);
-        } else {
-            self.calls.append(&mut more.calls);
-        }
+        self.runs.retain(|run| !run.is_empty());
+        self.runs.extend(more.runs.into_iter().filter(|run| !run.is_empty()));
         self.others.append(&mut more.others);
     }
 
-    /// Sorted again after appending sorted runs (a stable sort merges
-    /// runs in about linear time).
+    /// Works out the order of the calls of all runs, each sorted: a merge
+    /// of the runs (an earlier run first among equal keys).
     pub(crate) fn merged(mut self) -> Self {
-        self.calls.sort_by_key(|r| (r.start_s, r.dedup));
+        let mut next = vec![0usize; self.runs.len()];
+        let mut order = Vec::with_capacity(self.calls());
+        loop {
+            let mut first: Option<(usize, (i64, i64))> = None;
+            for (run, rows) in self.runs.iter().enumerate() {
+                if let Some(r) = rows.get(next[run]) {
+                    let key = (r.start_s, r.dedup);
+                    if first.is_none_or(|(_, k)| key < k) {
+                        first = Some((run, key));
+                    }
+                }
+            }
+            let Some((run, _)) = first else { break };
+            order.push(place(run, next[run]));
+            next[run] += 1;
+        }
+        self.order = order;
         self
     }
 
+    /// The calls in key order (see [`Records::merged`]).
+    fn in_order(&self) -> impl Iterator<Item = &CdrRow> {
+        self.order
+            .iter()
+            .filter_map(|&at| self.runs.get((at >> 32) as usize)?.get(at as u32 as usize))
+    }
+
+    /// Adds an item read after the others (a call to the last run).
     pub(crate) fn push(&mut self, item: Item) {
         match item {
-            Item::Call(row) => self.calls.push(row),
+            Item::Call(row) => match self.runs.last_mut() {
+                Some(run) => run.push(row),
+                None => self.runs.push(vec![row]),
+            },
             other => self.others.push(other),
         }
     }
 
+    /// Sorts each run by key.
     pub(crate) fn sorted(mut self) -> Self {
-        self.calls.sort_unstable_by_key(|r| (r.start_s, r.dedup));
+        for run in &mut self.runs {
+            run.sort_unstable_by_key(|r| (r.start_s, r.dedup));
+        }
         self
     }
 }
@@ -123,30 +164,40 @@ pub(crate) enum Msg {
 /// Rows the writer has stored go back to the parse side: freed by the
 /// thread that allocated them (the allocator then takes no lock, and the
 /// writer, the busier thread, spends nothing on them) and, better, their
-/// buffers packed again for the next rows.
+/// buffers packed again for the next rows: the `rec` buffers and the
+/// vectors themselves (fresh memory costs a page fault and a zeroed page
+/// on first touch, more than reusing warm memory).
 pub(crate) struct Recycler {
     returned: Receiver<Vec<CdrRow>>,
     /// Emptied `rec` buffers, handed to new rows.
     pub(crate) spare: Vec<Vec<u8>>,
+    /// Emptied vectors of rows.
+    empty: Vec<Vec<CdrRow>>,
 }
+
+/// Emptied vectors a recycler keeps (more are freed).
+const EMPTY_KEPT: usize = 4;
 
 impl Recycler {
     pub(crate) fn new(returned: Receiver<Vec<CdrRow>>) -> Self {
-        Recycler { returned, spare: Vec::new() }
+        Recycler { returned, spare: Vec::new(), empty: Vec::new() }
     }
 
     /// An empty vector for about `n` calls, taking back what the writer
     /// returned meanwhile.
     pub(crate) fn calls(&mut self, n: usize) -> Vec<CdrRow> {
-        let mut empty = None;
         while let Ok(mut rows) = self.returned.try_recv() {
             if self.spare.len() < 2 * n {
                 self.spare.extend(rows.drain(..).map(|r| r.rec));
             }
             rows.clear();
-            empty = Some(rows);
+            if self.empty.len() < EMPTY_KEPT {
+                self.empty.push(rows);
+            }
         }
-        empty.unwrap_or_else(|| Vec::with_capacity(n))
+        let mut rows = self.empty.pop().unwrap_or_default();
+        rows.reserve(n);
+        rows
     }
 }
 
@@ -253,7 +304,7 @@ fn write_batches(
     let mut version = batch.data_version().map_err(err)?;
     let (mut in_transaction, mut bytes_in_transaction) = (0u64, 0u64);
     for msg in rx {
-        let Records { calls, others } = match msg {
+        let records = match msg {
             Msg::Records(records) => records,
             Msg::Failed(f) => {
                 failed.push(f);
@@ -261,16 +312,17 @@ fn write_batches(
             }
         };
         let now = jiff::Timestamp::now().as_second();
-        counts.records += calls.len() as u64;
-        for item in others {
+        let calls = records.order.len() as u64;
+        counts.records += calls;
+        for item in records.others.iter() {
             counts.records += 1;
             let outcome = match item {
-                Item::Call(row) => batch.insert_cdr(&row).map_err(err)?,
+                Item::Call(row) => batch.insert_cdr(row).map_err(err)?,
                 Item::Quality { record, pbx_id, source_id } => {
-                    batch.insert_quality(&record, pbx_id, source_id).map_err(err)?
+                    batch.insert_quality(record, *pbx_id, *source_id).map_err(err)?
                 }
                 Item::Bad(q) => {
-                    batch.quarantine(&q, now).map_err(err)?;
+                    batch.quarantine(q, now).map_err(err)?;
                     counts.quarantined += 1;
                     continue;
                 }
@@ -282,8 +334,8 @@ fn write_batches(
         // `INSERT OR IGNORE`, whose primary key check is the exact check;
         // the calls before it are stored first, so a duplicate of one of
         // them is caught.
-        let mut fresh = Vec::with_capacity(calls.len());
-        for row in &calls {
+        let mut fresh = Vec::with_capacity(records.order.len());
+        for row in records.in_order() {
             let day = row.start_s.div_euclid(86_400);
             if !dedup.knows_day(day) {
                 // Seeding reads the store: it must hold what we took for new.
@@ -301,8 +353,9 @@ fn write_batches(
             }
         }
         store_fresh(&mut batch, &mut fresh, &mut counts).map_err(err)?;
-        in_transaction += calls.len() as u64;
-        bytes_in_transaction += calls.iter().map(CdrRow::stored_size).sum::<u64>();
+        drop(fresh);
+        in_transaction += calls;
+        bytes_in_transaction += records.in_order().map(CdrRow::stored_size).sum::<u64>();
         if in_transaction >= ROWS_PER_TRANSACTION || bytes_in_transaction >= BYTES_PER_TRANSACTION {
             batch.commit().map_err(err)?;
             batch = store.batch().map_err(err)?;
@@ -313,8 +366,11 @@ fn write_batches(
             }
             (in_transaction, bytes_in_transaction) = (0, 0);
         }
-        // Full (the parse side is behind taking rows back): drop them here.
-        let _ = give_back.try_send(calls);
+        // Each run back whole; when the parse side is behind taking them
+        // (the queue is full), dropped here.
+        for run in records.runs {
+            let _ = give_back.try_send(run);
+        }
         progress.update(bytes.load(Ordering::Relaxed), &counts);
     }
     batch.commit().map_err(err)?;

@@ -75,11 +75,24 @@ fn bind_cdr<'d>(b: &mut Binder<'d>, n: usize, r: &'d CdrRow) {
 pub struct Batch<'c> {
     conn: &'c Connection,
     months: &'c RefCell<MonthBuffer>,
+    scratch: &'c RefCell<Scratch>,
     insert_cdr: RawStatement<'c>,
     insert_cdrs: RawStatement<'c>,
     cdr_exists: Statement<'c>,
+    /// Taken from `scratch` for the transaction, given back after.
     postings: Vec<Posting>,
     open: bool,
+}
+
+/// Buffers a store's write transactions reuse from one to the next. A
+/// large import transaction files hundreds of thousands of postings: in
+/// fresh memory, growing them cost more (page faults, copies on growth)
+/// than everything done with them, so they are kept, emptied, between
+/// transactions.
+#[derive(Debug, Default)]
+pub(crate) struct Scratch {
+    postings: Vec<Posting>,
+    owners: OwnerRows,
 }
 
 fn already_stored() -> Error {
@@ -96,18 +109,25 @@ fn text(t: &str) -> Option<&str> {
 }
 
 impl<'c> Batch<'c> {
-    pub(crate) fn begin(conn: &'c Connection, months: &'c RefCell<MonthBuffer>) -> Result<Self> {
+    pub(crate) fn begin(
+        conn: &'c Connection,
+        months: &'c RefCell<MonthBuffer>,
+        scratch: &'c RefCell<Scratch>,
+    ) -> Result<Self> {
         let insert_cdr = RawStatement::prepare(conn, &insert_cdr_sql(1))?;
         let insert_cdrs = RawStatement::prepare(conn, &insert_cdr_sql(CALLS_PER_INSERT))?;
         let cdr_exists = conn.prepare("SELECT 1 FROM cdr WHERE start_s = ?1 AND dedup = ?2")?;
         conn.execute_batch("BEGIN IMMEDIATE")?;
+        let mut postings = std::mem::take(&mut scratch.borrow_mut().postings);
+        postings.clear();
         Ok(Batch {
             conn,
             months,
+            scratch,
             insert_cdr,
             insert_cdrs,
             cdr_exists,
-            postings: Vec::new(),
+            postings,
             open: true,
         })
     }
@@ -254,13 +274,18 @@ impl<'c> Batch<'c> {
     /// Files this transaction's call keys and sums in `cdr_owner`, keeps
     /// their month sums for a later fold (see `months`); then commits.
     pub fn commit(mut self) -> Result<()> {
-        let postings = std::mem::take(&mut self.postings);
         let mut months = self.months.borrow_mut();
-        write_postings(self.conn, postings, Some(&mut months))?;
+        let mut scratch = self.scratch.borrow_mut();
+        let owners = &mut scratch.owners;
+        if let Some(seq) = file_postings(self.conn, &mut self.postings, owners, &mut |key, agg| {
+            months.aggs.entry(key).or_default().merge(agg)
+        })? {
+            months.seqs.push(seq);
+        }
         if months.aggs.len() > BUFFER_LIMIT {
             fold(self.conn, &mut months)?;
         }
-        drop(months);
+        drop((months, scratch));
         self.conn.execute_batch("COMMIT")?;
         self.open = false;
         Ok(())
@@ -278,6 +303,67 @@ pub(crate) fn write_postings(
     mut postings: Vec<Posting>,
     buffer: Option<&mut MonthBuffer>,
 ) -> Result<Option<i64>> {
+    let mut months: FxHashMap<(i64, i64, i64), Agg> = FxHashMap::default();
+    let mut owners = OwnerRows::default();
+    let Some(seq) = file_postings(conn, &mut postings, &mut owners, &mut |key, agg| {
+        months.entry(key).or_default().merge(agg)
+    })?
+    else {
+        return Ok(None);
+    };
+    match buffer {
+        Some(buffer) => {
+            buffer.seqs.push(seq);
+            for (key, agg) in months {
+                buffer.aggs.entry(key).or_default().merge(&agg);
+            }
+        }
+        None => merge_months(conn, months)?,
+    }
+    Ok(Some(seq))
+}
+
+/// The `cdr_owner` rows of one commit, built in two buffers that are
+/// reused from commit to commit rather than a pair of vectors per row.
+#[derive(Debug, Default)]
+struct OwnerRows {
+    /// (day, department, extension), end of its keys, end of its sums.
+    rows: Vec<((i64, i64, i64), usize, usize)>,
+    keys: Vec<u8>,
+    aggs: Vec<u8>,
+}
+
+impl OwnerRows {
+    fn clear(&mut self) {
+        self.rows.clear();
+        self.keys.clear();
+        self.aggs.clear();
+    }
+
+    /// Each row's owner, keys and encoded sums.
+    fn iter(&self) -> impl Iterator<Item = ((i64, i64, i64), &[u8], &[u8])> {
+        let mut at = (0, 0);
+        self.rows.iter().map(move |&(owner, keys_end, agg_end)| {
+            let row = (owner, &self.keys[at.0..keys_end], &self.aggs[at.1..agg_end]);
+            at = (keys_end, agg_end);
+            row
+        })
+    }
+}
+
+/// Takes an owner's sums of one month: (month, department, extension).
+type MonthSink<'a> = dyn FnMut((i64, i64, i64), &Agg) + 'a;
+
+/// Sorts `postings` and files them (see [`write_postings`]): the day rows
+/// into `cdr_owner` under a fresh commit number (returned; none when there
+/// is nothing to file), and each owner's month sums to `month`. Empties
+/// `postings`, keeping its allocation.
+fn file_postings(
+    conn: &Connection,
+    postings: &mut Vec<Posting>,
+    owners: &mut OwnerRows,
+    month: &mut MonthSink<'_>,
+) -> Result<Option<i64>> {
     if postings.is_empty() {
         return Ok(None);
     }
@@ -287,53 +373,64 @@ pub(crate) fn write_postings(
         [],
         |r| r.get(0),
     )?;
-    let mut months: FxHashMap<(i64, i64, i64), Agg> = FxHashMap::default();
-    let mut owners: Vec<OwnerRow> = Vec::new();
+    owners.clear();
     for group in postings.chunk_by(|a, b| a.owner() == b.owner()) {
-        let mut keys = Vec::with_capacity(group.len() * 16);
+        let owner = group[0].owner();
         let mut agg = Agg::default();
-        for p in group {
-            if p.day_row {
-                keys.extend_from_slice(&p.key.3.to_le_bytes());
-                keys.extend_from_slice(&p.key.4.to_le_bytes());
-                agg.add(p.bucket, &p.sums);
-            }
-            if p.month_row {
-                let (_, dept, ext) = p.owner();
-                months.entry((p.month, dept, ext)).or_default().add(p.bucket, &p.sums);
-            }
+        let keys_before = owners.keys.len();
+        for p in group.iter().filter(|p| p.day_row) {
+            owners.keys.extend_from_slice(&p.key.3.to_le_bytes());
+            owners.keys.extend_from_slice(&p.key.4.to_le_bytes());
+            agg.add(p.bucket, &p.sums);
         }
-        if !keys.is_empty() {
-            owners.push(OwnerRow { owner: group[0].owner(), keys, agg: agg.encode() });
+        if owners.keys.len() > keys_before {
+            agg.encode_into(&mut owners.aggs);
+            owners.rows.push((owner, owners.keys.len(), owners.aggs.len()));
         }
+        month_sums(group, &agg, month);
     }
+    postings.clear();
     let mut one = RawStatement::prepare(conn, &insert_owner_sql(1))?;
     let mut many = RawStatement::prepare(conn, &insert_owner_sql(OWNERS_PER_INSERT))?;
     let mut filed = 0;
-    let mut groups = owners.chunks_exact(OWNERS_PER_INSERT);
-    for group in &mut groups {
-        filed +=
-            many.execute(|b| group.iter().enumerate().for_each(|(n, o)| bind_owner(b, n, seq, o)))?;
+    let mut rows = owners.iter();
+    let full_groups = owners.rows.len() / OWNERS_PER_INSERT;
+    for _ in 0..full_groups {
+        filed += many.execute(|b| {
+            for (n, row) in rows.by_ref().take(OWNERS_PER_INSERT).enumerate() {
+                bind_owner(b, n, seq, row);
+            }
+        })?;
     }
-    for o in groups.remainder() {
-        filed += one.execute(|b| bind_owner(b, 0, seq, o))?;
+    for row in rows {
+        filed += one.execute(|b| bind_owner(b, 0, seq, row))?;
     }
     // `OR IGNORE` only spares SQLite a statement journal (a multi-row
     // insert that may fail must be able to undo itself); the fresh `seq`
     // leaves nothing to ignore, and if something were, the transaction is
     // abandoned rather than lose keys.
-    if filed != owners.len() as u64 {
+    if filed != owners.rows.len() as u64 {
         return Err(Error::Invalid("cdr_owner: commit number reused".into()));
     }
-    if let Some(buffer) = buffer {
-        buffer.seqs.push(seq);
-        for (key, agg) in months {
-            buffer.aggs.entry(key).or_default().merge(&agg);
-        }
-        return Ok(Some(seq));
-    }
-    merge_months(conn, months)?;
     Ok(Some(seq))
+}
+
+/// Hands `month` the month sums of one owner's postings of one day; `day`
+/// is their day-row sums, which they are when every posting counts in
+/// both (as every import's do).
+fn month_sums(group: &[Posting], day: &Agg, month: &mut MonthSink<'_>) {
+    let (_, dept, ext) = group[0].owner();
+    if group.iter().all(|p| p.day_row && p.month_row && p.month == group[0].month) {
+        if !day.is_empty() {
+            month((group[0].month, dept, ext), day);
+        }
+        return;
+    }
+    for p in group.iter().filter(|p| p.month_row) {
+        let mut agg = Agg::default();
+        agg.add(p.bucket, &p.sums);
+        month((p.month, dept, ext), &agg);
+    }
 }
 
 /// A `rollup_month` row to merge: (month, department, extension) and sums.
@@ -363,27 +460,24 @@ fn upsert_months(conn: &Connection, months: &[MonthRow]) -> Result<()> {
     Ok(())
 }
 
-/// One `cdr_owner` row to write.
-struct OwnerRow {
-    owner: (i64, i64, i64),
-    keys: Vec<u8>,
-    agg: Vec<u8>,
-}
-
 /// Owners filed by one execution of the multi-row `cdr_owner` insert.
 const OWNERS_PER_INSERT: usize = 16;
 const OWNER_COLUMNS: usize = 6;
 
-/// Binds one owner's keys as the `n`th row of a `cdr_owner` insert.
-fn bind_owner<'d>(b: &mut Binder<'d>, n: usize, seq: i64, row: &'d OwnerRow) {
-    let (day, dept, ext) = row.owner;
+/// Binds one owner's keys and sums as the `n`th row of a `cdr_owner` insert.
+fn bind_owner<'d>(
+    b: &mut Binder<'d>,
+    n: usize,
+    seq: i64,
+    ((day, dept, ext), keys, agg): ((i64, i64, i64), &'d [u8], &'d [u8]),
+) {
     let at = (n * OWNER_COLUMNS) as c_int;
     b.int(at + 1, day);
     b.int(at + 2, dept);
     b.int(at + 3, ext);
     b.int(at + 4, seq);
-    b.blob(at + 5, &row.keys);
-    b.blob(at + 6, &row.agg);
+    b.blob(at + 5, keys);
+    b.blob(at + 6, agg);
 }
 
 fn insert_owner_sql(rows: usize) -> String {
@@ -418,6 +512,11 @@ impl Drop for Batch<'_> {
     fn drop(&mut self) {
         if self.open {
             let _ = self.conn.execute_batch("ROLLBACK");
+        }
+        let mut postings = std::mem::take(&mut self.postings);
+        postings.clear();
+        if let Ok(mut scratch) = self.scratch.try_borrow_mut() {
+            scratch.postings = postings;
         }
     }
 }

@@ -24,9 +24,13 @@ pub struct Writer(pub Vec<u8>);
 
 impl Writer {
     /// A writer reusing `buffer`'s allocation (its content is dropped).
-    pub fn with_buffer(mut buffer: Vec<u8>) -> Self {
+    pub fn with_buffer(buffer: Vec<u8>) -> Self {
+        Self::versioned(buffer, VERSION)
+    }
+    /// A writer reusing `buffer`'s allocation, starting with `version`.
+    pub fn versioned(mut buffer: Vec<u8>, version: u8) -> Self {
         buffer.clear();
-        buffer.push(VERSION);
+        buffer.push(version);
         Writer(buffer)
     }
     pub fn u8(&mut self, v: u8) {
@@ -68,6 +72,14 @@ impl Reader<'_> {
         match blob.split_first() {
             Some((&VERSION, rest)) => Ok(Reader(rest)),
             Some((v, _)) => Err(format!("call record version {v} is unknown")),
+            None => Err(corrupt()),
+        }
+    }
+    /// A reader of a blob that starts with any version byte, and that
+    /// byte (for layouts that read several versions).
+    pub fn start_versioned(blob: &[u8]) -> Result<(u8, Reader<'_>), String> {
+        match blob.split_first() {
+            Some((&v, rest)) => Ok((v, Reader(rest))),
             None => Err(corrupt()),
         }
     }

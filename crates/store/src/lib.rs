@@ -69,12 +69,21 @@ pub use checkpoint::{
 /// calls about a quarter faster than 8 KiB).
 const PAGE_SIZE: u32 = 65_536;
 
+/// Page cache of a connection, in KiB. A bulk import needs the right
+/// edge of the `cdr` B-tree and the day's `cdr_owner` rows cached (tens of
+/// MiB); more only holds pages already written (a transaction larger than
+/// the cache spills to the WAL early, which costs nothing extra in WAL
+/// mode) and is resident memory.
+const CACHE_KIB: u32 = 65_536;
+
 pub struct Store {
     conn: Connection,
     path: PathBuf,
     checkpointer: Option<checkpoint::Checkpointer>,
     /// Month sums of this connection's commits not folded yet.
     months: std::cell::RefCell<months::MonthBuffer>,
+    /// Buffers reused by this connection's write transactions.
+    scratch: std::cell::RefCell<batch::Scratch>,
 }
 
 impl Drop for Store {
@@ -111,14 +120,20 @@ impl Store {
              PRAGMA journal_mode = WAL;
              PRAGMA synchronous = NORMAL;
              PRAGMA temp_store = MEMORY;
-             PRAGMA cache_size = -131072;
+             PRAGMA cache_size = -{CACHE_KIB};
              PRAGMA foreign_keys = OFF;
              PRAGMA busy_timeout = 10000;"
         ))
         .map_err(open_err)?;
         rollup::register_functions(&conn).map_err(open_err)?;
         migrate::upgrade(&conn)?;
-        Ok(Store { conn, path, checkpointer: None, months: Default::default() })
+        Ok(Store {
+            conn,
+            path,
+            checkpointer: None,
+            months: Default::default(),
+            scratch: Default::default(),
+        })
     }
 
     /// Moves WAL checkpoints off this connection to a background thread,
@@ -202,7 +217,7 @@ impl Store {
     }
 
     pub fn batch(&mut self) -> Result<Batch<'_>> {
-        Batch::begin(&self.conn, &self.months)
+        Batch::begin(&self.conn, &self.months, &self.scratch)
     }
 
     /// Records an import run; returns its id.

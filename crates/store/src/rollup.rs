@@ -106,7 +106,14 @@ impl Agg {
     }
 
     pub fn encode(&self) -> Vec<u8> {
-        let mut w = Writer(Vec::with_capacity(2 + self.entries.len() * 12));
+        let mut blob = Vec::with_capacity(2 + self.entries.len() * 12);
+        self.encode_into(&mut blob);
+        blob
+    }
+
+    /// [`Agg::encode`], appended to `out`.
+    pub fn encode_into(&self, out: &mut Vec<u8>) {
+        let mut w = Writer(std::mem::take(out));
         w.u8(AGG_VERSION);
         w.uint(self.entries.len() as u64);
         for (bucket, sums) in &self.entries {
@@ -116,7 +123,7 @@ impl Agg {
                 w.int(n);
             }
         }
-        w.0
+        *out = w.0;
     }
 
     pub fn decode(blob: &[u8]) -> Result<Agg, String> {
