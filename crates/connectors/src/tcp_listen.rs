@@ -16,6 +16,11 @@ use tokio::sync::{mpsc, watch};
 
 /// Bytes read from a socket at a time.
 const READ_BUFFER: usize = 64 * 1024;
+/// When the server stops, a connection is still read until it has been
+/// idle this long, so that records already sent are not lost in its
+/// socket buffer.
+const DRAIN_IDLE: std::time::Duration = std::time::Duration::from_millis(200);
+const DRAIN_LIMIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// What a listener needs besides its socket.
 #[derive(Clone)]
@@ -77,10 +82,25 @@ async fn read_connection(mut stream: TcpStream, peer: SocketAddr, config: Listen
     let mut framer = LineFramer::new(config.framing, config.max_record);
     let mut buffer = vec![0u8; READ_BUFFER];
     let mut stop = config.stop.clone();
+    let mut drain_until = None;
     let reason = loop {
-        let read = tokio::select! {
-            read = stream.read(&mut buffer) => read,
-            _ = stop.changed() => break "server stopping".to_string(),
+        let read = if let Some(deadline) = drain_until {
+            // Draining: what the PBX already sent is taken; the connection
+            // closes once nothing more comes for a moment (or at the
+            // deadline, for a PBX that never pauses).
+            let idle = DRAIN_IDLE.min(deadline - tokio::time::Instant::now().min(deadline));
+            match tokio::time::timeout(idle, stream.read(&mut buffer)).await {
+                Ok(read) => read,
+                Err(_) => break "server stopping".to_string(),
+            }
+        } else {
+            tokio::select! {
+                read = stream.read(&mut buffer) => read,
+                _ = stop.changed() => {
+                    drain_until = Some(tokio::time::Instant::now() + DRAIN_LIMIT);
+                    continue;
+                }
+            }
         };
         let n = match read {
             Ok(0) => break "closed by peer".to_string(),
