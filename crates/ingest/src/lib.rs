@@ -11,6 +11,7 @@ mod plan;
 mod record;
 mod rerate;
 mod retry;
+mod writer;
 
 pub use context::Context;
 pub use dedup::{DedupFilter, dedup_key};
@@ -19,3 +20,4 @@ pub use plan::{Request, default_pbx_name};
 pub use record::{Item, Origin};
 pub use rerate::{RerateOutcome, Select, days_to_rerate, rerate};
 pub use retry::{RetryOutcome, retry};
+pub use writer::DedupWriter;

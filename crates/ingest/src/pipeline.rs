@@ -5,17 +5,17 @@
 //! reused.
 
 use crate::context::Context;
-use crate::dedup::DedupFilter;
 use crate::input;
 use crate::plan::{Request, plan_file};
 use crate::record::Item;
+use crate::writer::DedupWriter;
 use crossbeam_channel::{Receiver, Sender, bounded};
 use directory::DirectoryIndex;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
-use store::{CdrRow, Insert, Store};
+use store::{CdrRow, Store};
 
 /// Batches in flight between the parse side and the writer.
 const QUEUE: usize = 4;
@@ -296,12 +296,9 @@ fn write_batches(
 ) -> Result<(Counts, Vec<String>, u64), String> {
     let mut counts = Counts::default();
     let mut failed = Vec::new();
-    let mut dedup = DedupFilter::new();
     let err = |e: store::Error| e.to_string();
     let mut batch = store.batch().map_err(err)?;
-    // The filters hold what this connection stored and read; another
-    // writer's commit (between our transactions) makes them stale.
-    let mut version = batch.data_version().map_err(err)?;
+    let mut writer = DedupWriter::new(&batch).map_err(err)?;
     let (mut in_transaction, mut bytes_in_transaction) = (0u64, 0u64);
     for msg in rx {
         let records = match msg {
@@ -311,59 +308,14 @@ fn write_batches(
                 continue;
             }
         };
-        let now = jiff::Timestamp::now().as_second();
         let calls = records.order.len() as u64;
-        counts.records += calls;
-        for item in records.others.iter() {
-            counts.records += 1;
-            let outcome = match item {
-                Item::Call(row) => batch.insert_cdr(row).map_err(err)?,
-                Item::Quality { record, pbx_id, source_id } => {
-                    batch.insert_quality(record, *pbx_id, *source_id).map_err(err)?
-                }
-                Item::Bad(q) => {
-                    batch.quarantine(q, now).map_err(err)?;
-                    counts.quarantined += 1;
-                    continue;
-                }
-            };
-            count(&mut counts, outcome);
-        }
-        // Calls the filter rules out are certainly new: they are stored
-        // several per statement. A possible duplicate is stored alone by
-        // `INSERT OR IGNORE`, whose primary key check is the exact check;
-        // the calls before it are stored first, so a duplicate of one of
-        // them is caught.
-        let mut fresh = Vec::with_capacity(records.order.len());
-        for row in records.in_order() {
-            let day = row.start_s.div_euclid(86_400);
-            if !dedup.knows_day(day) {
-                // Seeding reads the store: it must hold what we took for new.
-                store_fresh(&mut batch, &mut fresh, &mut counts).map_err(err)?;
-            }
-            let maybe = dedup
-                .check_and_insert(row.start_s, row.dedup, |each| batch.dedup_keys_of_day(day, each))
-                .map_err(err)?;
-            if maybe {
-                store_fresh(&mut batch, &mut fresh, &mut counts).map_err(err)?;
-                let outcome = batch.insert_cdr(row).map_err(err)?;
-                count(&mut counts, outcome);
-            } else {
-                fresh.push(row);
-            }
-        }
-        store_fresh(&mut batch, &mut fresh, &mut counts).map_err(err)?;
-        drop(fresh);
+        writer.store(&mut batch, &records.others, records.in_order(), &mut counts).map_err(err)?;
         in_transaction += calls;
         bytes_in_transaction += records.in_order().map(CdrRow::stored_size).sum::<u64>();
         if in_transaction >= ROWS_PER_TRANSACTION || bytes_in_transaction >= BYTES_PER_TRANSACTION {
             batch.commit().map_err(err)?;
             batch = store.batch().map_err(err)?;
-            let now_version = batch.data_version().map_err(err)?;
-            if now_version != version {
-                dedup.forget_all();
-                version = now_version;
-            }
+            writer.next_transaction(&batch).map_err(err)?;
             (in_transaction, bytes_in_transaction) = (0, 0);
         }
         // Each run back whole; when the parse side is behind taking them
@@ -375,26 +327,7 @@ fn write_batches(
     }
     batch.commit().map_err(err)?;
     store.fold_months().map_err(err)?;
-    Ok((counts, failed, dedup.exact_checks))
-}
-
-/// Stores the calls the filter ruled out so far.
-fn store_fresh(
-    batch: &mut store::Batch<'_>,
-    fresh: &mut Vec<&CdrRow>,
-    counts: &mut Counts,
-) -> store::Result<()> {
-    batch.insert_new_cdrs(fresh)?;
-    counts.stored += fresh.len() as u64;
-    fresh.clear();
-    Ok(())
-}
-
-fn count(counts: &mut Counts, outcome: Insert) {
-    match outcome {
-        Insert::Stored => counts.stored += 1,
-        Insert::Duplicate => counts.duplicates += 1,
-    }
+    Ok((counts, failed, writer.exact_checks()))
 }
 
 #[cfg(test)]

@@ -117,7 +117,8 @@ impl Charge {
     }
 
     pub fn encode(&self) -> Vec<u8> {
-        let mut w = Writer(Vec::with_capacity(64));
+        // Sized for a rated call with both traces, so that it never grows.
+        let mut w = Writer(Vec::with_capacity(192));
         w.u8(CHARGE_VERSION);
         w.u8(self.status.code());
         w.u8(self.call_type);

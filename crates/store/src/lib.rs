@@ -12,6 +12,7 @@ mod checkpoint;
 mod codec;
 pub mod days;
 mod directory;
+mod journal_position;
 pub use directory::LoadSummary;
 mod migrate;
 mod money;

@@ -8,6 +8,7 @@ use rusqlite::Connection;
 const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_initial", include_str!("../migrations/0001_initial.sql")),
     ("0002_rating", include_str!("../migrations/0002_rating.sql")),
+    ("0003_journal", include_str!("../migrations/0003_journal.sql")),
 ];
 
 pub fn version(conn: &Connection) -> Result<i64> {

@@ -1,0 +1,14 @@
+//! `bluewhale serve`: a billing server living next to PBXs. Connectors
+//! receive records (see `connectors`); every byte is written to the raw
+//! journal before it is acknowledged (see `journal`); the pipeline reads
+//! the journal, parses, deduplicates, prices and stores, recording in the
+//! same transaction how far it has read, so a restart resumes exactly
+//! where the store ends.
+
+pub mod config;
+pub mod journaling;
+pub mod processing;
+mod run;
+
+pub use config::ServerConfig;
+pub use run::{Served, serve};

@@ -1,0 +1,384 @@
+//! The processing stage: reads each source's raw journal from where the
+//! store ends, parses, prices and stores the records, and records in the
+//! same transaction how far it has read (`journal_position`), so a
+//! restart after any crash resumes exactly there: nothing stored twice,
+//! nothing skipped. Journal entries hold whole records (the connectors
+//! frame them), so reading can start at any entry.
+//!
+//! Three kinds of thread, joined by bounded queues:
+//! - the *reader* takes runs of entries from the journal as they become
+//!   durable; each run (a *unit*, numbered) is one source's, contiguous;
+//! - *parse workers* parse and price; a connection's entries always go to
+//!   the same worker, in order, so a parser that keeps state between
+//!   records (a CUCM header) sees them all; a unit whose connections are
+//!   spread over several workers is cut into parts;
+//! - the *writer* (the calling thread) puts the parts back in unit order
+//!   and stores them, many units per transaction, with each source's
+//!   position after its last unit.
+
+use crate::journaling::DurableEnds;
+use cdr::{Location, ParserContext, RecordParser, Timestamp};
+use crossbeam_channel::{Receiver, Sender, bounded};
+use directory::PbxInfo;
+use ingest::{Context, Counts, DedupWriter, Item, Origin};
+use journal::{Entry, EntryKind, Journal, Position, SourceReader};
+use parsers::Format;
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+use store::{CdrRow, QuarantineItem, Store};
+
+/// Records per unit at most (about): what a worker parses at a time.
+const RECORDS_PER_UNIT: usize = 4096;
+/// Calls stored per transaction at most; under load each transaction
+/// takes what arrived while the last one committed, up to this.
+const CALLS_PER_TRANSACTION: usize = 131_072;
+/// Units queued for each worker, and parts for the writer.
+const QUEUE: usize = 16;
+/// How long the reader waits for new entries before looking again.
+const POLL: Duration = Duration::from_millis(200);
+
+/// One configured PBX as the processing stage reads it.
+pub struct Source {
+    /// The PBX's name: its journal source and directory entry.
+    pub name: String,
+    pub pbx: PbxInfo,
+    pub format: Format,
+    /// `source.id` of the stream in the store.
+    pub source_id: i64,
+}
+
+/// A run of one source's entries, or the part of it for one worker.
+struct Unit {
+    seq: u64,
+    source: usize,
+    /// Parts the unit was cut into.
+    parts: usize,
+    /// The position after the unit's last entry.
+    upto: Position,
+    entries: Vec<Entry>,
+}
+
+/// A part parsed.
+struct Parsed {
+    seq: u64,
+    source: usize,
+    parts: usize,
+    upto: Position,
+    calls: Vec<CdrRow>,
+    others: Vec<Item>,
+}
+
+/// Processes journal entries until the journal stage has finished and
+/// everything durable is stored; returns the counts.
+pub fn run(
+    store: &mut Store,
+    context: &Context,
+    journal: &Journal,
+    sources: &[Source],
+    ends: &DurableEnds,
+) -> Result<Counts, String> {
+    let err = |e: store::Error| e.to_string();
+    let readers = sources
+        .iter()
+        .map(|source| {
+            let from = store.journal_position(&source.name).map_err(err)?;
+            let from = from.map_or(Position::BEGIN, Position::from_pair);
+            journal.reader(&source.name, from).map_err(|e| e.to_string())
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).max(1);
+    std::thread::scope(|scope| {
+        let (to_writer, parsed) = bounded::<Parsed>(QUEUE * workers);
+        let mut to_workers = Vec::new();
+        for n in 0..workers {
+            let (to_worker, units) = bounded::<Unit>(QUEUE);
+            to_workers.push(to_worker);
+            let to_writer = to_writer.clone();
+            std::thread::Builder::new()
+                .name(format!("parse-{n}"))
+                .spawn_scoped(scope, move || parse_units(&units, &to_writer, sources, context))
+                .map_err(|e| format!("cannot start a parse worker: {e}"))?;
+        }
+        drop(to_writer);
+        let reader = std::thread::Builder::new()
+            .name("journal-read".into())
+            .spawn_scoped(scope, move || read_units(readers, ends, &to_workers))
+            .map_err(|e| format!("cannot start the journal reader: {e}"))?;
+        let written = write_units(store, &parsed, sources, journal);
+        // A writer failure stops the reader at its next send.
+        drop(parsed);
+        let read = reader.join().map_err(|_| "the journal reader failed".to_string())?;
+        let counts = written?;
+        read?;
+        store.fold_months().map_err(err)?;
+        Ok(counts)
+    })
+}
+
+/// The reader: cuts what is durable into units and hands each one's
+/// entries to the workers of their connections.
+fn read_units(
+    mut readers: Vec<SourceReader>,
+    ends: &DurableEnds,
+    to_workers: &[Sender<Unit>],
+) -> Result<(), String> {
+    let mut seq = 0;
+    loop {
+        let seen: Vec<Position> = readers.iter().map(SourceReader::position).collect();
+        let (durable, finished) = ends.wait_past(&seen, POLL);
+        let mut read_any = false;
+        for (source, reader) in readers.iter_mut().enumerate() {
+            while reader.position() < durable[source] {
+                let entries = read_run(reader)?;
+                if entries.is_empty() {
+                    break;
+                }
+                read_any = true;
+                let upto = reader.position();
+                if !dispatch(seq, source, upto, entries, to_workers) {
+                    return Ok(());
+                }
+                seq += 1;
+            }
+        }
+        let caught_up = readers.iter().zip(&durable).all(|(r, end)| r.position() >= *end);
+        if finished && caught_up && !read_any {
+            return Ok(());
+        }
+    }
+}
+
+/// Entries of one source up to a unit's worth of records.
+fn read_run(reader: &mut SourceReader) -> Result<Vec<Entry>, String> {
+    let (mut entries, mut records) = (Vec::new(), 0);
+    while records < RECORDS_PER_UNIT {
+        let Some(entry) = reader.next().map_err(|e| e.to_string())? else { break };
+        records += entry.payload.iter().filter(|&&b| b == b'\n').count().max(1);
+        entries.push(entry);
+    }
+    Ok(entries)
+}
+
+/// Sends a unit's entries to the workers of their connections; false
+/// when the workers are gone (the writer stopped).
+fn dispatch(
+    seq: u64,
+    source: usize,
+    upto: Position,
+    entries: Vec<Entry>,
+    to_workers: &[Sender<Unit>],
+) -> bool {
+    let worker_of = |connection: u64| (connection as usize ^ source) % to_workers.len();
+    let mut parts: BTreeMap<usize, Vec<Entry>> = BTreeMap::new();
+    for entry in entries {
+        parts.entry(worker_of(entry.connection)).or_default().push(entry);
+    }
+    let count = parts.len();
+    parts.into_iter().all(|(worker, entries)| {
+        let unit = Unit { seq, source, parts: count, upto, entries };
+        to_workers[worker].send(unit).is_ok()
+    })
+}
+
+/// A worker: parses and prices units, one parser per connection.
+fn parse_units(
+    units: &Receiver<Unit>,
+    to_writer: &Sender<Parsed>,
+    sources: &[Source],
+    context: &Context,
+) {
+    let mut parsers: HashMap<(usize, u64), Box<dyn RecordParser>> = HashMap::new();
+    let format_names: Vec<String> = sources.iter().map(|s| s.format.name()).collect();
+    for unit in units {
+        let source = &sources[unit.source];
+        let mut parsed = Parsed {
+            seq: unit.seq,
+            source: unit.source,
+            parts: unit.parts,
+            upto: unit.upto,
+            calls: Vec::new(),
+            others: Vec::new(),
+        };
+        let origin = Origin {
+            pbx_name: &source.name,
+            pbx: Some(&source.pbx),
+            format_name: &format_names[unit.source],
+            source_id: source.source_id,
+            context,
+        };
+        for entry in &unit.entries {
+            let key = (unit.source, entry.connection);
+            match entry.kind {
+                EntryKind::Open => {
+                    parsers.insert(key, new_parser(source, entry));
+                }
+                EntryKind::Close => {
+                    parsers.remove(&key);
+                }
+                EntryKind::Data => {
+                    // Its opening may be before where reading resumed.
+                    let parser = parsers.entry(key).or_insert_with(|| new_parser(source, entry));
+                    records(entry, &origin, parser.as_mut(), &mut parsed);
+                }
+            }
+        }
+        if to_writer.send(parsed).is_err() {
+            return;
+        }
+    }
+}
+
+fn new_parser(source: &Source, entry: &Entry) -> Box<dyn RecordParser> {
+    let received = Timestamp::try_from(entry.received).unwrap_or_else(|_| Timestamp::now());
+    let ctx = ParserContext { time_zone: source.pbx.time_zone.clone(), received };
+    source.format.parser(&ctx)
+}
+
+/// Parses the records of a data entry. A piece without its end of record
+/// (the connection closed mid-record, or a record longer than the
+/// connector accepts) is quarantined as it is.
+fn records(entry: &Entry, origin: &Origin<'_>, parser: &mut dyn RecordParser, out: &mut Parsed) {
+    let stream = format!("{}@journal/{}", origin.pbx_name, entry.position.segment);
+    let mut offset = entry.position.offset + journal::ENTRY_HEADER_LEN as u64;
+    for piece in entry.payload.split_inclusive(|&b| b == b'\n') {
+        let location = Location::offset(stream.as_str(), offset);
+        offset += piece.len() as u64;
+        let Some(record) = piece.strip_suffix(b"\n") else {
+            out.others.push(incomplete(origin, piece, location));
+            continue;
+        };
+        let record = record.strip_suffix(b"\r").unwrap_or(record);
+        if record.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let parsed = parser.parse(record);
+        let header = parser.header();
+        match origin.item(parsed, record, location, header) {
+            Some(Item::Call(row)) => out.calls.push(row),
+            Some(other) => out.others.push(other),
+            None => {}
+        }
+    }
+}
+
+fn incomplete(origin: &Origin<'_>, raw: &[u8], location: Location) -> Item {
+    Item::Bad(QuarantineItem {
+        pbx: origin.pbx_name.to_string(),
+        format: origin.format_name.to_string(),
+        location,
+        reason: "incomplete record: the connection closed before its end, or it is longer than \
+                 the connector accepts"
+            .to_string(),
+        raw: raw.to_vec(),
+        header: None,
+    })
+}
+
+/// What the writer has put back in order and not yet stored.
+#[derive(Default)]
+struct Pending {
+    calls: Vec<CdrRow>,
+    others: Vec<Item>,
+    /// Per source, the position after its last unit taken.
+    upto: BTreeMap<usize, Position>,
+}
+
+/// Parts of units that came before their turn.
+struct Reorder {
+    waiting: BTreeMap<u64, (usize, Parsed)>,
+    next: u64,
+}
+
+impl Reorder {
+    /// Takes a part; returns the units now complete, in order, each as
+    /// its parts merged.
+    fn take(&mut self, part: Parsed) -> Vec<Parsed> {
+        match self.waiting.get_mut(&part.seq) {
+            Some((got, unit)) => {
+                *got += 1;
+                unit.calls.extend(part.calls);
+                unit.others.extend(part.others);
+            }
+            None => {
+                self.waiting.insert(part.seq, (1, part));
+            }
+        }
+        let mut ready = Vec::new();
+        while let Some((got, unit)) = self.waiting.get(&self.next) {
+            if *got < unit.parts {
+                break;
+            }
+            if let Some((_, unit)) = self.waiting.remove(&self.next) {
+                ready.push(unit);
+            }
+            self.next += 1;
+        }
+        ready
+    }
+}
+
+/// The writer: stores units in order, a transaction at a time.
+fn write_units(
+    store: &mut Store,
+    parsed: &Receiver<Parsed>,
+    sources: &[Source],
+    journal: &Journal,
+) -> Result<Counts, String> {
+    let mut counts = Counts::default();
+    let mut writer = None;
+    let mut reorder = Reorder { waiting: BTreeMap::new(), next: 0 };
+    let mut pending = Pending::default();
+    while let Ok(first) = parsed.recv() {
+        let mut next = Some(first);
+        // Takes what is there, up to a transaction's worth.
+        while let Some(part) = next {
+            for unit in reorder.take(part) {
+                pending.calls.extend(unit.calls);
+                pending.others.extend(unit.others);
+                pending.upto.insert(unit.source, unit.upto);
+            }
+            next = if pending.calls.len() < CALLS_PER_TRANSACTION {
+                parsed.try_recv().ok()
+            } else {
+                None
+            };
+        }
+        if pending.upto.is_empty() {
+            continue;
+        }
+        let taken = std::mem::take(&mut pending);
+        let upto = taken.upto.clone();
+        commit(store, &mut writer, taken, sources, &mut counts)?;
+        // Stored: the journal may let go of it once it is old enough.
+        for (source, position) in upto {
+            let _ = journal.mark_consumed(&sources[source].name, position);
+        }
+    }
+    Ok(counts)
+}
+
+/// Stores one transaction's records and where each source's reading got to.
+fn commit(
+    store: &mut Store,
+    writer: &mut Option<DedupWriter>,
+    mut pending: Pending,
+    sources: &[Source],
+    counts: &mut Counts,
+) -> Result<(), String> {
+    let err = |e: store::Error| e.to_string();
+    pending.calls.sort_unstable_by_key(|r| (r.start_s, r.dedup));
+    let mut batch = store.batch().map_err(err)?;
+    let writer = match writer {
+        Some(w) => {
+            w.next_transaction(&batch).map_err(err)?;
+            w
+        }
+        None => writer.insert(DedupWriter::new(&batch).map_err(err)?),
+    };
+    writer.store(&mut batch, &pending.others, pending.calls.iter(), counts).map_err(err)?;
+    for (&source, upto) in &pending.upto {
+        let name = &sources[source].name;
+        batch.set_journal_position(name, upto.segment, upto.offset).map_err(err)?;
+    }
+    batch.commit().map_err(err)
+}

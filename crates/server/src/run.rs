@@ -1,0 +1,184 @@
+//! Starting and stopping the server: the store and its context, the raw
+//! journal, the connectors on a tokio runtime, the journal stage on its
+//! own thread and the processing stage on this one. SIGTERM or Ctrl-C
+//! stops the connectors; the journal stage then syncs what they handed
+//! on, and the processing stage stores everything durable before the
+//! server exits: a clean stop leaves nothing unprocessed.
+
+use crate::config::ServerConfig;
+use crate::journaling::{self, DurableEnds, Journaled};
+use crate::processing::{self, Source};
+use connectors::{ConnectionIds, ConnectorConfig, ConnectorState, StreamFraming, tcp_listen};
+use directory::DirectoryIndex;
+use ingest::{Context, Counts};
+use journal::{Journal, JournalConfig};
+use parsers::Format;
+use std::path::Path;
+use std::sync::Arc;
+use tokio::sync::{mpsc, watch};
+
+/// Received items waiting for the journal stage, at most.
+const QUEUE: usize = 1024;
+/// Longest record a connector accepts before handing it on unended.
+const MAX_RECORD: usize = 64 * 1024;
+
+/// What a run of the server did.
+#[derive(Debug, Clone, Copy)]
+pub struct Served {
+    pub journaled: Journaled,
+    pub counts: Counts,
+}
+
+/// Runs the server until SIGTERM or Ctrl-C, or until `stop` turns true.
+/// `ready` hears each connector's description once it listens.
+pub fn serve(
+    data_dir: &Path,
+    config: &ServerConfig,
+    stop: Option<watch::Receiver<bool>>,
+    ready: &mut dyn FnMut(&str),
+) -> Result<Served, String> {
+    let err = |e: store::Error| e.to_string();
+    let mut store = store::Store::open(data_dir).map_err(err)?;
+    let index = DirectoryIndex::build(&store.directory().map_err(err)?);
+    let sources = sources(&store, &index, config)?;
+    let context = Context::with_index(&store, index)?;
+    let journal = Journal::open(&data_dir.join("journal"), journal_config(config)?)
+        .map_err(|e| format!("journal: {e}"))?;
+    for repaired in journal.recovered() {
+        ready(&format!("journal repaired after a crash: {repaired:?}"));
+    }
+    let names: Vec<String> = sources.iter().map(|s| s.name.clone()).collect();
+    let writers = journaling::writers(&journal, &names)?;
+    let ends = names
+        .iter()
+        .map(|n| journal.end(n).map_err(|e| format!("journal of {n:?}: {e}")))
+        .collect::<Result<Vec<_>, String>>()?;
+    let ends = DurableEnds::new(ends);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    let (to_journal, mut received) = mpsc::channel(QUEUE);
+    let (stopping, stopped) = watch::channel(false);
+    let stopping = Arc::new(stopping);
+    // Installed before anything is announced, so a SIGTERM sent as soon as
+    // the server says it listens is a clean stop, not the default death.
+    let terminate = runtime.block_on(async {
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+    });
+    let terminate = terminate.map_err(|e| format!("cannot handle SIGTERM: {e}"))?;
+    runtime.spawn(stop_on_signal(terminate, stopping.clone(), stop));
+    runtime.block_on(start_connectors(config, &to_journal, &stopped, ready))?;
+    drop(to_journal);
+    std::thread::scope(|scope| {
+        let journaling = std::thread::Builder::new()
+            .name("journal-write".into())
+            .spawn_scoped(scope, || journaling::run(&mut received, writers, &ends))
+            .map_err(|e| format!("cannot start the journal stage: {e}"))?;
+        let counts = processing::run(&mut store, &context, &journal, &sources, &ends);
+        if counts.is_err() {
+            // Nothing more can be stored: stop receiving what cannot be.
+            let _ = stopping.send(true);
+        }
+        let journaled = journaling.join().map_err(|_| "the journal stage failed".to_string())?;
+        runtime.shutdown_timeout(std::time::Duration::from_secs(5));
+        Ok(Served { journaled: journaled?, counts: counts? })
+    })
+}
+
+/// The configured PBXs, checked against the directory and the formats.
+fn sources(
+    store: &store::Store,
+    index: &DirectoryIndex,
+    config: &ServerConfig,
+) -> Result<Vec<Source>, String> {
+    config
+        .pbx
+        .iter()
+        .map(|p| {
+            let pbx = index.pbx(&p.name).cloned().ok_or_else(|| {
+                format!(
+                    "[[pbx]] {:?}: no PBX of that name in the directory; add it (bluewhale \
+                     load) first",
+                    p.name
+                )
+            })?;
+            let format =
+                Format::by_name(&p.format).map_err(|e| format!("[[pbx]] {:?}: {e}", p.name))?;
+            let source_id =
+                store.source_id(&format!("{}@live", p.name)).map_err(|e| e.to_string())?;
+            Ok(Source { name: p.name.clone(), pbx, format, source_id })
+        })
+        .collect()
+}
+
+fn journal_config(config: &ServerConfig) -> Result<JournalConfig, String> {
+    Ok(JournalConfig {
+        max_segment_bytes: config.journal.max_segment_mb << 20,
+        max_segment_age: config.journal.max_segment_age()?,
+        retention: config.journal.retention()?,
+        compress: true,
+    })
+}
+
+/// Binds every connector and starts it on the runtime.
+async fn start_connectors(
+    config: &ServerConfig,
+    to_journal: &mpsc::Sender<connectors::Received>,
+    stopped: &watch::Receiver<bool>,
+    ready: &mut dyn FnMut(&str),
+) -> Result<(), String> {
+    let ids = Arc::new(ConnectionIds::new());
+    for (i, pbx) in config.pbx.iter().enumerate() {
+        let ConnectorConfig::TcpListen { listen, peers } = &pbx.connector else {
+            return Err(format!(
+                "[[pbx]] {:?}: this connector kind is not available yet (tcp-listen is)",
+                pbx.name
+            ));
+        };
+        let listener =
+            tcp_listen::bind(*listen).await.map_err(|e| format!("[[pbx]] {:?}: {e}", pbx.name))?;
+        let state = Arc::new(ConnectorState::new(&pbx.name, "tcp-listen", pbx.silent_after));
+        let framing =
+            match Format::by_name(&pbx.format).map(|f| f.parser(&Default::default()).framing()) {
+                Ok(cdr::Framing::QuotedLines) => StreamFraming::QuotedLines,
+                _ => StreamFraming::Lines,
+            };
+        let listening = tcp_listen::Listening {
+            source: i as u32,
+            framing,
+            max_record: MAX_RECORD,
+            peers: peers.clone(),
+            state,
+            ids: ids.clone(),
+            out: to_journal.clone(),
+            stop: stopped.clone(),
+        };
+        ready(&format!("{}: listening on {listen} (tcp, {})", pbx.name, pbx.format));
+        tokio::spawn(tcp_listen::serve(listener, listening));
+    }
+    Ok(())
+}
+
+/// Turns `stopping` true on SIGTERM, Ctrl-C or `stop`.
+async fn stop_on_signal(
+    mut terminate: tokio::signal::unix::Signal,
+    stopping: Arc<watch::Sender<bool>>,
+    stop: Option<watch::Receiver<bool>>,
+) {
+    let asked = async {
+        match stop {
+            Some(mut stop) => {
+                let _ = stop.wait_for(|s| *s).await;
+            }
+            None => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        _ = terminate.recv() => {}
+        _ = tokio::signal::ctrl_c() => {}
+        _ = asked => {}
+    }
+    let _ = stopping.send(true);
+}
