@@ -53,6 +53,12 @@ enum Command {
     /// Write a report (department, extension, trunk, carrier, site,
     /// destination, top, traffic, inbound, savings, unknown-extensions).
     Report(cmd::report::Args),
+    /// Run the billing server: receive records from PBXs, journal,
+    /// price and store them (stop with Ctrl-C or SIGTERM).
+    Serve(cmd::serve::Args),
+    /// Simulate PBXs sending CDRs: TCP streams or file drops, paced, with
+    /// injected faults.
+    Simulate(cmd::simulate::Args),
 }
 
 fn main() -> ExitCode {
@@ -69,6 +75,8 @@ fn main() -> ExitCode {
         Command::Whatif(args) => cmd::whatif::run(&cli.data_dir, args),
         Command::Rerate(args) => cmd::rerate::run(&cli.data_dir, args),
         Command::Report(args) => cmd::report::run(&cli.data_dir, args),
+        Command::Serve(args) => cmd::serve::run(&cli.data_dir, args),
+        Command::Simulate(args) => cmd::simulate::run(args),
     };
     match result {
         Ok(code) => code,

@@ -1,6 +1,6 @@
 //! Cisco UCM CDR flat files with the full 133-column header of UCM 12+.
 
-use crate::{CallGenerator, CallKind, Org};
+use crate::{Call, CallGenerator, CallKind, Org};
 use std::io::{self, Write};
 use std::path::Path;
 
@@ -20,48 +20,99 @@ fn le_ip(a: u8, b: u8, c: u8, d: u8) -> i32 {
     i32::from_le_bytes([a, b, c, d])
 }
 
-/// Writes `count` calls as one CUCM CDR file.
-pub fn write_cucm(path: &Path, org: &Org, count: u64, seed: u64) -> io::Result<()> {
-    let (names, kinds, header, types) = header_and_types();
-    let col = |name: &str| names.iter().position(|n| *n == name).expect("known column");
-    let c = |name| col(name);
-    let (record_type, cm_id, call_id, orig_leg, orig_time, orig_ip, calling, orig_cause) = (
-        c("cdrRecordType"),
-        c("globalCallID_callManagerId"),
-        c("globalCallID_callId"),
-        c("origLegCallIdentifier"),
-        c("dateTimeOrigination"),
-        c("origIpAddr"),
-        c("callingPartyNumber"),
-        c("origCause_value"),
-    );
-    let (dest_leg, dest_ip, original_called, final_called, dest_cause, connect, disconnect) = (
-        c("destLegIdentifier"),
-        c("destIpAddr"),
-        c("originalCalledPartyNumber"),
-        c("finalCalledPartyNumber"),
-        c("destCause_value"),
-        c("dateTimeConnect"),
-        c("dateTimeDisconnect"),
-    );
-    let (pkid, duration, orig_dev, dest_dev, cluster) = (
-        c("pkid"),
-        c("duration"),
-        c("origDeviceName"),
-        c("destDeviceName"),
-        c("globalCallId_ClusterID"),
-    );
-    let quoted: Vec<bool> = kinds.iter().map(|k| !k.starts_with("INTEGER")).collect();
-    let defaults: Vec<&str> = quoted.iter().map(|q| if *q { "" } else { "0" }).collect();
+/// Where each column the synthetic calls fill sits in the header.
+struct Columns {
+    record_type: usize,
+    cm_id: usize,
+    call_id: usize,
+    orig_leg: usize,
+    orig_time: usize,
+    orig_ip: usize,
+    calling: usize,
+    orig_cause: usize,
+    dest_leg: usize,
+    dest_ip: usize,
+    original_called: usize,
+    final_called: usize,
+    dest_cause: usize,
+    connect: usize,
+    disconnect: usize,
+    pkid: usize,
+    duration: usize,
+    orig_dev: usize,
+    dest_dev: usize,
+    cluster: usize,
+}
 
-    let mut out = io::BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?);
-    writeln!(out, "{header}")?;
-    writeln!(out, "{types}")?;
-    let mut calls = CallGenerator::new(org, seed);
-    let mut values: Vec<String> = defaults.iter().map(|d| d.to_string()).collect();
-    for i in 0..count {
-        let call = calls.next_call();
-        for (v, d) in values.iter_mut().zip(&defaults) {
+/// Renders calls as CUCM CDR rows under the sample's header. The sample is
+/// compiled in, so its columns are known to be there.
+pub(crate) struct CucmRenderer {
+    columns: Columns,
+    header: &'static str,
+    types: &'static str,
+    quoted: Vec<bool>,
+    defaults: Vec<&'static str>,
+    values: Vec<String>,
+    seed: u64,
+}
+
+impl CucmRenderer {
+    pub(crate) fn new(seed: u64) -> Self {
+        let (names, kinds, header, types) = header_and_types();
+        let c = |name: &str| names.iter().position(|n| *n == name).expect("known column");
+        let columns = Columns {
+            record_type: c("cdrRecordType"),
+            cm_id: c("globalCallID_callManagerId"),
+            call_id: c("globalCallID_callId"),
+            orig_leg: c("origLegCallIdentifier"),
+            orig_time: c("dateTimeOrigination"),
+            orig_ip: c("origIpAddr"),
+            calling: c("callingPartyNumber"),
+            orig_cause: c("origCause_value"),
+            dest_leg: c("destLegIdentifier"),
+            dest_ip: c("destIpAddr"),
+            original_called: c("originalCalledPartyNumber"),
+            final_called: c("finalCalledPartyNumber"),
+            dest_cause: c("destCause_value"),
+            connect: c("dateTimeConnect"),
+            disconnect: c("dateTimeDisconnect"),
+            pkid: c("pkid"),
+            duration: c("duration"),
+            orig_dev: c("origDeviceName"),
+            dest_dev: c("destDeviceName"),
+            cluster: c("globalCallId_ClusterID"),
+        };
+        let quoted: Vec<bool> = kinds.iter().map(|k| !k.starts_with("INTEGER")).collect();
+        let defaults: Vec<&str> = quoted.iter().map(|q| if *q { "" } else { "0" }).collect();
+        let values = defaults.iter().map(|d| d.to_string()).collect();
+        CucmRenderer { columns, header, types, quoted, defaults, values, seed }
+    }
+
+    /// The header and type lines that open every CUCM CDR file.
+    pub(crate) fn header_lines(&self) -> String {
+        format!("{}\n{}\n", self.header, self.types)
+    }
+
+    /// Appends call number `i` of the stream as one row (with its `\n`).
+    pub(crate) fn render(&mut self, i: u64, call: &Call, out: &mut Vec<u8>) {
+        self.fill(i, call);
+        for (n, (v, q)) in self.values.iter().zip(&self.quoted).enumerate() {
+            if n > 0 {
+                out.push(b',');
+            }
+            if *q {
+                out.push(b'"');
+                out.extend_from_slice(v.as_bytes());
+                out.push(b'"');
+            } else {
+                out.extend_from_slice(v.as_bytes());
+            }
+        }
+        out.push(b'\n');
+    }
+
+    fn fill(&mut self, i: u64, call: &Call) {
+        for (v, d) in self.values.iter_mut().zip(&self.defaults) {
             v.clear();
             v.push_str(d);
         }
@@ -77,40 +128,44 @@ pub fn write_cucm(path: &Path, org: &Org, count: u64, seed: u64) -> io::Result<(
                 (format!("SEP{:012X}", call.extension_index), format!("SEP{:012X}", i % 100_000))
             }
         };
-        let set = |values: &mut Vec<String>, idx: usize, v: String| values[idx] = v;
-        set(&mut values, record_type, "1".into());
-        set(&mut values, cm_id, "1".into());
-        set(&mut values, call_id, (1_000_000 + i).to_string());
-        set(&mut values, orig_leg, leg.to_string());
-        set(&mut values, dest_leg, (leg + 1).to_string());
-        set(&mut values, orig_time, call.start.as_second().to_string());
-        set(&mut values, orig_ip, le_ip(10, 1, (i % 250) as u8, 10).to_string());
-        set(&mut values, dest_ip, le_ip(10, 2, 0, 1).to_string());
-        set(&mut values, calling, call.calling.clone());
-        set(&mut values, original_called, call.dialled.clone());
-        set(&mut values, final_called, call.dialled.clone());
-        set(&mut values, orig_cause, "16".into());
-        set(&mut values, dest_cause, if call.answered { "0".into() } else { "17".into() });
+        let c = &self.columns;
+        let values = &mut self.values;
+        values[c.record_type] = "1".into();
+        values[c.cm_id] = "1".into();
+        values[c.call_id] = (1_000_000 + i).to_string();
+        values[c.orig_leg] = leg.to_string();
+        values[c.dest_leg] = (leg + 1).to_string();
+        values[c.orig_time] = call.start.as_second().to_string();
+        values[c.orig_ip] = le_ip(10, 1, (i % 250) as u8, 10).to_string();
+        values[c.dest_ip] = le_ip(10, 2, 0, 1).to_string();
+        values[c.calling] = call.calling.clone();
+        values[c.original_called] = call.dialled.clone();
+        values[c.final_called] = call.dialled.clone();
+        values[c.orig_cause] = "16".into();
+        values[c.dest_cause] = if call.answered { "0".into() } else { "17".into() };
         let connect_s =
             if call.answered { call.start.as_second() + i64::from(call.ring_s) } else { 0 };
-        set(&mut values, connect, connect_s.to_string());
-        set(&mut values, disconnect, call.end.as_second().to_string());
-        set(&mut values, duration, call.duration_s.to_string());
-        set(&mut values, orig_dev, od);
-        set(&mut values, dest_dev, dd);
-        set(&mut values, cluster, "StandAloneCluster".into());
-        set(&mut values, pkid, format!("{:08x}-0000-4000-8000-{:012x}", seed as u32, i));
-        for (n, (v, q)) in values.iter().zip(&quoted).enumerate() {
-            if n > 0 {
-                out.write_all(b",")?;
-            }
-            if *q {
-                write!(out, "\"{v}\"")?;
-            } else {
-                out.write_all(v.as_bytes())?;
-            }
-        }
-        out.write_all(b"\n")?;
+        values[c.connect] = connect_s.to_string();
+        values[c.disconnect] = call.end.as_second().to_string();
+        values[c.duration] = call.duration_s.to_string();
+        values[c.orig_dev] = od;
+        values[c.dest_dev] = dd;
+        values[c.cluster] = "StandAloneCluster".into();
+        values[c.pkid] = format!("{:08x}-0000-4000-8000-{:012x}", self.seed as u32, i);
+    }
+}
+
+/// Writes `count` calls as one CUCM CDR file.
+pub fn write_cucm(path: &Path, org: &Org, count: u64, seed: u64) -> io::Result<()> {
+    let mut renderer = CucmRenderer::new(seed);
+    let mut out = io::BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?);
+    out.write_all(renderer.header_lines().as_bytes())?;
+    let mut calls = CallGenerator::new(org, seed);
+    let mut row = Vec::with_capacity(1024);
+    for i in 0..count {
+        row.clear();
+        renderer.render(i, &calls.next_call(), &mut row);
+        out.write_all(&row)?;
     }
     out.flush()
 }

@@ -7,5 +7,7 @@ pub mod load;
 pub mod quarantine;
 pub mod report;
 pub mod rerate;
+pub mod serve;
+pub mod simulate;
 pub mod tariff;
 pub mod whatif;

@@ -1,0 +1,76 @@
+//! Where records go. Each kind of target is a [`Target`]; a new transport
+//! (Avaya's Reliable Session Protocol, `rsp://`) is one more
+//! implementation and one more arm in [`parse`].
+
+use super::faults::Faults;
+use super::source::Source;
+use super::stats::Stats;
+use super::{files, tcp};
+use anyhow::{Result, bail};
+use std::future::Future;
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+use synth::RecordFormat;
+use tokio::time::Instant;
+
+/// What every target is given to run with.
+pub struct Run {
+    pub source: Arc<Source>,
+    pub stats: Arc<Stats>,
+    pub faults: Faults,
+    pub format: RecordFormat,
+    /// Records a second over the whole target; 0: as fast as possible.
+    pub rate: u64,
+    /// When a `--duration` run stops taking records.
+    pub deadline: Option<Instant>,
+}
+
+pub type RunFuture = Pin<Box<dyn Future<Output = Result<()>> + Send>>;
+
+pub trait Target: Send {
+    /// Connections the target keeps open; `None` when it has none (files).
+    fn connections(&self) -> Option<usize>;
+
+    /// Records per chunk a sender claims at a time, for `count` records in
+    /// all (`None`: a timed run).
+    fn chunk_records(&self, count: Option<u64>, rate: u64) -> usize;
+
+    /// Sends records from `run.source` until it is empty or the deadline
+    /// passes; an error ends the whole run.
+    fn run(self: Box<Self>, run: Run) -> RunFuture;
+}
+
+/// How a TCP target behaves when the far end is gone.
+#[derive(Debug, Clone, Copy)]
+pub struct Patience {
+    /// How long a connection may fail to connect before the run fails.
+    pub give_up_after: Duration,
+}
+
+/// The target named by `--target`: `tcp://HOST:PORT`, or a directory.
+pub fn parse(
+    target: &str,
+    format: RecordFormat,
+    connections: usize,
+    patience: Patience,
+) -> Result<Box<dyn Target>> {
+    if let Some(address) = target.strip_prefix("tcp://") {
+        if format == RecordFormat::Cucm {
+            bail!(
+                "--format cucm cannot go to a tcp:// target: Cisco UCM does not stream CDRs over \
+                 TCP, it pushes CDR files (by SFTP) to a billing server; give a directory as \
+                 --target to simulate that"
+            );
+        }
+        return Ok(Box::new(tcp::TcpTarget::new(address, connections, patience)?));
+    }
+    if target.starts_with("rsp://") {
+        bail!("--target {target}: Avaya's Reliable Session Protocol (rsp://) is not supported yet");
+    }
+    if let Some((scheme, _)) = target.split_once("://") {
+        bail!("--target {target}: unknown scheme {scheme:?} (tcp://HOST:PORT or a directory)");
+    }
+    Ok(Box::new(files::DirTarget::new(PathBuf::from(target))))
+}

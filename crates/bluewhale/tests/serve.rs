@@ -1,0 +1,174 @@
+//! `bluewhale serve` end to end: the simulator streams Avaya CM records
+//! over TCP to a server started as its own process, which is stopped with
+//! SIGTERM or killed with SIGKILL; the store must then hold every record
+//! the raw journal holds, once.
+
+mod common;
+
+use common::{Bw, fixture_arg};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// A server process and what it prints.
+struct Server {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+}
+
+/// A store with the directory, and a server configuration listening on a
+/// free port; returns the port.
+fn prepared() -> (Bw, u16) {
+    let bw = Bw::new();
+    bw.ok(&["load", &fixture_arg("serve/directory.toml")]);
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let config = format!(
+        "[[pbx]]\nname = \"avaya-hq\"\nformat = \"avaya:avaya-97\"\n\
+         connector = {{ kind = \"tcp-listen\", listen = \"127.0.0.1:{port}\" }}\n"
+    );
+    std::fs::write(bw.data.path().join("server.toml"), config).unwrap();
+    (bw, port)
+}
+
+fn start(bw: &Bw) -> Server {
+    let config = bw.data.path().join("server.toml").display().to_string();
+    let mut child =
+        bw.process(&["serve", "--config", &config]).stderr(Stdio::piped()).spawn().unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, lines) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let server = Server { child, lines };
+    server.wait_for("listening on");
+    server
+}
+
+impl Server {
+    /// Waits for a line containing `text`; returns it.
+    fn wait_for(&self, text: &str) -> String {
+        let mut seen = Vec::new();
+        loop {
+            match self.lines.recv_timeout(Duration::from_secs(60)) {
+                Ok(line) if line.contains(text) => return line,
+                Ok(line) => seen.push(line),
+                Err(e) => panic!("server never printed {text:?} ({e}); it printed {seen:#?}"),
+            }
+        }
+    }
+
+    /// SIGTERM, then the summary line it prints as it stops.
+    fn stop(mut self) -> String {
+        signal(&self.child, "TERM");
+        let summary = self.wait_for("stopped:");
+        assert!(self.child.wait().unwrap().success());
+        summary
+    }
+
+    fn kill(mut self) {
+        signal(&self.child, "KILL");
+        let _ = self.child.wait();
+    }
+}
+
+fn signal(child: &Child, name: &str) {
+    let status = std::process::Command::new("kill")
+        .arg(format!("-{name}"))
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+fn simulate(bw: &Bw, port: u16, extra: &[&str]) -> serde_json::Value {
+    let target = format!("tcp://127.0.0.1:{port}");
+    let mut args = vec!["simulate", "--target", &target, "--format", "avaya", "--rate", "0"];
+    args.extend_from_slice(extra);
+    args.push("--json");
+    bw.json(&args)
+}
+
+/// Records in the journal of `avaya-hq`: whole lines, and pieces without
+/// their end.
+fn journaled(bw: &Bw) -> (u64, u64) {
+    let dir = bw.data.path().join("journal");
+    let journal = journal::Journal::open(&dir, journal::JournalConfig::default()).unwrap();
+    let mut reader = journal.reader("avaya-hq", journal::Position::BEGIN).unwrap();
+    let (mut whole, mut pieces) = (0, 0);
+    while let Some(entry) = reader.next().unwrap() {
+        if entry.kind == journal::EntryKind::Data {
+            for piece in entry.payload.split_inclusive(|&b| b == b'\n') {
+                if piece.ends_with(b"\n") {
+                    whole += 1;
+                } else {
+                    pieces += 1;
+                }
+            }
+        }
+    }
+    (whole, pieces)
+}
+
+#[test]
+fn records_streamed_are_stored_once_and_sending_them_again_changes_nothing() {
+    let (bw, port) = prepared();
+    let server = start(&bw);
+    let sent = simulate(&bw, port, &["--count", "20000", "--connections", "8"]);
+    assert_eq!(sent["records"], 20000);
+    // The simulator is done writing; the server journals what it read.
+    std::thread::sleep(Duration::from_millis(500));
+    let summary = server.stop();
+    assert!(summary.contains("20000 records read: 20000 stored"), "{summary}");
+    assert_eq!(bw.store().cdr_count().unwrap(), 20000);
+    // The same records again (same seed): all duplicates.
+    let server = start(&bw);
+    simulate(&bw, port, &["--count", "20000", "--connections", "8"]);
+    std::thread::sleep(Duration::from_millis(500));
+    let summary = server.stop();
+    assert!(summary.contains("0 stored, 20000 duplicates"), "{summary}");
+    assert_eq!(bw.store().cdr_count().unwrap(), 20000);
+    // The calls are priced and attributed like imported ones.
+    let calls = bw.calls("2025-01-01", "2026-12-31");
+    assert!(calls.iter().all(|c| c["pbx"] == "avaya-hq" && c["charge"].is_object()));
+}
+
+#[test]
+fn after_a_kill_the_restarted_server_stores_everything_journaled_exactly_once() {
+    let (bw, port) = prepared();
+    let server = start(&bw);
+    simulate(&bw, port, &["--count", "200000", "--connections", "8"]);
+    // Killed while it still reads and stores (or just after).
+    std::thread::sleep(Duration::from_millis(200));
+    server.kill();
+    let stored_before = bw.store().cdr_count().unwrap();
+    let summary = start(&bw).stop();
+    let (whole, pieces) = journaled(&bw);
+    let store = bw.store();
+    assert!(whole > 0 && whole <= 200_000, "{whole}");
+    assert_eq!(store.cdr_count().unwrap(), whole, "{summary}; {stored_before} before the kill");
+    assert_eq!(store.quarantine_count().unwrap(), pieces);
+    // A restart finds nothing left to do.
+    let summary = start(&bw).stop();
+    assert!(summary.contains("0 records read"), "{summary}");
+}
+
+#[test]
+fn garbage_and_links_dropped_mid_record_are_quarantined_and_the_rest_stored() {
+    let (bw, port) = prepared();
+    let server = start(&bw);
+    let sent = simulate(
+        &bw,
+        port,
+        &["--count", "5000", "--connections", "4", "--garbage-every", "500", "--drop-every", "700"],
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    let summary = server.stop();
+    let (garbage, cuts) = (sent["garbage_lines"].as_u64().unwrap(), sent["cuts"].as_u64().unwrap());
+    assert!(garbage > 0 && cuts > 0, "{sent}");
+    let store = bw.store();
+    assert_eq!(store.cdr_count().unwrap(), 5000, "{summary}");
+    assert_eq!(store.quarantine_count().unwrap(), garbage + cuts, "{summary}");
+}
