@@ -18,20 +18,26 @@
 
 use crate::journaling::DurableEnds;
 use cdr::{Location, ParserContext, RecordParser, Timestamp};
-use crossbeam_channel::{Receiver, Sender, bounded};
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, bounded};
 use directory::PbxInfo;
 use ingest::{Context, Counts, DedupWriter, Item, Origin};
 use journal::{Entry, EntryKind, Journal, Position, SourceReader};
 use parsers::Format;
 use std::collections::{BTreeMap, HashMap};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use store::{CdrRow, QuarantineItem, Store};
 
 /// Records per unit at most (about): what a worker parses at a time.
 const RECORDS_PER_UNIT: usize = 4096;
-/// Calls stored per transaction at most; under load each transaction
-/// takes what arrived while the last one committed, up to this.
-const CALLS_PER_TRANSACTION: usize = 131_072;
+/// A transaction is committed once it holds this many calls, or once its
+/// oldest record has waited `MAX_DELAY`: large transactions under load
+/// (each commit also files its calls under their owners, which costs per
+/// commit), a short wait when traffic is light. Durability does not
+/// depend on it: what is not stored yet is in the journal.
+const CALLS_PER_TRANSACTION: usize = 262_144;
+const MAX_DELAY: Duration = Duration::from_millis(500);
+/// How long the writer waits when it holds nothing.
+const IDLE_WAIT: Duration = Duration::from_secs(3600);
 /// Units queued for each worker, and parts for the writer.
 const QUEUE: usize = 16;
 /// How long the reader waits for new entries before looking again.
@@ -104,7 +110,10 @@ pub fn run(
             .name("journal-read".into())
             .spawn_scoped(scope, move || read_units(readers, ends, &to_workers))
             .map_err(|e| format!("cannot start the journal reader: {e}"))?;
+        // Commits then never stop to copy the WAL back (see `store::checkpoint`).
+        store.start_background_checkpoints().map_err(err)?;
         let written = write_units(store, &parsed, sources, journal);
+        store.stop_background_checkpoints();
         // A writer failure stops the reader at its next send.
         drop(parsed);
         let read = reader.join().map_err(|_| "the journal reader failed".to_string())?;
@@ -328,30 +337,42 @@ fn write_units(
     let mut writer = None;
     let mut reorder = Reorder { waiting: BTreeMap::new(), next: 0 };
     let mut pending = Pending::default();
-    while let Ok(first) = parsed.recv() {
-        let mut next = Some(first);
-        // Takes what is there, up to a transaction's worth.
-        while let Some(part) = next {
-            for unit in reorder.take(part) {
-                pending.calls.extend(unit.calls);
-                pending.others.extend(unit.others);
-                pending.upto.insert(unit.source, unit.upto);
+    // When the oldest record not yet stored was taken.
+    let mut oldest: Option<Instant> = None;
+    loop {
+        let wait = oldest.map_or(IDLE_WAIT, |t| MAX_DELAY.saturating_sub(t.elapsed()));
+        let ended = match parsed.recv_timeout(wait) {
+            Ok(part) => {
+                for unit in reorder.take(part) {
+                    pending.calls.extend(unit.calls);
+                    pending.others.extend(unit.others);
+                    pending.upto.insert(unit.source, unit.upto);
+                    oldest.get_or_insert_with(Instant::now);
+                }
+                let due = oldest.is_some_and(|t| t.elapsed() >= MAX_DELAY);
+                if pending.calls.len() < CALLS_PER_TRANSACTION && !due {
+                    continue;
+                }
+                false
             }
-            next = if pending.calls.len() < CALLS_PER_TRANSACTION {
-                parsed.try_recv().ok()
-            } else {
-                None
-            };
+            Err(RecvTimeoutError::Timeout) => false,
+            Err(RecvTimeoutError::Disconnected) => true,
+        };
+        if !pending.upto.is_empty() {
+            commit(store, &mut writer, &mut pending, sources, &mut counts)?;
+            // Stored: the journal may let go of it once it is old enough.
+            for (&source, &position) in &pending.upto {
+                let _ = journal.mark_consumed(&sources[source].name, position);
+            }
+            // Emptied, not dropped: the next transaction reuses the memory
+            // (fresh memory costs a page fault per page).
+            pending.calls.clear();
+            pending.others.clear();
+            pending.upto.clear();
+            oldest = None;
         }
-        if pending.upto.is_empty() {
-            continue;
-        }
-        let taken = std::mem::take(&mut pending);
-        let upto = taken.upto.clone();
-        commit(store, &mut writer, taken, sources, &mut counts)?;
-        // Stored: the journal may let go of it once it is old enough.
-        for (source, position) in upto {
-            let _ = journal.mark_consumed(&sources[source].name, position);
+        if ended {
+            break;
         }
     }
     Ok(counts)
@@ -361,7 +382,7 @@ fn write_units(
 fn commit(
     store: &mut Store,
     writer: &mut Option<DedupWriter>,
-    mut pending: Pending,
+    pending: &mut Pending,
     sources: &[Source],
     counts: &mut Counts,
 ) -> Result<(), String> {
