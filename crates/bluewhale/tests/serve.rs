@@ -15,20 +15,38 @@ use std::time::Duration;
 struct Server {
     child: Child,
     lines: mpsc::Receiver<String>,
+    /// Where metrics and the API answer.
+    http: String,
 }
 
-/// A store with the directory, and a server configuration listening on a
-/// free port; returns the port.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A store with the directory, and a server configuration: the PBX on a
+/// free port (returned), metrics and API on another.
 fn prepared() -> (Bw, u16) {
     let bw = Bw::new();
     bw.ok(&["load", &fixture_arg("serve/directory.toml")]);
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let (port, http) = (free_port(), free_port());
     let config = format!(
-        "[[pbx]]\nname = \"avaya-hq\"\nformat = \"avaya:avaya-97\"\n\
+        "[server]\nhttp = \"127.0.0.1:{http}\"\n\
+         [[pbx]]\nname = \"avaya-hq\"\nformat = \"avaya:avaya-97\"\n\
          connector = {{ kind = \"tcp-listen\", listen = \"127.0.0.1:{port}\" }}\n"
     );
     std::fs::write(bw.data.path().join("server.toml"), config).unwrap();
     (bw, port)
+}
+
+/// The body of a GET to the server's HTTP side.
+fn get(server: &Server, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(&server.http).unwrap();
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n").unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    response.split_once("\r\n\r\n").map(|(_, body)| body.to_string()).unwrap_or_default()
 }
 
 fn start(bw: &Bw) -> Server {
@@ -42,8 +60,11 @@ fn start(bw: &Bw) -> Server {
             let _ = tx.send(line);
         }
     });
-    let server = Server { child, lines };
+    let mut server = Server { child, lines, http: String::new() };
+    // Connectors announce themselves first, then the HTTP side.
     server.wait_for("listening on");
+    let announced = server.wait_for("metrics and API on http://");
+    server.http = announced.rsplit("http://").next().unwrap_or_default().to_string();
     server
 }
 
@@ -71,6 +92,16 @@ impl Server {
     fn kill(mut self) {
         signal(&self.child, "KILL");
         let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    /// A test that fails leaves no server behind.
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
     }
 }
 
@@ -118,8 +149,18 @@ fn records_streamed_are_stored_once_and_sending_them_again_changes_nothing() {
     let server = start(&bw);
     let sent = simulate(&bw, port, &["--count", "20000", "--connections", "8"]);
     assert_eq!(sent["records"], 20000);
-    // The simulator is done writing; the server journals what it read.
-    std::thread::sleep(Duration::from_millis(500));
+    // The simulator is done writing; the server journals and stores what
+    // it read (a transaction waits at most half a second).
+    std::thread::sleep(Duration::from_millis(1500));
+    let metrics = get(&server, "/metrics");
+    assert!(
+        metrics.contains("bluewhale_connector_records_total{pbx=\"avaya-hq\"} 20000"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("bluewhale_records_total{outcome=\"stored\"} 20000"), "{metrics}");
+    let connectors: serde_json::Value =
+        serde_json::from_str(&get(&server, "/api/v1/connectors")).unwrap();
+    assert_eq!(connectors["connectors"][0]["records"], 20000, "{connectors}");
     let summary = server.stop();
     assert!(summary.contains("20000 records read: 20000 stored"), "{summary}");
     assert_eq!(bw.store().cdr_count().unwrap(), 20000);

@@ -4,6 +4,7 @@
 //! thread; the connectors wait on its bounded queue when it is behind,
 //! which slows the PBXs down through TCP instead of growing memory.
 
+use crate::stats::Stats;
 use connectors::{Received, What};
 use journal::{EntryKind, Journal, Position, SourceWriter};
 use std::sync::{Condvar, Mutex, MutexGuard};
@@ -89,8 +90,9 @@ pub fn run(
     received: &mut mpsc::Receiver<Received>,
     writers: Vec<SourceWriter>,
     ends: &DurableEnds,
+    stats: &Stats,
 ) -> Result<Journaled, String> {
-    let result = journal_all(received, writers, ends);
+    let result = journal_all(received, writers, ends, stats);
     ends.finish();
     result
 }
@@ -99,6 +101,7 @@ fn journal_all(
     received: &mut mpsc::Receiver<Received>,
     mut writers: Vec<SourceWriter>,
     ends: &DurableEnds,
+    stats: &Stats,
 ) -> Result<Journaled, String> {
     let mut dirty = vec![false; writers.len()];
     let mut done = Journaled::default();
@@ -127,8 +130,10 @@ fn journal_all(
                 done.syncs += 1;
             }
         }
+        let syncs_before = done.syncs;
         done.entries += entries as u64;
         done.bytes += bytes as u64;
+        stats.add_journaled(entries as u64, bytes as u64, done.syncs - syncs_before);
         if rotation_checked.elapsed() >= ROTATION_CHECK {
             rotation_checked = Instant::now();
             for writer in &mut writers {

@@ -6,9 +6,12 @@
 //! where the store ends.
 
 pub mod config;
+mod http;
 pub mod journaling;
 pub mod processing;
 mod run;
+mod stats;
 
 pub use config::ServerConfig;
 pub use run::{Served, serve};
+pub use stats::{Observed, Stats};

@@ -17,6 +17,7 @@
 //!   position after its last unit.
 
 use crate::journaling::DurableEnds;
+use crate::stats::Stats;
 use cdr::{Location, ParserContext, RecordParser, Timestamp};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, bounded};
 use directory::PbxInfo;
@@ -82,6 +83,7 @@ pub fn run(
     journal: &Journal,
     sources: &[Source],
     ends: &DurableEnds,
+    stats: &Stats,
 ) -> Result<Counts, String> {
     let err = |e: store::Error| e.to_string();
     let readers = sources
@@ -112,7 +114,7 @@ pub fn run(
             .map_err(|e| format!("cannot start the journal reader: {e}"))?;
         // Commits then never stop to copy the WAL back (see `store::checkpoint`).
         store.start_background_checkpoints().map_err(err)?;
-        let written = write_units(store, &parsed, sources, journal);
+        let written = write_units(store, &parsed, sources, journal, stats);
         store.stop_background_checkpoints();
         // A writer failure stops the reader at its next send.
         drop(parsed);
@@ -332,6 +334,7 @@ fn write_units(
     parsed: &Receiver<Parsed>,
     sources: &[Source],
     journal: &Journal,
+    stats: &Stats,
 ) -> Result<Counts, String> {
     let mut counts = Counts::default();
     let mut writer = None;
@@ -359,7 +362,9 @@ fn write_units(
             Err(RecvTimeoutError::Disconnected) => true,
         };
         if !pending.upto.is_empty() {
+            let before = counts;
             commit(store, &mut writer, &mut pending, sources, &mut counts)?;
+            stats.add_counts(&before, &counts);
             // Stored: the journal may let go of it once it is old enough.
             for (&source, &position) in &pending.upto {
                 let _ = journal.mark_consumed(&sources[source].name, position);

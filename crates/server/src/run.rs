@@ -8,6 +8,7 @@
 use crate::config::ServerConfig;
 use crate::journaling::{self, DurableEnds, Journaled};
 use crate::processing::{self, Source};
+use crate::stats::{Observed, Stats};
 use connectors::{ConnectionIds, ConnectorConfig, ConnectorState, StreamFraming, tcp_listen};
 use directory::DirectoryIndex;
 use ingest::{Context, Counts};
@@ -69,14 +70,17 @@ pub fn serve(
     });
     let terminate = terminate.map_err(|e| format!("cannot handle SIGTERM: {e}"))?;
     runtime.spawn(stop_on_signal(terminate, stopping.clone(), stop));
-    runtime.block_on(start_connectors(config, &to_journal, &stopped, ready))?;
+    let states = runtime.block_on(start_connectors(config, &to_journal, &stopped, ready))?;
     drop(to_journal);
+    let stats = Arc::new(Stats::default());
+    let observed = Arc::new(Observed { stats: stats.clone(), connectors: states });
+    runtime.block_on(start_http(config, observed, &stopped, ready))?;
     std::thread::scope(|scope| {
         let journaling = std::thread::Builder::new()
             .name("journal-write".into())
-            .spawn_scoped(scope, || journaling::run(&mut received, writers, &ends))
+            .spawn_scoped(scope, || journaling::run(&mut received, writers, &ends, &stats))
             .map_err(|e| format!("cannot start the journal stage: {e}"))?;
-        let counts = processing::run(&mut store, &context, &journal, &sources, &ends);
+        let counts = processing::run(&mut store, &context, &journal, &sources, &ends, &stats);
         if counts.is_err() {
             // Nothing more can be stored: stop receiving what cannot be.
             let _ = stopping.send(true);
@@ -122,14 +126,39 @@ fn journal_config(config: &ServerConfig) -> Result<JournalConfig, String> {
     })
 }
 
-/// Binds every connector and starts it on the runtime.
+/// Serves `/metrics` and the API until the server stops.
+async fn start_http(
+    config: &ServerConfig,
+    observed: Arc<Observed>,
+    stopped: &watch::Receiver<bool>,
+    ready: &mut dyn FnMut(&str),
+) -> Result<(), String> {
+    let address = config.server.http;
+    let listener = tokio::net::TcpListener::bind(address)
+        .await
+        .map_err(|e| format!("[server] http: cannot listen on {address}: {e}"))?;
+    let mut stop = stopped.clone();
+    let server =
+        axum::serve(listener, crate::http::router(observed)).with_graceful_shutdown(async move {
+            let _ = stop.wait_for(|s| *s).await;
+        });
+    tokio::spawn(async move {
+        let _ = server.await;
+    });
+    ready(&format!("metrics and API on http://{address}"));
+    Ok(())
+}
+
+/// Binds every connector and starts it on the runtime; returns their
+/// states.
 async fn start_connectors(
     config: &ServerConfig,
     to_journal: &mpsc::Sender<connectors::Received>,
     stopped: &watch::Receiver<bool>,
     ready: &mut dyn FnMut(&str),
-) -> Result<(), String> {
+) -> Result<Vec<Arc<ConnectorState>>, String> {
     let ids = Arc::new(ConnectionIds::new());
+    let mut states = Vec::new();
     for (i, pbx) in config.pbx.iter().enumerate() {
         let ConnectorConfig::TcpListen { listen, peers } = &pbx.connector else {
             return Err(format!(
@@ -140,6 +169,7 @@ async fn start_connectors(
         let listener =
             tcp_listen::bind(*listen).await.map_err(|e| format!("[[pbx]] {:?}: {e}", pbx.name))?;
         let state = Arc::new(ConnectorState::new(&pbx.name, "tcp-listen", pbx.silent_after));
+        states.push(state.clone());
         let framing =
             match Format::by_name(&pbx.format).map(|f| f.parser(&Default::default()).framing()) {
                 Ok(cdr::Framing::QuotedLines) => StreamFraming::QuotedLines,
@@ -158,7 +188,7 @@ async fn start_connectors(
         ready(&format!("{}: listening on {listen} (tcp, {})", pbx.name, pbx.format));
         tokio::spawn(tcp_listen::serve(listener, listening));
     }
-    Ok(())
+    Ok(states)
 }
 
 /// Turns `stopping` true on SIGTERM, Ctrl-C or `stop`.

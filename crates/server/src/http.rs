@@ -1,0 +1,132 @@
+//! The server's HTTP side: Prometheus metrics at `/metrics` and the
+//! connectors' state at `/api/v1/connectors` (the console and the rest of
+//! the API come later on the same listener).
+
+use crate::stats::Observed;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Json, Response};
+use axum::routing::get;
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+pub fn router(observed: Arc<Observed>) -> Router {
+    Router::new()
+        .route("/metrics", get(metrics))
+        .route("/api/v1/connectors", get(connectors))
+        .with_state(observed)
+}
+
+async fn connectors(State(observed): State<Arc<Observed>>) -> Json<serde_json::Value> {
+    let states: Vec<_> = observed.connectors.iter().map(|c| c.snapshot()).collect();
+    Json(serde_json::json!({ "connectors": states }))
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Pbx {
+    pbx: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Outcome {
+    outcome: &'static str,
+}
+
+/// The metrics as they are now, in Prometheus' text format. Built afresh
+/// at each scrape from the stages' counters and the connectors' states.
+async fn metrics(State(observed): State<Arc<Observed>>) -> Response {
+    let mut registry = Registry::default();
+    connector_metrics(&mut registry, &observed);
+    pipeline_metrics(&mut registry, &observed);
+    let mut text = String::new();
+    match prometheus_client::encoding::text::encode(&mut text, &registry) {
+        Ok(()) => {
+            let kind = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+            ([(header::CONTENT_TYPE, kind)], text).into_response()
+        }
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    }
+}
+
+fn connector_metrics(registry: &mut Registry, observed: &Observed) {
+    let counter = |registry: &mut Registry, name: &str, help: &str| {
+        let family = Family::<Pbx, Counter>::default();
+        registry.register(name, help, family.clone());
+        family
+    };
+    let gauge = |registry: &mut Registry, name: &str, help: &str| {
+        let family = Family::<Pbx, Gauge>::default();
+        registry.register(name, help, family.clone());
+        family
+    };
+    let records = counter(registry, "bluewhale_connector_records", "Whole records received");
+    let bytes = counter(registry, "bluewhale_connector_bytes", "Bytes of whole records received");
+    let errors = counter(registry, "bluewhale_connector_errors", "Connection and read errors");
+    let connections = gauge(registry, "bluewhale_connector_connections", "Connections open");
+    let silent = gauge(registry, "bluewhale_connector_silent", "1 when silent past its limit");
+    let last =
+        gauge(registry, "bluewhale_connector_last_record_seconds", "Unix time of the last record");
+    for state in &observed.connectors {
+        let s = state.snapshot();
+        let label = Pbx { pbx: s.pbx.clone() };
+        records.get_or_create(&label).inc_by(s.records);
+        bytes.get_or_create(&label).inc_by(s.bytes);
+        errors.get_or_create(&label).inc_by(s.errors);
+        connections.get_or_create(&label).set(s.connections);
+        silent.get_or_create(&label).set(i64::from(s.silent));
+        last.get_or_create(&label).set(s.last_record_s.unwrap_or(0));
+    }
+}
+
+fn pipeline_metrics(registry: &mut Registry, observed: &Observed) {
+    let stats = &observed.stats;
+    let read = |c: &AtomicU64| c.load(Ordering::Relaxed);
+    let plain = |registry: &mut Registry, name: &str, help: &str, value: u64| {
+        let counter = Counter::<u64>::default();
+        counter.inc_by(value);
+        registry.register(name, help, counter);
+    };
+    plain(
+        registry,
+        "bluewhale_journal_entries",
+        "Raw journal entries written",
+        read(&stats.journal_entries),
+    );
+    plain(
+        registry,
+        "bluewhale_journal_bytes",
+        "Raw journal payload bytes written",
+        read(&stats.journal_bytes),
+    );
+    plain(
+        registry,
+        "bluewhale_journal_syncs",
+        "Raw journal syncs (group commits)",
+        read(&stats.journal_syncs),
+    );
+    plain(
+        registry,
+        "bluewhale_store_transactions",
+        "Store transactions committed",
+        read(&stats.transactions),
+    );
+    let records = Family::<Outcome, Counter>::default();
+    registry.register(
+        "bluewhale_records",
+        "Records read from the journal, by outcome",
+        records.clone(),
+    );
+    for (outcome, counter) in [
+        ("stored", &stats.stored),
+        ("duplicate", &stats.duplicates),
+        ("quarantined", &stats.quarantined),
+    ] {
+        records.get_or_create(&Outcome { outcome }).inc_by(read(counter));
+    }
+}

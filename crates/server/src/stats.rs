@@ -1,0 +1,45 @@
+//! What the running server has done so far, for `/metrics` and the
+//! console: counters the stages bump as they go, and each connector's
+//! state.
+
+use connectors::ConnectorState;
+use ingest::Counts;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+#[derive(Debug, Default)]
+pub struct Stats {
+    pub journal_entries: AtomicU64,
+    pub journal_bytes: AtomicU64,
+    pub journal_syncs: AtomicU64,
+    pub records: AtomicU64,
+    pub stored: AtomicU64,
+    pub duplicates: AtomicU64,
+    pub quarantined: AtomicU64,
+    pub transactions: AtomicU64,
+}
+
+impl Stats {
+    /// Adds what one transaction stored.
+    pub fn add_counts(&self, before: &Counts, after: &Counts) {
+        let add =
+            |c: &AtomicU64, a: u64, b: u64| c.fetch_add(b.saturating_sub(a), Ordering::Relaxed);
+        add(&self.records, before.records, after.records);
+        add(&self.stored, before.stored, after.stored);
+        add(&self.duplicates, before.duplicates, after.duplicates);
+        add(&self.quarantined, before.quarantined, after.quarantined);
+        self.transactions.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn add_journaled(&self, entries: u64, bytes: u64, syncs: u64) {
+        self.journal_entries.fetch_add(entries, Ordering::Relaxed);
+        self.journal_bytes.fetch_add(bytes, Ordering::Relaxed);
+        self.journal_syncs.fetch_add(syncs, Ordering::Relaxed);
+    }
+}
+
+/// Everything the HTTP side shows.
+pub struct Observed {
+    pub stats: Arc<Stats>,
+    pub connectors: Vec<Arc<ConnectorState>>,
+}
