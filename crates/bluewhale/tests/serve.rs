@@ -150,14 +150,21 @@ fn records_streamed_are_stored_once_and_sending_them_again_changes_nothing() {
     let sent = simulate(&bw, port, &["--count", "20000", "--connections", "8"]);
     assert_eq!(sent["records"], 20000);
     // The simulator is done writing; the server journals and stores what
-    // it read (a transaction waits at most half a second).
-    std::thread::sleep(Duration::from_millis(1500));
-    let metrics = get(&server, "/metrics");
+    // it read (a transaction waits a moment for more).
+    let stored = "bluewhale_records_total{outcome=\"stored\"} 20000";
+    let mut metrics = get(&server, "/metrics");
+    for _ in 0..100 {
+        if metrics.contains(stored) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        metrics = get(&server, "/metrics");
+    }
     assert!(
         metrics.contains("bluewhale_connector_records_total{pbx=\"avaya-hq\"} 20000"),
         "{metrics}"
     );
-    assert!(metrics.contains("bluewhale_records_total{outcome=\"stored\"} 20000"), "{metrics}");
+    assert!(metrics.contains(stored), "{metrics}");
     let connectors: serde_json::Value =
         serde_json::from_str(&get(&server, "/api/v1/connectors")).unwrap();
     assert_eq!(connectors["connectors"][0]["records"], 20000, "{connectors}");
