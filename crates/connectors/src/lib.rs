@@ -14,4 +14,4 @@ pub mod tcp_listen;
 pub use config::{ConnectorConfig, PbxConfig, parse_duration};
 pub use event::{ConnectionIds, Received, SourceId, What};
 pub use framer::{LineFramer, StreamFraming};
-pub use state::{ConnectorState, StateSnapshot};
+pub use state::{ConnectorState, SilenceWatch, StateSnapshot};

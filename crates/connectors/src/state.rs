@@ -127,3 +127,48 @@ mod tests {
         assert_eq!((snap.records, snap.bytes), (3, 300));
     }
 }
+
+/// Turns connector states into alarms: one message when a connector falls
+/// silent past its limit, one when it sends again (not one per check).
+#[derive(Debug, Default)]
+pub struct SilenceWatch {
+    silent: std::collections::HashSet<String>,
+}
+
+impl SilenceWatch {
+    /// The alarm and recovery messages since the last check.
+    pub fn check(&mut self, states: &[StateSnapshot]) -> Vec<String> {
+        let mut messages = Vec::new();
+        for s in states {
+            let was = self.silent.contains(&s.pbx);
+            if s.silent && !was {
+                self.silent.insert(s.pbx.clone());
+                let last = s.last_record_s.map_or("never".to_string(), |t| format!("at unix {t}"));
+                messages.push(format!("alarm: PBX {:?} is silent (last record: {last})", s.pbx));
+            } else if !s.silent && was {
+                self.silent.remove(&s.pbx);
+                messages.push(format!("PBX {:?} sends again", s.pbx));
+            }
+        }
+        messages
+    }
+}
+
+#[cfg(test)]
+mod watch_tests {
+    use super::*;
+
+    #[test]
+    fn an_alarm_is_raised_once_and_cleared_once() {
+        let state = ConnectorState::new("pbx-a", "tcp-listen", Some(Duration::from_secs(60)));
+        let start = state.started_s;
+        let mut watch = SilenceWatch::default();
+        assert!(watch.check(&[state.snapshot_at(start + 10)]).is_empty());
+        let raised = watch.check(&[state.snapshot_at(start + 61)]);
+        assert_eq!(raised, ["alarm: PBX \"pbx-a\" is silent (last record: never)"]);
+        assert!(watch.check(&[state.snapshot_at(start + 120)]).is_empty());
+        state.received(1, 10);
+        let now = state.snapshot().last_record_s.unwrap();
+        assert_eq!(watch.check(&[state.snapshot_at(now)]), ["PBX \"pbx-a\" sends again"]);
+    }
+}

@@ -74,7 +74,8 @@ pub fn serve(
     drop(to_journal);
     let stats = Arc::new(Stats::default());
     let observed = Arc::new(Observed { stats: stats.clone(), connectors: states });
-    runtime.block_on(start_http(config, observed, &stopped, ready))?;
+    runtime.block_on(start_http(config, observed.clone(), &stopped, ready))?;
+    runtime.spawn(watch_silence(observed));
     std::thread::scope(|scope| {
         let journaling = std::thread::Builder::new()
             .name("journal-write".into())
@@ -147,6 +148,23 @@ async fn start_http(
     });
     ready(&format!("metrics and API on http://{address}"));
     Ok(())
+}
+
+/// How often connectors are checked for silence.
+const SILENCE_CHECK: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Reports on standard error when a connector falls silent past its
+/// `silent_after`, and when it sends again (also visible in `/metrics`).
+async fn watch_silence(observed: Arc<Observed>) {
+    let mut watch = connectors::SilenceWatch::default();
+    let mut ticks = tokio::time::interval(SILENCE_CHECK);
+    loop {
+        ticks.tick().await;
+        let states: Vec<_> = observed.connectors.iter().map(|c| c.snapshot()).collect();
+        for message in watch.check(&states) {
+            eprintln!("{message}");
+        }
+    }
 }
 
 /// Binds every connector and starts it on the runtime; returns their
