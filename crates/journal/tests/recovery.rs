@@ -105,12 +105,7 @@ fn damaged_tails_are_cut_back_to_the_last_valid_entry() {
 #[test]
 fn a_torn_segment_header_is_written_anew() {
     let dir = tempfile::tempdir().unwrap();
-    {
-        let journal = Journal::open(dir.path(), small(500, false)).unwrap();
-        let mut writer = journal.writer("pbx").unwrap();
-        append_range(&mut writer, 0..20);
-        writer.sync().unwrap();
-    }
+    written(dir.path(), small(500, false), 0..20);
     let sdir = source_dir(dir.path());
     let last = file_names(&sdir).iter().filter(|n| n.ends_with(".seg")).count() as u64;
     let appended_before = {
@@ -132,13 +127,7 @@ fn a_torn_segment_header_is_written_anew() {
 #[test]
 fn a_crash_during_compression_keeps_the_plain_segment() {
     let dir = tempfile::tempdir().unwrap();
-    let appended = {
-        let journal = Journal::open(dir.path(), small(1_000, false)).unwrap();
-        let mut writer = journal.writer("pbx").unwrap();
-        let appended = append_range(&mut writer, 0..30);
-        writer.sync().unwrap();
-        appended
-    };
+    let appended = written(dir.path(), small(1_000, false), 0..30);
     let sdir = source_dir(dir.path());
     // A partial .zst next to the .seg, and a compression's temporary file.
     fs::write(segment_file(&sdir, 1, ".seg.zst"), b"\x28\xb5\x2f\xfd partial").unwrap();
@@ -152,13 +141,7 @@ fn a_crash_during_compression_keeps_the_plain_segment() {
 #[test]
 fn uncompressed_closed_segments_are_compressed_after_reopen() {
     let dir = tempfile::tempdir().unwrap();
-    let appended = {
-        let journal = Journal::open(dir.path(), small(1_000, false)).unwrap();
-        let mut writer = journal.writer("pbx").unwrap();
-        let appended = append_range(&mut writer, 0..30);
-        writer.sync().unwrap();
-        appended
-    };
+    let appended = written(dir.path(), small(1_000, false), 0..30);
     let journal = Journal::open(dir.path(), small(1_000, true)).unwrap();
     assert!(journal.wait_for_compression().is_empty());
     let names = file_names(&source_dir(dir.path()));
@@ -170,13 +153,7 @@ fn uncompressed_closed_segments_are_compressed_after_reopen() {
 #[test]
 fn a_flipped_byte_in_a_closed_segment_is_a_located_error() {
     let dir = tempfile::tempdir().unwrap();
-    let appended = {
-        let journal = Journal::open(dir.path(), small(2_000, false)).unwrap();
-        let mut writer = journal.writer("pbx").unwrap();
-        let appended = append_range(&mut writer, 0..60);
-        writer.sync().unwrap();
-        appended
-    };
+    let appended = written(dir.path(), small(2_000, false), 0..60);
     let damaged = &appended[3];
     assert_eq!(damaged.position.segment, 1);
     let seg = segment_file(&source_dir(dir.path()), 1, ".seg");

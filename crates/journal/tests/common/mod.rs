@@ -58,6 +58,16 @@ pub fn append_range(
         .collect()
 }
 
+/// A journal in `dir` whose source "pbx" holds entries `range`, synced,
+/// then closed (as a server that stopped leaves it).
+pub fn written(dir: &Path, config: JournalConfig, range: std::ops::Range<usize>) -> Vec<Appended> {
+    let journal = Journal::open(dir, config).unwrap();
+    let mut writer = journal.writer("pbx").unwrap();
+    let appended = append_range(&mut writer, range);
+    writer.sync().unwrap();
+    appended
+}
+
 /// Every entry of `source` from the start, failing the test on an error.
 pub fn read_all(journal: &Journal, source: &str) -> Vec<Entry> {
     let mut reader = journal.reader(source, Position::BEGIN).unwrap();
