@@ -25,7 +25,14 @@ pub struct Origin<'a> {
 }
 
 impl Origin<'_> {
-    fn bad(&self, reason: String, raw: &[u8], location: Location, header: Option<&[u8]>) -> Item {
+    /// A record of this origin quarantined with `reason`.
+    pub fn bad(
+        &self,
+        reason: String,
+        raw: &[u8],
+        location: Location,
+        header: Option<&[u8]>,
+    ) -> Item {
         Item::Bad(QuarantineItem {
             pbx: self.pbx_name.to_string(),
             format: self.format_name.to_string(),

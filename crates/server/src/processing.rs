@@ -26,7 +26,7 @@ use journal::{Entry, EntryKind, Journal, Position, SourceReader};
 use parsers::Format;
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
-use store::{CdrRow, QuarantineItem, Store};
+use store::{CdrRow, Store};
 
 /// Records per unit at most (about): what a worker parses at a time.
 const RECORDS_PER_UNIT: usize = 4096;
@@ -256,7 +256,7 @@ fn records(entry: &Entry, origin: &Origin<'_>, parser: &mut dyn RecordParser, ou
         let location = Location::offset(stream.as_str(), offset);
         offset += piece.len() as u64;
         let Some(record) = piece.strip_suffix(b"\n") else {
-            out.others.push(incomplete(origin, piece, location));
+            out.others.push(origin.bad(INCOMPLETE.to_string(), piece, location, None));
             continue;
         };
         let record = record.strip_suffix(b"\r").unwrap_or(record);
@@ -273,18 +273,9 @@ fn records(entry: &Entry, origin: &Origin<'_>, parser: &mut dyn RecordParser, ou
     }
 }
 
-fn incomplete(origin: &Origin<'_>, raw: &[u8], location: Location) -> Item {
-    Item::Bad(QuarantineItem {
-        pbx: origin.pbx_name.to_string(),
-        format: origin.format_name.to_string(),
-        location,
-        reason: "incomplete record: the connection closed before its end, or it is longer than \
-                 the connector accepts"
-            .to_string(),
-        raw: raw.to_vec(),
-        header: None,
-    })
-}
+/// Why a piece without its end of record is quarantined.
+const INCOMPLETE: &str = "incomplete record: the connection closed before its end, or it is \
+                          longer than the connector accepts";
 
 /// What the writer has put back in order and not yet stored.
 #[derive(Default)]
