@@ -70,7 +70,8 @@ pub fn serve(
     });
     let terminate = terminate.map_err(|e| format!("cannot handle SIGTERM: {e}"))?;
     runtime.spawn(stop_on_signal(terminate, stopping.clone(), stop));
-    let states = runtime.block_on(start_connectors(config, &to_journal, &stopped, ready))?;
+    let states =
+        runtime.block_on(start_connectors(config, &sources, &to_journal, &stopped, ready))?;
     drop(to_journal);
     let stats = Arc::new(Stats::default());
     let observed = Arc::new(Observed { stats: stats.clone(), connectors: states });
@@ -171,13 +172,14 @@ async fn watch_silence(observed: Arc<Observed>) {
 /// states.
 async fn start_connectors(
     config: &ServerConfig,
+    sources: &[Source],
     to_journal: &mpsc::Sender<connectors::Received>,
     stopped: &watch::Receiver<bool>,
     ready: &mut dyn FnMut(&str),
 ) -> Result<Vec<Arc<ConnectorState>>, String> {
     let ids = Arc::new(ConnectionIds::new());
     let mut states = Vec::new();
-    for (i, pbx) in config.pbx.iter().enumerate() {
+    for (i, (pbx, source)) in config.pbx.iter().zip(sources).enumerate() {
         let ConnectorConfig::TcpListen { listen, peers } = &pbx.connector else {
             return Err(format!(
                 "[[pbx]] {:?}: this connector kind is not available yet (tcp-listen is)",
@@ -188,11 +190,10 @@ async fn start_connectors(
             tcp_listen::bind(*listen).await.map_err(|e| format!("[[pbx]] {:?}: {e}", pbx.name))?;
         let state = Arc::new(ConnectorState::new(&pbx.name, "tcp-listen", pbx.silent_after));
         states.push(state.clone());
-        let framing =
-            match Format::by_name(&pbx.format).map(|f| f.parser(&Default::default()).framing()) {
-                Ok(cdr::Framing::QuotedLines) => StreamFraming::QuotedLines,
-                _ => StreamFraming::Lines,
-            };
+        let framing = match source.format.parser(&Default::default()).framing() {
+            cdr::Framing::QuotedLines => StreamFraming::QuotedLines,
+            cdr::Framing::Lines | cdr::Framing::Document => StreamFraming::Lines,
+        };
         let listening = tcp_listen::Listening {
             source: i as u32,
             framing,
