@@ -62,9 +62,14 @@ pub fn days_to_rerate(
     if !whole_months {
         return days;
     }
-    let first = charging::first_day_of_month(charging::month_of_day(*days.start()));
-    let next_month = charging::month_of_day(*days.end()) + 1;
-    first..=charging::first_day_of_month(next_month) - 1
+    let first = month_days(charging::month_of_day(*days.start()));
+    let last = month_days(charging::month_of_day(*days.end()));
+    *first.start()..=*last.end()
+}
+
+/// The local days of `month`.
+fn month_days(month: i64) -> RangeInclusive<i64> {
+    charging::first_day_of_month(month)..=charging::first_day_of_month(month + 1) - 1
 }
 
 /// Prices the selected calls of `days` (local days of the reporting
@@ -228,23 +233,21 @@ fn work(context: &Context, row: CdrRow, select: Select) -> Result<Worked, String
     let stored_carrier = record.charge.as_ref().map_or(0, |c| c.carrier_id);
     let in_period = |carrier: i64| context.charger.has_period_discounts(carrier);
     let new = match select {
-        Select::PeriodCarriers if in_period(stored_carrier) => None,
-        Select::PeriodCarriers => {
-            let unchanged = RowChange::new(&row, record.charge.as_ref(), record.duration_s, None);
-            return Ok(Worked::Done(unchanged));
+        Select::PeriodCarriers if in_period(stored_carrier) => {
+            return Ok(Worked::InPeriod(Box::new((row, record))));
         }
+        Select::PeriodCarriers => None,
         Select::All | Select::Carrier(_) => context.recharge(&record),
     };
     let new_carrier = new.as_ref().map(|n| n.charge.carrier_id);
-    if let Select::Carrier(carrier) = select {
-        if stored_carrier != carrier && new_carrier != Some(carrier) {
-            let unchanged = RowChange::new(&row, record.charge.as_ref(), record.duration_s, None);
-            return Ok(Worked::Done(unchanged));
-        }
-    }
-    if select == Select::PeriodCarriers || new_carrier.is_some_and(in_period) {
+    let selected = match select {
+        Select::Carrier(c) => stored_carrier == c || new_carrier == Some(c),
+        Select::All | Select::PeriodCarriers => true,
+    };
+    if selected && new_carrier.is_some_and(in_period) {
         return Ok(Worked::InPeriod(Box::new((row, record))));
     }
+    let new = if selected { new } else { None };
     Ok(Worked::Done(RowChange::new(&row, record.charge.as_ref(), record.duration_s, new.as_ref())))
 }
 
@@ -260,9 +263,8 @@ pub(crate) fn settle_after(
     let months = store.months_posted_after(after_seq).map_err(|e| e.to_string())?;
     let mut changed = 0;
     for month in months {
-        let first = charging::first_day_of_month(month);
-        let last = charging::first_day_of_month(month + 1) - 1;
-        let done = rerate(store, context, first..=last, Select::PeriodCarriers, &mut |_, _, _| {})?;
+        let days = month_days(month);
+        let done = rerate(store, context, days, Select::PeriodCarriers, &mut |_, _, _| {})?;
         changed += done.changed;
     }
     Ok(changed)
