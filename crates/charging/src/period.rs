@@ -39,6 +39,23 @@ pub struct PeriodOwner {
     pub department_id: i64,
 }
 
+impl PeriodOwner {
+    /// The owner of a call that started at `start_s`, attributed to these
+    /// extension and department, in `calendar`'s months.
+    pub fn of(
+        calendar: &crate::Calendar,
+        start_s: i64,
+        extension_id: Option<i64>,
+        department_id: Option<i64>,
+    ) -> PeriodOwner {
+        PeriodOwner {
+            month: calendar.day_and_month(start_s).1,
+            extension_id: extension_id.unwrap_or(0),
+            department_id: department_id.unwrap_or(0),
+        }
+    }
+}
+
 /// The usages of the scopes seen so far, per carrier and month.
 #[derive(Debug, Default, Clone)]
 pub struct Ledger {

@@ -69,11 +69,12 @@ impl Context {
         let a = self.index.attribute(pbx, &cdr);
         let charge = match ledger {
             Some(ledger) => {
-                let owner = PeriodOwner {
-                    month: self.calendar.day_and_month(record.start_s).1,
-                    extension_id: a.extension_id.unwrap_or(0),
-                    department_id: a.department_id.unwrap_or(0),
-                };
+                let owner = PeriodOwner::of(
+                    &self.calendar,
+                    record.start_s,
+                    a.extension_id,
+                    a.department_id,
+                );
                 self.charger.charge_in_period(&facts(pbx, &cdr, &a), Period { owner, ledger })
             }
             None => self.charge(pbx, &cdr, &a),

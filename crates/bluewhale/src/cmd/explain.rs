@@ -97,10 +97,8 @@ fn month_before(
     if !charger.has_period_discounts(carrier) {
         return Ok(None);
     }
-    let owner_of = |r: &store::CallRecord| PeriodOwner {
-        month: calendar.day_and_month(r.start_s).1,
-        extension_id: r.extension_id.unwrap_or(0),
-        department_id: r.department_id.unwrap_or(0),
+    let owner_of = |r: &store::CallRecord| {
+        PeriodOwner::of(calendar, r.start_s, r.extension_id, r.department_id)
     };
     let owner = owner_of(record);
     let first = calendar.day_start(charging::first_day_of_month(owner.month));

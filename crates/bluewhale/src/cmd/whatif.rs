@@ -167,11 +167,12 @@ pub fn run(data_dir: &Path, args: Args) -> Result<ExitCode> {
             .clone()
             .unwrap_or_else(|| Charge { status: ChargeStatus::Unrated, ..Charge::default() });
         let new = if charger.any_period_discounts() {
-            let owner = PeriodOwner {
-                month: calendar.day_and_month(record.start_s).1,
-                extension_id: record.extension_id.unwrap_or(0),
-                department_id: record.department_id.unwrap_or(0),
-            };
+            let owner = PeriodOwner::of(
+                &calendar,
+                record.start_s,
+                record.extension_id,
+                record.department_id,
+            );
             charger.charge_in_period(&facts, Period { owner, ledger: &mut ledger })
         } else {
             charger.charge(&facts)
