@@ -8,13 +8,15 @@ use std::time::{SystemTime, UNIX_EPOCH};
 pub type SourceId = u32;
 
 /// One thing received from a PBX.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct Received {
     pub source: SourceId,
     /// Unique to the connection (see [`ConnectionIds`]).
     pub connection: u64,
     pub at: SystemTime,
     pub what: What,
+    /// Told once the item is synced to the journal (see `Feed::send_durable`).
+    pub durable: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

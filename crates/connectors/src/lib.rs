@@ -7,11 +7,13 @@
 
 pub mod config;
 mod event;
+mod feed;
 mod framer;
 mod state;
 pub mod tcp_listen;
 
 pub use config::{ConnectorConfig, PbxConfig, parse_duration};
 pub use event::{ConnectionIds, Received, SourceId, What};
+pub use feed::{Durable, Feed, Stopped};
 pub use framer::{LineFramer, StreamFraming};
 pub use state::{ConnectorState, SilenceWatch, StateSnapshot};

@@ -4,15 +4,12 @@
 //! bounded queue: when the journal stage is behind, reads stop and TCP's
 //! flow control slows the PBX down, instead of memory growing.
 
-use crate::event::{ConnectionIds, Received, SourceId, What};
-use crate::framer::{LineFramer, StreamFraming};
-use crate::state::ConnectorState;
+use crate::event::What;
+use crate::feed::Feed;
+use crate::framer::LineFramer;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
-use std::time::SystemTime;
 use tokio::io::AsyncReadExt;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{mpsc, watch};
 
 /// Bytes read from a socket at a time.
 const READ_BUFFER: usize = 64 * 1024;
@@ -25,17 +22,9 @@ const DRAIN_LIMIT: std::time::Duration = std::time::Duration::from_secs(2);
 /// What a listener needs besides its socket.
 #[derive(Clone)]
 pub struct Listening {
-    pub source: SourceId,
-    pub framing: StreamFraming,
-    /// Longest record accepted (see `framer`).
-    pub max_record: usize,
+    pub feed: Feed,
     /// Only these peers are accepted, if any are named.
     pub peers: Vec<IpAddr>,
-    pub state: Arc<ConnectorState>,
-    pub ids: Arc<ConnectionIds>,
-    pub out: mpsc::Sender<Received>,
-    /// Becomes true when the server stops.
-    pub stop: watch::Receiver<bool>,
 }
 
 /// Binds the listening socket, with an error that names the address.
@@ -46,19 +35,19 @@ pub async fn bind(listen: SocketAddr) -> Result<TcpListener, String> {
 /// Accepts connections until the server stops; each is served on its own
 /// task. Returns when every connection has closed.
 pub async fn serve(listener: TcpListener, config: Listening) {
-    let mut stop = config.stop.clone();
+    let mut stop = config.feed.stop.clone();
     let mut connections = tokio::task::JoinSet::new();
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
                     if !config.peers.is_empty() && !config.peers.contains(&peer.ip()) {
-                        config.state.error(format!("refused connection from {peer}: not a listed peer"));
+                        config.feed.state.error(format!("refused connection from {peer}: not a listed peer"));
                         continue;
                     }
-                    connections.spawn(read_connection(stream, peer, config.clone()));
+                    connections.spawn(read_connection(stream, peer, config.feed.clone()));
                 }
-                Err(e) => config.state.error(format!("accept failed: {e}")),
+                Err(e) => config.feed.state.error(format!("accept failed: {e}")),
             },
             _ = stop.changed() => break,
         }
@@ -70,18 +59,17 @@ pub async fn serve(listener: TcpListener, config: Listening) {
 }
 
 /// Reads one connection until it closes or the server stops.
-async fn read_connection(mut stream: TcpStream, peer: SocketAddr, config: Listening) {
-    let Listening { source, state, out, ids, .. } = &config;
-    let connection = ids.next();
-    let send = |what: What| Received { source: *source, connection, at: SystemTime::now(), what };
+async fn read_connection(mut stream: TcpStream, peer: SocketAddr, feed: Feed) {
+    let state = &feed.state;
+    let connection = feed.ids.next();
     state.connected(&peer.to_string());
-    if out.send(send(What::Opened { peer: peer.to_string() })).await.is_err() {
+    if feed.send(connection, What::Opened { peer: peer.to_string() }).await.is_err() {
         state.disconnected();
         return;
     }
-    let mut framer = LineFramer::new(config.framing, config.max_record);
+    let mut framer = LineFramer::new(feed.framing, feed.max_record);
     let mut buffer = vec![0u8; READ_BUFFER];
-    let mut stop = config.stop.clone();
+    let mut stop = feed.stop.clone();
     let mut drain_until = None;
     let reason = loop {
         let read = if let Some(deadline) = drain_until {
@@ -116,19 +104,24 @@ async fn read_connection(mut stream: TcpStream, peer: SocketAddr, config: Listen
         }
         let count = records.iter().filter(|&&b| b == b'\n').count().max(1) as u64;
         state.received(count, records.len() as u64);
-        if out.send(send(What::Records(records))).await.is_err() {
-            break "server stopping".to_string();
+        if let Err(stopped) = feed.send(connection, What::Records(records)).await {
+            break stopped.to_string();
         }
     };
     let partial = framer.finish();
-    let _ = out.send(send(What::Closed { partial, reason })).await;
+    let _ = feed.send(connection, What::Closed { partial, reason }).await;
     state.disconnected();
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::event::{ConnectionIds, Received};
+    use crate::framer::StreamFraming;
+    use crate::state::ConnectorState;
+    use std::sync::Arc;
     use tokio::io::AsyncWriteExt;
+    use tokio::sync::{mpsc, watch};
 
     async fn start(
         peers: Vec<IpAddr>,
@@ -138,16 +131,16 @@ mod tests {
         let (out, received) = mpsc::channel(16);
         let (stopping, stop) = watch::channel(false);
         let state = Arc::new(ConnectorState::new("pbx", "tcp-listen", None));
-        let config = Listening {
+        let feed = Feed {
             source: 7,
             framing: StreamFraming::Lines,
             max_record: 1024,
-            peers,
             state: state.clone(),
             ids: Arc::new(ConnectionIds::new()),
             out,
             stop,
         };
+        let config = Listening { feed, peers };
         tokio::spawn(serve(listener, config));
         (address, received, stopping, state)
     }

@@ -104,17 +104,20 @@ fn journal_all(
     stats: &Stats,
 ) -> Result<Journaled, String> {
     let mut dirty = vec![false; writers.len()];
+    // Told once their items are synced (see `connectors::Feed`).
+    let mut waiting: Vec<tokio::sync::oneshot::Sender<()>> = Vec::new();
     let mut done = Journaled::default();
     let mut rotation_checked = Instant::now();
     while let Some(first) = received.blocking_recv() {
         let (mut entries, mut bytes) = (0, 0);
         let mut next = Some(first);
-        while let Some(item) = next {
+        while let Some(mut item) = next {
             let writer = writers
                 .get_mut(item.source as usize)
                 .ok_or_else(|| format!("no journal for source {}", item.source))?;
             bytes += append(writer, &item)?;
             dirty[item.source as usize] = true;
+            waiting.extend(item.durable.take());
             entries += 1;
             next = if entries < BATCH_ENTRIES && bytes < BATCH_BYTES {
                 received.try_recv().ok()
@@ -122,6 +125,7 @@ fn journal_all(
                 None
             };
         }
+        let syncs_before = done.syncs;
         for (i, writer) in writers.iter_mut().enumerate() {
             if std::mem::take(&mut dirty[i]) {
                 let end =
@@ -130,7 +134,9 @@ fn journal_all(
                 done.syncs += 1;
             }
         }
-        let syncs_before = done.syncs;
+        for tell in waiting.drain(..) {
+            let _ = tell.send(());
+        }
         done.entries += entries as u64;
         done.bytes += bytes as u64;
         stats.add_journaled(entries as u64, bytes as u64, done.syncs - syncs_before);

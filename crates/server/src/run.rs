@@ -194,16 +194,16 @@ async fn start_connectors(
             cdr::Framing::QuotedLines => StreamFraming::QuotedLines,
             cdr::Framing::Lines | cdr::Framing::Document => StreamFraming::Lines,
         };
-        let listening = tcp_listen::Listening {
+        let feed = connectors::Feed {
             source: i as u32,
             framing,
             max_record: MAX_RECORD,
-            peers: peers.clone(),
             state,
             ids: ids.clone(),
             out: to_journal.clone(),
             stop: stopped.clone(),
         };
+        let listening = tcp_listen::Listening { feed, peers: peers.clone() };
         ready(&format!("{}: listening on {listen} (tcp, {})", pbx.name, pbx.format));
         tokio::spawn(tcp_listen::serve(listener, listening));
     }
