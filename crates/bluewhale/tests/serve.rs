@@ -5,23 +5,9 @@
 
 mod common;
 
+use common::server::{free_port, get, start};
 use common::{Bw, fixture_arg};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Stdio};
-use std::sync::mpsc;
 use std::time::Duration;
-
-/// A server process and what it prints.
-struct Server {
-    child: Child,
-    lines: mpsc::Receiver<String>,
-    /// Where metrics and the API answer.
-    http: String,
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
 
 /// A store with the directory, and a server configuration: the PBX on a
 /// free port (returned), metrics and API on another.
@@ -36,82 +22,6 @@ fn prepared() -> (Bw, u16) {
     );
     std::fs::write(bw.data.path().join("server.toml"), config).unwrap();
     (bw, port)
-}
-
-/// The body of a GET to the server's HTTP side.
-fn get(server: &Server, path: &str) -> String {
-    use std::io::{Read, Write};
-    let mut stream = std::net::TcpStream::connect(&server.http).unwrap();
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n").unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
-    response.split_once("\r\n\r\n").map(|(_, body)| body.to_string()).unwrap_or_default()
-}
-
-fn start(bw: &Bw) -> Server {
-    let config = bw.data.path().join("server.toml").display().to_string();
-    let mut child =
-        bw.process(&["serve", "--config", &config]).stderr(Stdio::piped()).spawn().unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (tx, lines) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let mut server = Server { child, lines, http: String::new() };
-    // Connectors announce themselves first, then the HTTP side.
-    server.wait_for("listening on");
-    let announced = server.wait_for("metrics and API on http://");
-    server.http = announced.rsplit("http://").next().unwrap_or_default().to_string();
-    server
-}
-
-impl Server {
-    /// Waits for a line containing `text`; returns it.
-    fn wait_for(&self, text: &str) -> String {
-        let mut seen = Vec::new();
-        loop {
-            match self.lines.recv_timeout(Duration::from_secs(60)) {
-                Ok(line) if line.contains(text) => return line,
-                Ok(line) => seen.push(line),
-                Err(e) => panic!("server never printed {text:?} ({e}); it printed {seen:#?}"),
-            }
-        }
-    }
-
-    /// SIGTERM, then the summary line it prints as it stops.
-    fn stop(mut self) -> String {
-        signal(&self.child, "TERM");
-        let summary = self.wait_for("stopped:");
-        assert!(self.child.wait().unwrap().success());
-        summary
-    }
-
-    fn kill(mut self) {
-        signal(&self.child, "KILL");
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Server {
-    /// A test that fails leaves no server behind.
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
-fn signal(child: &Child, name: &str) {
-    let status = std::process::Command::new("kill")
-        .arg(format!("-{name}"))
-        .arg(child.id().to_string())
-        .status()
-        .unwrap();
-    assert!(status.success());
 }
 
 fn simulate(bw: &Bw, port: u16, extra: &[&str]) -> serde_json::Value {

@@ -35,6 +35,8 @@ pub struct CallGenerator<'o> {
     /// End time of the previous call, in seconds; calls end in order, as a
     /// PBX writes them.
     clock: i64,
+    /// Calls ending per second, on average.
+    rate: f64,
 }
 
 /// 2025-03-03T00:00:00Z: a Monday.
@@ -44,7 +46,18 @@ const RATE: f64 = 7.5;
 
 impl<'o> CallGenerator<'o> {
     pub fn new(org: &'o Org, seed: u64) -> Self {
-        CallGenerator { org, rng: SmallRng::seed_from_u64(seed), clock: EPOCH }
+        CallGenerator::starting_at(org, seed, EPOCH, RATE)
+    }
+
+    /// Calls ending from `clock_s` (Unix seconds) on, `rate` a second on
+    /// average: live traffic for a demonstration starts at the present.
+    pub fn starting_at(org: &'o Org, seed: u64, clock_s: i64, rate: f64) -> Self {
+        CallGenerator { org, rng: SmallRng::seed_from_u64(seed), clock: clock_s, rate }
+    }
+
+    /// When the last call generated ended (Unix seconds).
+    pub fn clock_s(&self) -> i64 {
+        self.clock
     }
 
     fn external_number(&mut self) -> String {
@@ -71,7 +84,7 @@ impl<'o> CallGenerator<'o> {
 
     pub fn next_call(&mut self) -> Call {
         // Exponential gaps between call ends.
-        let gap = -(1.0 - self.rng.random::<f64>()).ln() / RATE;
+        let gap = -(1.0 - self.rng.random::<f64>()).ln() / self.rate;
         self.clock += gap.round() as i64;
         let ext_index = self.rng.random_range(0..self.org.extensions.len());
         let ext = self.org.extensions[ext_index].clone();

@@ -13,6 +13,12 @@ impl Org {
     /// `extensions` six-digit extensions (from 200000) spread over a
     /// three-level department tree.
     pub fn new(extensions: usize) -> Self {
+        Org::numbered_from(200_000, extensions)
+    }
+
+    /// `extensions` extensions numbered from `first` (one PBX's share of a
+    /// numbering plan), over the same department tree as [`Org::new`].
+    pub fn numbered_from(first: u32, extensions: usize) -> Self {
         let mut departments = Vec::new();
         for division in ["Sales", "Engineering", "Finance", "Operations", "Support"] {
             for region in ["EMEA", "Americas", "APAC", "China"] {
@@ -21,7 +27,7 @@ impl Org {
                 }
             }
         }
-        let extensions = (0..extensions).map(|i| format!("{}", 200_000 + i)).collect();
+        let extensions = (0..extensions as u32).map(|i| format!("{}", first + i)).collect();
         Org { extensions, departments }
     }
 

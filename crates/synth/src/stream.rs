@@ -94,6 +94,12 @@ pub struct RecordStream<'o> {
 
 impl<'o> RecordStream<'o> {
     pub fn new(org: &'o Org, format: RecordFormat, seed: u64) -> Self {
+        RecordStream::of_calls(CallGenerator::new(org, seed), format, seed)
+    }
+
+    /// The records of `calls` (for live traffic, see
+    /// [`CallGenerator::starting_at`]).
+    pub fn of_calls(calls: CallGenerator<'o>, format: RecordFormat, seed: u64) -> Self {
         let zone = TimeZone::get(AVAYA_ZONE).expect("bundled zone");
         let renderer = match format {
             RecordFormat::Avaya => Renderer::Avaya,
@@ -101,14 +107,7 @@ impl<'o> RecordStream<'o> {
             RecordFormat::Asterisk => Renderer::Asterisk,
             RecordFormat::Nec => Renderer::Nec,
         };
-        RecordStream {
-            format,
-            calls: CallGenerator::new(org, seed),
-            zone,
-            renderer,
-            next_call: 0,
-            next_record: 0,
-        }
+        RecordStream { format, calls, zone, renderer, next_call: 0, next_record: 0 }
     }
 
     pub fn format(&self) -> RecordFormat {
@@ -118,6 +117,11 @@ impl<'o> RecordStream<'o> {
     /// [`RecordFormat::file_header`] of the stream's format.
     pub fn file_header(&self) -> Vec<u8> {
         self.format.file_header()
+    }
+
+    /// When the last call rendered ended (Unix seconds).
+    pub fn clock_s(&self) -> i64 {
+        self.calls.clock_s()
     }
 
     /// Index of the record [`RecordStream::next_record`] appends next.

@@ -9,28 +9,40 @@ use std::path::{Path, PathBuf};
 pub const CARRIER: &str = "Orange Business";
 /// The synthetic site's reference (PSTN) carrier.
 pub const REFERENCE: &str = "PSTN";
+/// A second carrier, for organisations whose sites use different ones.
+pub const SECOND_CARRIER: &str = "SFR Business";
 
 /// (name, prefixes, price per minute at peak and off-peak for the carrier,
-/// then for the reference).
-const DESTINATIONS: [(&str, &[&str], [&str; 4]); 8] = [
-    ("France fixed", &["33"], ["0.020", "0.010", "0.030", "0.015"]),
-    ("Paris", &["331"], ["0.015", "0.008", "0.020", "0.010"]),
-    ("France mobile", &["336", "337"], ["0.090", "0.060", "0.120", "0.080"]),
-    ("United Kingdom", &["44"], ["0.050", "0.040", "0.070", "0.050"]),
-    ("Germany", &["49"], ["0.050", "0.040", "0.070", "0.050"]),
-    ("United States", &["1"], ["0.030", "0.030", "0.040", "0.040"]),
-    ("China", &["86"], ["0.120", "0.100", "0.160", "0.130"]),
-    ("Rest of world", &["34", "39", "81"], ["0.200", "0.150", "0.260", "0.200"]),
+/// then for the reference, then for [`SECOND_CARRIER`]).
+const DESTINATIONS: [(&str, &[&str], [&str; 6]); 8] = [
+    ("France fixed", &["33"], ["0.020", "0.010", "0.030", "0.015", "0.018", "0.012"]),
+    ("Paris", &["331"], ["0.015", "0.008", "0.020", "0.010", "0.016", "0.009"]),
+    ("France mobile", &["336", "337"], ["0.090", "0.060", "0.120", "0.080", "0.080", "0.065"]),
+    ("United Kingdom", &["44"], ["0.050", "0.040", "0.070", "0.050", "0.055", "0.035"]),
+    ("Germany", &["49"], ["0.050", "0.040", "0.070", "0.050", "0.045", "0.040"]),
+    ("United States", &["1"], ["0.030", "0.030", "0.040", "0.040", "0.025", "0.025"]),
+    ("China", &["86"], ["0.120", "0.100", "0.160", "0.130", "0.110", "0.095"]),
+    ("Rest of world", &["34", "39", "81"], ["0.200", "0.150", "0.260", "0.200", "0.190", "0.160"]),
 ];
 
 /// Writes `tariffs.toml` into `dir`: peak billed per minute, off-peak per
 /// 30 s with a connect fee; the reference charges more than the carrier.
 pub fn write_tariffs(dir: &Path) -> io::Result<PathBuf> {
+    write_carriers(dir, &[(0, CARRIER), (2, REFERENCE)])
+}
+
+/// Like [`write_tariffs`], with [`SECOND_CARRIER`] as well.
+pub fn write_tariffs_with_second_carrier(dir: &Path) -> io::Result<PathBuf> {
+    write_carriers(dir, &[(0, CARRIER), (2, REFERENCE), (4, SECOND_CARRIER)])
+}
+
+/// Writes the carriers given by their price columns in [`DESTINATIONS`].
+fn write_carriers(dir: &Path, carriers: &[(usize, &str)]) -> io::Result<PathBuf> {
     std::fs::create_dir_all(dir)?;
     let path = dir.join("tariffs.toml");
     let mut t = io::BufWriter::new(std::fs::File::create(&path)?);
     writeln!(t, "format = 1\n")?;
-    for (column, carrier) in [(0, CARRIER), (2, REFERENCE)] {
+    for &(column, carrier) in carriers {
         writeln!(
             t,
             "[[carrier]]\nname = \"{carrier}\"\n\n[[carrier.version]]\nid = \"2025\"\n\

@@ -1,5 +1,6 @@
 pub mod bench;
 pub mod cdrs;
+mod demo;
 pub mod explain;
 pub mod formats;
 pub mod import;

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // Each test binary uses its own part of it.
 
+pub mod server;
+
 use assert_cmd::Command;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
