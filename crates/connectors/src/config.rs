@@ -39,6 +39,9 @@ pub enum ConnectorConfig {
         connect: String,
         #[serde(default)]
         protocol: ClientProtocol,
+        /// NEC SMDR: the device number the PBX is programmed with (0–99).
+        #[serde(default)]
+        device: u8,
     },
     /// Avaya's Reliable Session Protocol, server side.
     Rsp { listen: SocketAddr },
@@ -51,6 +54,11 @@ pub enum ConnectorConfig {
         parity: Parity,
         #[serde(default)]
         flow_control: FlowControl,
+        /// 8, or 7 for the 7E1 lines older PBXs print on.
+        #[serde(default = "default_data_bits")]
+        data_bits: u8,
+        #[serde(default = "default_stop_bits")]
+        stop_bits: u8,
     },
     /// Files dropped in a directory, moved to `done/` once stored.
     FileDrop {
@@ -64,6 +72,20 @@ pub enum ConnectorConfig {
         /// The environment variable holding the bearer token.
         token_env: String,
     },
+}
+
+impl ConnectorConfig {
+    /// The kind's name, as the configuration writes it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ConnectorConfig::TcpListen { .. } => "tcp-listen",
+            ConnectorConfig::TcpConnect { .. } => "tcp-connect",
+            ConnectorConfig::Rsp { .. } => "rsp",
+            ConnectorConfig::Serial { .. } => "serial",
+            ConnectorConfig::FileDrop { .. } => "file-drop",
+            ConnectorConfig::Http { .. } => "http",
+        }
+    }
 }
 
 /// What an outgoing TCP connection speaks.
@@ -97,6 +119,14 @@ pub enum FlowControl {
 
 fn default_baud() -> u32 {
     9600
+}
+
+fn default_data_bits() -> u8 {
+    8
+}
+
+fn default_stop_bits() -> u8 {
+    1
 }
 
 /// A duration written as `90s`, `15m`, `2h`, `1h30m`.
@@ -189,6 +219,8 @@ mod tests {
                 baud: 19200,
                 parity: Parity::Even,
                 flow_control: FlowControl::None,
+                data_bits: 8,
+                stop_bits: 1,
                 ..
             }
         ));

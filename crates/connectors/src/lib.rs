@@ -9,7 +9,11 @@ pub mod config;
 mod event;
 mod feed;
 mod framer;
+pub mod http_post;
+pub mod nec_smdr;
+pub mod serial;
 mod state;
+pub mod tcp_connect;
 pub mod tcp_listen;
 
 pub use config::{ConnectorConfig, PbxConfig, parse_duration};

@@ -1,26 +1,55 @@
-//! The server's HTTP side: Prometheus metrics at `/metrics` and the
-//! connectors' state at `/api/v1/connectors` (the console and the rest of
-//! the API come later on the same listener).
+//! The server's HTTP side: Prometheus metrics at `/metrics`, the
+//! connectors' state at `/api/v1/connectors`, and the POST endpoints of
+//! `http` connectors (FreeSWITCH `mod_json_cdr`). The console and the rest
+//! of the API come later on the same listener.
 
 use crate::stats::Observed;
 use axum::Router;
-use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Json, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
+use connectors::http_post::HttpIntake;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-pub fn router(observed: Arc<Observed>) -> Router {
-    Router::new()
+pub fn router(observed: Arc<Observed>, intakes: Vec<(String, HttpIntake)>) -> Router {
+    let mut router = Router::new()
         .route("/metrics", get(metrics))
         .route("/api/v1/connectors", get(connectors))
-        .with_state(observed)
+        .with_state(observed);
+    for (path, intake) in intakes {
+        router = router.merge(Router::new().route(&path, post(receive)).with_state(intake));
+    }
+    router
+}
+
+/// A POST to an `http` connector: answered once the record is journaled
+/// (see `connectors::http_post`).
+async fn receive(
+    State(intake): State<HttpIntake>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let text = |name| headers.get(name).and_then(|v| v.to_str().ok());
+    let reply = intake
+        .accept(&peer.to_string(), text(header::AUTHORIZATION), text(header::CONTENT_TYPE), &body)
+        .await;
+    let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    match reply.challenge {
+        Some(challenge) => {
+            (status, [(header::WWW_AUTHENTICATE, challenge)], reply.text).into_response()
+        }
+        None => (status, reply.text).into_response(),
+    }
 }
 
 async fn connectors(State(observed): State<Arc<Observed>>) -> Json<serde_json::Value> {

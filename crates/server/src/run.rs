@@ -9,7 +9,11 @@ use crate::config::ServerConfig;
 use crate::journaling::{self, DurableEnds, Journaled};
 use crate::processing::{self, Source};
 use crate::stats::{Observed, Stats};
-use connectors::{ConnectionIds, ConnectorConfig, ConnectorState, StreamFraming, tcp_listen};
+use connectors::http_post::HttpIntake;
+use connectors::{
+    ConnectionIds, ConnectorConfig, ConnectorState, Feed, StreamFraming, serial, tcp_connect,
+    tcp_listen,
+};
 use directory::DirectoryIndex;
 use ingest::{Context, Counts};
 use journal::{Journal, JournalConfig};
@@ -70,12 +74,12 @@ pub fn serve(
     });
     let terminate = terminate.map_err(|e| format!("cannot handle SIGTERM: {e}"))?;
     runtime.spawn(stop_on_signal(terminate, stopping.clone(), stop));
-    let states =
+    let started =
         runtime.block_on(start_connectors(config, &sources, &to_journal, &stopped, ready))?;
     drop(to_journal);
     let stats = Arc::new(Stats::default());
-    let observed = Arc::new(Observed { stats: stats.clone(), connectors: states });
-    runtime.block_on(start_http(config, observed.clone(), &stopped, ready))?;
+    let observed = Arc::new(Observed { stats: stats.clone(), connectors: started.states });
+    runtime.block_on(start_http(config, observed.clone(), started.intakes, &stopped, ready))?;
     runtime.spawn(watch_silence(observed));
     std::thread::scope(|scope| {
         let journaling = std::thread::Builder::new()
@@ -132,6 +136,7 @@ fn journal_config(config: &ServerConfig) -> Result<JournalConfig, String> {
 async fn start_http(
     config: &ServerConfig,
     observed: Arc<Observed>,
+    intakes: Vec<(String, HttpIntake)>,
     stopped: &watch::Receiver<bool>,
     ready: &mut dyn FnMut(&str),
 ) -> Result<(), String> {
@@ -140,10 +145,11 @@ async fn start_http(
         .await
         .map_err(|e| format!("[server] http: cannot listen on {address}: {e}"))?;
     let mut stop = stopped.clone();
-    let server =
-        axum::serve(listener, crate::http::router(observed)).with_graceful_shutdown(async move {
-            let _ = stop.wait_for(|s| *s).await;
-        });
+    let router = crate::http::router(observed, intakes)
+        .into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let server = axum::serve(listener, router).with_graceful_shutdown(async move {
+        let _ = stop.wait_for(|s| *s).await;
+    });
     tokio::spawn(async move {
         let _ = server.await;
     });
@@ -168,33 +174,33 @@ async fn watch_silence(observed: Arc<Observed>) {
     }
 }
 
-/// Binds every connector and starts it on the runtime; returns their
-/// states.
+/// The connectors as started: their states, and the HTTP intakes to
+/// mount on the server's HTTP side.
+struct Started {
+    states: Vec<Arc<ConnectorState>>,
+    intakes: Vec<(String, HttpIntake)>,
+}
+
+/// Binds every connector and starts it on the runtime. What can be wrong
+/// in the configuration (a port taken, a token not set) fails the start.
 async fn start_connectors(
     config: &ServerConfig,
     sources: &[Source],
     to_journal: &mpsc::Sender<connectors::Received>,
     stopped: &watch::Receiver<bool>,
     ready: &mut dyn FnMut(&str),
-) -> Result<Vec<Arc<ConnectorState>>, String> {
+) -> Result<Started, String> {
     let ids = Arc::new(ConnectionIds::new());
-    let mut states = Vec::new();
+    let mut started = Started { states: Vec::new(), intakes: Vec::new() };
     for (i, (pbx, source)) in config.pbx.iter().zip(sources).enumerate() {
-        let ConnectorConfig::TcpListen { listen, peers } = &pbx.connector else {
-            return Err(format!(
-                "[[pbx]] {:?}: this connector kind is not available yet (tcp-listen is)",
-                pbx.name
-            ));
-        };
-        let listener =
-            tcp_listen::bind(*listen).await.map_err(|e| format!("[[pbx]] {:?}: {e}", pbx.name))?;
-        let state = Arc::new(ConnectorState::new(&pbx.name, "tcp-listen", pbx.silent_after));
-        states.push(state.clone());
+        let kind = pbx.connector.kind();
+        let state = Arc::new(ConnectorState::new(&pbx.name, kind, pbx.silent_after));
+        started.states.push(state.clone());
         let framing = match source.format.parser(&Default::default()).framing() {
             cdr::Framing::QuotedLines => StreamFraming::QuotedLines,
             cdr::Framing::Lines | cdr::Framing::Document => StreamFraming::Lines,
         };
-        let feed = connectors::Feed {
+        let feed = Feed {
             source: i as u32,
             framing,
             max_record: MAX_RECORD,
@@ -203,11 +209,51 @@ async fn start_connectors(
             out: to_journal.clone(),
             stop: stopped.clone(),
         };
-        let listening = tcp_listen::Listening { feed, peers: peers.clone() };
-        ready(&format!("{}: listening on {listen} (tcp, {})", pbx.name, pbx.format));
-        tokio::spawn(tcp_listen::serve(listener, listening));
+        let named = |e: String| format!("[[pbx]] {:?}: {e}", pbx.name);
+        let what = match &pbx.connector {
+            ConnectorConfig::TcpListen { listen, peers } => {
+                let listener = tcp_listen::bind(*listen).await.map_err(named)?;
+                let listening = tcp_listen::Listening { feed, peers: peers.clone() };
+                tokio::spawn(tcp_listen::serve(listener, listening));
+                format!("listening on {listen} (tcp)")
+            }
+            ConnectorConfig::TcpConnect { connect, protocol, device } => {
+                let mut options = tcp_connect::Options::default();
+                options.nec.device = *device;
+                tokio::spawn(tcp_connect::serve_with(connect.clone(), *protocol, feed, options));
+                format!("connecting to {connect} (tcp client, {protocol:?})")
+            }
+            ConnectorConfig::Serial { port, baud, parity, flow_control, data_bits, stop_bits } => {
+                let line = serial::SerialLine {
+                    port: port.clone(),
+                    baud: *baud,
+                    parity: *parity,
+                    flow_control: *flow_control,
+                    data_bits: *data_bits,
+                    stop_bits: *stop_bits,
+                };
+                tokio::spawn(serial::serve(line, feed));
+                format!("reading serial port {} at {baud} baud", port.display())
+            }
+            ConnectorConfig::Http { path, token_env } => {
+                if !path.starts_with('/') || path.starts_with("/api/") || path == "/metrics" {
+                    return Err(named(format!(
+                        "http path {path:?} must start with / and not be /metrics or under /api/"
+                    )));
+                }
+                let intake = HttpIntake::new(feed, token_env).map_err(named)?;
+                let releasing = intake.clone();
+                tokio::spawn(async move { releasing.release_on_stop().await });
+                started.intakes.push((path.clone(), intake));
+                format!("receiving POSTs on {path} (http)")
+            }
+            ConnectorConfig::Rsp { .. } | ConnectorConfig::FileDrop { .. } => {
+                return Err(named(format!("the {kind} connector is not available yet")));
+            }
+        };
+        ready(&format!("{}: {what}, {}", pbx.name, pbx.format));
     }
-    Ok(states)
+    Ok(started)
 }
 
 /// Turns `stopping` true on SIGTERM, Ctrl-C or `stop`.

@@ -39,7 +39,13 @@ pub fn start(bw: &Bw) -> Server {
 /// Starts the server with `args`; returns once it has announced its
 /// connectors and its HTTP side.
 pub fn start_with(bw: &Bw, args: &[&str]) -> Server {
-    let mut child = bw.process(args).stderr(Stdio::piped()).spawn().unwrap();
+    spawn(bw.process(args))
+}
+
+/// Starts the server as `command` (its arguments and environment set);
+/// returns once it has announced its connectors and its HTTP side.
+pub fn spawn(mut command: std::process::Command) -> Server {
+    let mut child = command.stderr(Stdio::piped()).spawn().unwrap();
     let stderr = child.stderr.take().unwrap();
     let (tx, lines) = mpsc::channel();
     std::thread::spawn(move || {
@@ -49,7 +55,6 @@ pub fn start_with(bw: &Bw, args: &[&str]) -> Server {
     });
     let mut server = Server { child, lines, http: String::new() };
     // Connectors announce themselves first, then the HTTP side.
-    server.wait_for("listening on");
     let announced = server.wait_for("metrics and API on http://");
     server.http = announced.rsplit("http://").next().unwrap_or_default().to_string();
     server

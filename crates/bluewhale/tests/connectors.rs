@@ -1,0 +1,136 @@
+//! Connectors of `bluewhale serve` other than the TCP listener, end to
+//! end: a PBX the server connects out to, and FreeSWITCH posting its CDRs
+//! over HTTP. (Each connector's protocol is tested in the `connectors`
+//! crate; here, that what they receive is journaled, priced and stored.)
+
+mod common;
+
+use common::Bw;
+use common::server::{Server, free_port, get, spawn};
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::time::Duration;
+
+const TOKEN: &str = "s3cret-token";
+
+/// A store with the connectors' directory and a configuration of
+/// `connectors` (TOML `[[pbx]]` entries); the server started with the
+/// FreeSWITCH token in its environment.
+fn serve_with(bw: &Bw, connectors: &str) -> Server {
+    bw.ok(&["load", &common::fixture_arg("serve/connectors.toml")]);
+    let config = bw.data.path().join("server.toml");
+    let http = free_port();
+    std::fs::write(&config, format!("[server]\nhttp = \"127.0.0.1:{http}\"\n{connectors}"))
+        .unwrap();
+    let mut command = bw.process(&["serve", "--config", &common::arg(&config)]);
+    command.env("BW_TEST_FS_TOKEN", TOKEN);
+    spawn(command)
+}
+
+/// Waits until `/metrics` says `stored` records were stored (a minute at
+/// most, as a guard).
+fn wait_stored(server: &Server, stored: u64) {
+    let line = format!("bluewhale_records_total{{outcome=\"stored\"}} {stored}");
+    for _ in 0..600 {
+        if get(server, "/metrics").contains(&line) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("never stored {stored}: {}", get(server, "/metrics"));
+}
+
+/// `count` Avaya CM lines, as the synthetic organisation's PBX writes them.
+fn avaya_lines(first: u64, count: usize) -> Vec<u8> {
+    let org = synth::Org::new(50);
+    let mut stream = synth::RecordStream::new(&org, synth::RecordFormat::Avaya, 7);
+    let mut out = Vec::new();
+    for i in 0..first as usize + count {
+        let mut record = Vec::new();
+        stream.next_record(&mut record);
+        if i >= first as usize {
+            out.extend_from_slice(&record);
+        }
+    }
+    out
+}
+
+#[test]
+fn a_pbx_the_server_connects_to_is_read_and_reconnected_after_it_drops_the_link() {
+    let pbx = TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = pbx.local_addr().unwrap();
+    let bw = Bw::new();
+    let server = serve_with(
+        &bw,
+        &format!(
+            "[[pbx]]\nname = \"cm-out\"\nformat = \"avaya:avaya-97\"\n\
+             connector = {{ kind = \"tcp-connect\", connect = \"{address}\" }}\n"
+        ),
+    );
+    // The PBX sends 60 records and a piece of one, and drops the link;
+    // the server connects again and gets the rest.
+    let (mut link, _) = pbx.accept().unwrap();
+    let first = avaya_lines(0, 60);
+    let cut = avaya_lines(60, 1);
+    link.write_all(&first).unwrap();
+    link.write_all(&cut[..30]).unwrap();
+    drop(link);
+    let (mut link, _) = pbx.accept().unwrap();
+    link.write_all(&avaya_lines(60, 40)).unwrap();
+    link.flush().unwrap();
+    wait_stored(&server, 100);
+    let summary = server.stop();
+    assert!(summary.contains("100 stored, 0 duplicates, 1 quarantined"), "{summary}");
+    assert_eq!(bw.store().cdr_count().unwrap(), 100);
+}
+
+/// POSTs `body` to the server; returns the status code and the body.
+fn post(server: &Server, path: &str, headers: &[(&str, &str)], body: &[u8]) -> (u16, String) {
+    let mut stream = std::net::TcpStream::connect(&server.http).unwrap();
+    let mut request = format!(
+        "POST {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    stream.write_all(request.as_bytes()).unwrap();
+    stream.write_all(body).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0);
+    (status, response.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default())
+}
+
+#[test]
+fn freeswitch_posts_are_answered_once_journaled_and_stored() {
+    let bw = Bw::new();
+    let server = serve_with(
+        &bw,
+        "[[pbx]]\nname = \"fs\"\nformat = \"freeswitch-json\"\n\
+         connector = { kind = \"http\", path = \"/cdr/fs\", token_env = \"BW_TEST_FS_TOKEN\" }\n",
+    );
+    let answered = std::fs::read(common::fixture(
+        "../../../format-freeswitch/tests/fixtures/json/answered.json",
+    ))
+    .unwrap();
+    let json = [("Content-Type", "application/json")];
+    let bearer = format!("Bearer {TOKEN}");
+    let (status, text) =
+        post(&server, "/cdr/fs", &[json[0], ("Authorization", bearer.as_str())], &answered);
+    assert_eq!(status, 200, "{text}");
+    // The wrong token is refused and nothing is journaled.
+    let (status, _) =
+        post(&server, "/cdr/fs", &[json[0], ("Authorization", "Bearer nope")], &answered);
+    assert_eq!(status, 401);
+    // The same CDR posted again (FreeSWITCH retrying) is stored once.
+    let (status, _) =
+        post(&server, "/cdr/fs", &[json[0], ("Authorization", bearer.as_str())], &answered);
+    assert_eq!(status, 200);
+    let summary = server.stop();
+    assert!(summary.contains("2 records read: 1 stored, 1 duplicates"), "{summary}");
+    let calls = bw.calls("2000-01-01", "2030-12-31");
+    assert_eq!(calls.len(), 1);
+    assert_eq!(calls[0]["pbx"], "fs");
+}
