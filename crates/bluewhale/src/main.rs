@@ -56,6 +56,9 @@ enum Command {
     /// Run the billing server: receive records from PBXs, journal,
     /// price and store them (stop with Ctrl-C or SIGTERM).
     Serve(cmd::serve::Args),
+    /// Feed what a PBX sent in a period back from the raw journal through
+    /// the pipeline (calls already stored count as duplicates).
+    Replay(cmd::replay::Args),
     /// Simulate PBXs sending CDRs: TCP streams or file drops, paced, with
     /// injected faults.
     Simulate(cmd::simulate::Args),
@@ -74,6 +77,7 @@ fn main() -> ExitCode {
         Command::Explain(args) => cmd::explain::run(&cli.data_dir, args),
         Command::Whatif(args) => cmd::whatif::run(&cli.data_dir, args),
         Command::Rerate(args) => cmd::rerate::run(&cli.data_dir, args),
+        Command::Replay(args) => cmd::replay::run(&cli.data_dir, args),
         Command::Report(args) => cmd::report::run(&cli.data_dir, args),
         Command::Serve(args) => cmd::serve::run(&cli.data_dir, args),
         Command::Simulate(args) => cmd::simulate::run(args),

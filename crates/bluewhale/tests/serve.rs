@@ -130,3 +130,38 @@ fn garbage_and_links_dropped_mid_record_are_quarantined_and_the_rest_stored() {
     assert_eq!(store.cdr_count().unwrap(), 5000, "{summary}");
     assert_eq!(store.quarantine_count().unwrap(), garbage + cuts, "{summary}");
 }
+
+#[test]
+fn replay_feeds_a_period_back_from_the_journal_storing_only_what_is_missing() {
+    let (bw, port) = prepared();
+    let server = start(&bw);
+    simulate(&bw, port, &["--count", "5000", "--connections", "4"]);
+    // The server holds the data directory: a replay now is refused.
+    let refused = bw.fails(&["replay", "--pbx", "avaya-hq", "--from", "today", "--to", "today"]);
+    assert!(refused.contains("in use (bluewhale serve"), "{refused}");
+    let summary = server.stop();
+    assert!(summary.contains("5000 stored"), "{summary}");
+    // Everything is stored: replaying the day finds only duplicates.
+    let replayed = bw.ok(&["replay", "--pbx", "avaya-hq", "--from", "today", "--to", "today"]);
+    assert!(replayed.contains("5000 records read: 0 stored, 5000 duplicates"), "{replayed}");
+    // Calls lost downstream (deleted here) come back, and only they.
+    let lost = {
+        let store = bw.store();
+        let median: i64 = store
+            .connection()
+            .query_row("SELECT start_s FROM cdr ORDER BY start_s LIMIT 1 OFFSET 2500", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        store.connection().execute("DELETE FROM cdr WHERE start_s < ?1", [median]).unwrap()
+    };
+    assert!(lost > 2000, "{lost}");
+    let replayed = bw.ok(&["replay", "--pbx", "avaya-hq", "--from", "yesterday", "--to", "today"]);
+    let expected = format!("5000 records read: {lost} stored, {} duplicates", 5000 - lost);
+    assert!(replayed.contains(&expected), "{replayed}");
+    assert_eq!(bw.store().cdr_count().unwrap(), 5000);
+    // A period when nothing was received replays nothing.
+    let replayed =
+        bw.ok(&["replay", "--pbx", "avaya-hq", "--from", "2020-01-01", "--to", "2020-01-31"]);
+    assert!(replayed.contains("replayed 0 journal entries"), "{replayed}");
+}

@@ -8,10 +8,14 @@
 pub mod config;
 mod http;
 pub mod journaling;
+mod lock;
 pub mod processing;
+mod replay;
 mod run;
 mod stats;
 
 pub use config::ServerConfig;
+pub use lock::{DataDirLock, lock_data_dir};
+pub use replay::{Replayed, replay};
 pub use run::{Served, serve};
 pub use stats::{Observed, Stats};

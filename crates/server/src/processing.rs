@@ -67,13 +67,27 @@ struct Unit {
 }
 
 /// A part parsed.
-struct Parsed {
+pub(crate) struct Parsed {
     seq: u64,
     source: usize,
     parts: usize,
     upto: Position,
-    calls: Vec<CdrRow>,
-    others: Vec<Item>,
+    pub(crate) calls: Vec<CdrRow>,
+    pub(crate) others: Vec<Item>,
+}
+
+impl Parsed {
+    /// Nothing parsed yet, outside any unit (for `replay`).
+    pub(crate) fn empty() -> Parsed {
+        Parsed {
+            seq: 0,
+            source: 0,
+            parts: 1,
+            upto: Position::BEGIN,
+            calls: Vec::new(),
+            others: Vec::new(),
+        }
+    }
 }
 
 /// Processes journal entries until the journal stage has finished and
@@ -240,7 +254,7 @@ fn parse_units(
     }
 }
 
-fn new_parser(source: &Source, entry: &Entry) -> Box<dyn RecordParser> {
+pub(crate) fn new_parser(source: &Source, entry: &Entry) -> Box<dyn RecordParser> {
     let received = Timestamp::try_from(entry.received).unwrap_or_else(|_| Timestamp::now());
     let ctx = ParserContext { time_zone: source.pbx.time_zone.clone(), received };
     source.format.parser(&ctx)
@@ -249,7 +263,12 @@ fn new_parser(source: &Source, entry: &Entry) -> Box<dyn RecordParser> {
 /// Parses the records of a data entry. A piece without its end of record
 /// (the connection closed mid-record, or a record longer than the
 /// connector accepts) is quarantined as it is.
-fn records(entry: &Entry, origin: &Origin<'_>, parser: &mut dyn RecordParser, out: &mut Parsed) {
+pub(crate) fn records(
+    entry: &Entry,
+    origin: &Origin<'_>,
+    parser: &mut dyn RecordParser,
+    out: &mut Parsed,
+) {
     let stream = format!("{}@journal/{}", origin.pbx_name, entry.position.segment);
     let mut offset = entry.position.offset + journal::ENTRY_HEADER_LEN as u64;
     for piece in entry.payload.split_inclusive(|&b| b == b'\n') {

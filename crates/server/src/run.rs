@@ -43,6 +43,7 @@ pub fn serve(
     ready: &mut dyn FnMut(&str),
 ) -> Result<Served, String> {
     let err = |e: store::Error| e.to_string();
+    let _lock = crate::lock::lock_data_dir(data_dir, "bluewhale serve")?;
     let mut store = store::Store::open(data_dir).map_err(err)?;
     let index = DirectoryIndex::build(&store.directory().map_err(err)?);
     let sources = sources(&store, &index, config)?;

@@ -6,6 +6,7 @@ pub mod formats;
 pub mod import;
 pub mod load;
 pub mod quarantine;
+pub mod replay;
 pub mod report;
 pub mod rerate;
 pub mod serve;

@@ -1,0 +1,115 @@
+//! `bluewhale replay`: feeds what one PBX sent in a period back from the
+//! raw journal through parsing, pricing and storing, as the server did
+//! when it arrived: after a fix to a format, the directory or a tariff, or
+//! to recover calls lost downstream. Deduplication makes it safe: calls
+//! already stored are counted as duplicates, and a record quarantined
+//! before is not quarantined twice (same PBX, bytes and location). It
+//! does not move where the server resumes reading.
+
+use crate::processing::{Parsed, Source, new_parser, records};
+use cdr::RecordParser;
+use directory::DirectoryIndex;
+use ingest::{Context, Counts, DedupWriter, Origin};
+use journal::{EntryKind, Journal, JournalConfig};
+use parsers::Format;
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::SystemTime;
+use store::Store;
+
+/// Calls stored per transaction at most.
+const CALLS_PER_TRANSACTION: usize = 65_536;
+
+/// What a replay read and did.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Replayed {
+    /// Journal entries in the period.
+    pub entries: u64,
+    pub counts: Counts,
+}
+
+/// Replays the entries of PBX `pbx` received in `[from, to)`, parsed in
+/// `format` (the server configuration's; the directory's if `None`).
+/// The caller holds the data directory's lock (see `lock`).
+pub fn replay(
+    data_dir: &Path,
+    pbx: &str,
+    format: Option<&str>,
+    from: SystemTime,
+    to: SystemTime,
+) -> Result<Replayed, String> {
+    let err = |e: store::Error| e.to_string();
+    let mut store = Store::open(data_dir).map_err(err)?;
+    let index = DirectoryIndex::build(&store.directory().map_err(err)?);
+    let info = index.pbx(pbx).cloned().ok_or_else(|| format!("no PBX {pbx:?} in the directory"))?;
+    let format =
+        Format::by_name(format.unwrap_or(&info.format)).map_err(|e| format!("{pbx}: {e}"))?;
+    let source_id = store.source_id(&format!("{pbx}@live")).map_err(err)?;
+    let source = Source { name: pbx.to_string(), pbx: info, format, source_id };
+    let context = Context::with_index(&store, index)?;
+    let config = JournalConfig { compress: false, ..JournalConfig::default() };
+    let journal = Journal::open(&data_dir.join("journal"), config).map_err(|e| e.to_string())?;
+    if !journal.sources().iter().any(|s| s == pbx) {
+        return Err(format!("the journal holds nothing from {pbx:?}"));
+    }
+    let format_name = source.format.name();
+    let origin = Origin {
+        pbx_name: &source.name,
+        pbx: Some(&source.pbx),
+        format_name: &format_name,
+        source_id: source.source_id,
+        context: &context,
+    };
+    let mut done = Replayed::default();
+    let mut parsers: HashMap<u64, Box<dyn RecordParser>> = HashMap::new();
+    let mut parsed = Parsed::empty();
+    let mut writer = None;
+    let entries = journal.entries_between(pbx, from, to).map_err(|e| e.to_string())?;
+    for entry in entries {
+        let entry = entry.map_err(|e| e.to_string())?;
+        done.entries += 1;
+        match entry.kind {
+            EntryKind::Open => {
+                parsers.insert(entry.connection, new_parser(&source, &entry));
+            }
+            EntryKind::Close => {
+                parsers.remove(&entry.connection);
+            }
+            EntryKind::Data => {
+                // Its opening may be before the period.
+                let parser =
+                    parsers.entry(entry.connection).or_insert_with(|| new_parser(&source, &entry));
+                records(&entry, &origin, parser.as_mut(), &mut parsed);
+                if parsed.calls.len() >= CALLS_PER_TRANSACTION {
+                    store_parsed(&mut store, &mut writer, &mut parsed, &mut done.counts)?;
+                }
+            }
+        }
+    }
+    store_parsed(&mut store, &mut writer, &mut parsed, &mut done.counts)?;
+    store.fold_months().map_err(err)?;
+    Ok(done)
+}
+
+fn store_parsed(
+    store: &mut Store,
+    writer: &mut Option<DedupWriter>,
+    parsed: &mut Parsed,
+    counts: &mut Counts,
+) -> Result<(), String> {
+    let err = |e: store::Error| e.to_string();
+    parsed.calls.sort_unstable_by_key(|r| (r.start_s, r.dedup));
+    let mut batch = store.batch().map_err(err)?;
+    let writer = match writer {
+        Some(w) => {
+            w.next_transaction(&batch).map_err(err)?;
+            w
+        }
+        None => writer.insert(DedupWriter::new(&batch).map_err(err)?),
+    };
+    writer.store(&mut batch, &parsed.others, parsed.calls.iter(), counts).map_err(err)?;
+    batch.commit().map_err(err)?;
+    parsed.calls.clear();
+    parsed.others.clear();
+    Ok(())
+}
