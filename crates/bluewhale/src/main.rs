@@ -56,6 +56,10 @@ enum Command {
     /// Run the billing server: receive records from PBXs, journal,
     /// price and store them (stop with Ctrl-C or SIGTERM).
     Serve(cmd::serve::Args),
+    /// Write a consistent copy of the store to a file (the server may run).
+    Backup(cmd::backup::BackupArgs),
+    /// Replace the store with a backup (the server must be stopped).
+    Restore(cmd::backup::RestoreArgs),
     /// Feed what a PBX sent in a period back from the raw journal through
     /// the pipeline (calls already stored count as duplicates).
     Replay(cmd::replay::Args),
@@ -78,6 +82,8 @@ fn main() -> ExitCode {
         Command::Whatif(args) => cmd::whatif::run(&cli.data_dir, args),
         Command::Rerate(args) => cmd::rerate::run(&cli.data_dir, args),
         Command::Replay(args) => cmd::replay::run(&cli.data_dir, args),
+        Command::Backup(args) => cmd::backup::backup(&cli.data_dir, args),
+        Command::Restore(args) => cmd::backup::restore(&cli.data_dir, args),
         Command::Report(args) => cmd::report::run(&cli.data_dir, args),
         Command::Serve(args) => cmd::serve::run(&cli.data_dir, args),
         Command::Simulate(args) => cmd::simulate::run(args),

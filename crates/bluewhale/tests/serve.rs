@@ -165,3 +165,31 @@ fn replay_feeds_a_period_back_from_the_journal_storing_only_what_is_missing() {
         bw.ok(&["replay", "--pbx", "avaya-hq", "--from", "2020-01-01", "--to", "2020-01-31"]);
     assert!(replayed.contains("replayed 0 journal entries"), "{replayed}");
 }
+
+#[test]
+fn a_backup_taken_while_the_server_stores_restores_and_the_journal_fills_in_the_rest() {
+    let (bw, port) = prepared();
+    let server = start(&bw);
+    simulate(&bw, port, &["--count", "20000", "--connections", "4"]);
+    let file = bw.data.path().join("store.backup");
+    // Taken while the server runs: whatever it holds is consistent.
+    let out = bw.ok(&["backup", "--to", &common::arg(&file)]);
+    assert!(out.contains("backed up"), "{out}");
+    let in_backup: u64 = out.split_whitespace().nth(2).unwrap().parse().unwrap();
+    // Restoring needs the server stopped.
+    let refused = bw.fails(&["restore", "--from", &common::arg(&file)]);
+    assert!(refused.contains("in use"), "{refused}");
+    simulate(&bw, port, &["--count", "5000", "--connections", "2", "--seed", "99"]);
+    let summary = server.stop();
+    assert!(summary.contains("25000 stored"), "{summary}");
+    let out = bw.ok(&["restore", "--from", &common::arg(&file)]);
+    assert!(out.contains(&format!("restored {in_backup} calls")), "{out}");
+    assert_eq!(bw.store().cdr_count().unwrap(), in_backup);
+    // The restarted server reads from where the backup had got to: what
+    // came after is stored again from the journal, once.
+    let server = start(&bw);
+    let summary = server.stop();
+    let expected = format!("{} stored, 0 duplicates", 25000 - in_backup);
+    assert!(summary.contains(&expected), "{summary}");
+    assert_eq!(bw.store().cdr_count().unwrap(), 25000);
+}

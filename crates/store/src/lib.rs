@@ -5,6 +5,7 @@
 //! clustered primary key `(start_s, dedup)` doubles as the exact duplicate
 //! check behind the pipeline's Bloom filter.
 
+pub mod backup;
 mod batch;
 mod carriers;
 mod charge;

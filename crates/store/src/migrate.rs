@@ -11,12 +11,17 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0003_journal", include_str!("../migrations/0003_journal.sql")),
 ];
 
+/// The schema version this program writes.
+pub fn known() -> i64 {
+    MIGRATIONS.len() as i64
+}
+
 pub fn version(conn: &Connection) -> Result<i64> {
     Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
 }
 
 pub fn upgrade(conn: &Connection) -> Result<()> {
-    let known = MIGRATIONS.len() as i64;
+    let known = known();
     let found = version(conn)?;
     if found > known {
         return Err(Error::TooNew { found, known });
