@@ -255,14 +255,13 @@ impl Charger {
                     .extension_site
                     .and_then(|s| self.sites.get(&s))
                     .and_then(|s| s.pstn_prefix.as_deref());
-                if let (Some(number), Some(reference)) = (pstn, self.reference_of(facts.site_id)) {
-                    if let Ok((amount, currency, trace)) =
+                if let (Some(number), Some(reference)) = (pstn, self.reference_of(facts.site_id))
+                    && let Ok((amount, currency, trace)) =
                         self.price(reference, number, facts, &mut None)
-                    {
-                        charge.reference = amount;
-                        charge.currency = currency.as_str().into();
-                        charge.reference_price = Some(trace);
-                    }
+                {
+                    charge.reference = amount;
+                    charge.currency = currency.as_str().into();
+                    charge.reference_price = Some(trace);
                 }
             }
             CallType::Inbound => match self.paid_numbers.get(facts.dialled) {

@@ -161,18 +161,18 @@ pub fn merge(
 fn check_currencies(book: &TariffBook) -> Result<(), TariffError> {
     for carrier in book.carriers() {
         let mut versions = carrier.versions().iter();
-        if let Some(first) = versions.next() {
-            if let Some(other) = versions.find(|v| v.currency() != first.currency()) {
-                return Err(TariffError::Invalid(format!(
-                    "carrier {:?}: version {:?} is in {} but version {:?} in {}; a carrier's \
+        if let Some(first) = versions.next()
+            && let Some(other) = versions.find(|v| v.currency() != first.currency())
+        {
+            return Err(TariffError::Invalid(format!(
+                "carrier {:?}: version {:?} is in {} but version {:?} in {}; a carrier's \
                      versions share one currency",
-                    carrier.name(),
-                    first.id(),
-                    first.currency(),
-                    other.id(),
-                    other.currency()
-                )));
-            }
+                carrier.name(),
+                first.id(),
+                first.currency(),
+                other.id(),
+                other.currency()
+            )));
         }
     }
     Ok(())

@@ -189,10 +189,10 @@ impl Classifier {
             Err(&reason) => return Classification::unknown(reason),
         };
         if !plus {
-            if let Some(plan) = plan {
-                if plan.is_emergency(digits) {
-                    return Classification::of(plan.emergency());
-                }
+            if let Some(plan) = plan
+                && plan.is_emergency(digits)
+            {
+                return Classification::of(plan.emergency());
             }
             if let Some(at) = extensions.extension_site(digits) {
                 let call_type = if Some(at) == site { CallType::Internal } else { CallType::Onnet };

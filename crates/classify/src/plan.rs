@@ -180,10 +180,10 @@ impl SitePlan {
         if let Some(rest) = digits.strip_prefix(&*self.international_prefix) {
             return self.international(rest);
         }
-        if !self.national_prefix.is_empty() {
-            if let Some(nsn) = digits.strip_prefix(&*self.national_prefix) {
-                return self.national(nsn);
-            }
+        if !self.national_prefix.is_empty()
+            && let Some(nsn) = digits.strip_prefix(&*self.national_prefix)
+        {
+            return self.national(nsn);
         }
         if !self.national_lengths.is_any() && self.national_lengths.allows(digits.len()) {
             return self.national(digits);

@@ -249,13 +249,13 @@ impl Compiler<'_> {
             (RecordKindName::Regex, "regex", raw.regex.as_ref().map(|s| s.span())),
         ];
         for (section_kind, section, span) in sections {
-            if let Some(span) = span {
-                if section_kind != kind {
-                    return Err(self.err(
-                        span,
-                        format!("section [{section}] does not apply to kind {:?}", kind_name(kind)),
-                    ));
-                }
+            if let Some(span) = span
+                && section_kind != kind
+            {
+                return Err(self.err(
+                    span,
+                    format!("section [{section}] does not apply to kind {:?}", kind_name(kind)),
+                ));
             }
         }
         Ok(())

@@ -76,13 +76,13 @@ impl CustomParser {
                         return Ok(false); // the header repeated (files joined)
                     }
                 }
-                if let Some(min) = min_columns {
-                    if self.fields.count() < *min {
-                        return Err(ParseError::record(format!(
-                            "expected at least {min} columns, got {}",
-                            self.fields.count()
-                        )));
-                    }
+                if let Some(min) = min_columns
+                    && self.fields.count() < *min
+                {
+                    return Err(ParseError::record(format!(
+                        "expected at least {min} columns, got {}",
+                        self.fields.count()
+                    )));
                 }
             }
             Layout::Fixed { ranges, length, min_length } => {
@@ -248,10 +248,11 @@ fn build(format: &Format, record: &Record<'_>, clock: &Clock<'_>) -> Result<Cdr,
             None => Some(0),
         };
     }
-    if ring.is_none() && map.ring.is_none() {
-        if let (Some(a), Some(s)) = (answer, start) {
-            ring = Some(span_seconds(s, a, "answer", "start")?);
-        }
+    if ring.is_none()
+        && map.ring.is_none()
+        && let (Some(a), Some(s)) = (answer, start)
+    {
+        ring = Some(span_seconds(s, a, "answer", "start")?);
     }
     if map.answer.is_none() && disposition == Disposition::Answered {
         // Not mapped: an answered call was answered its talk time before
@@ -414,10 +415,10 @@ fn text_value(record: &Record<'_>, spec: &crate::compile::TextSpec) -> Result<Te
             if spec.number { cdr::text::number(picked.as_bytes()) } else { picked }
         }
     };
-    if let Some(prefix) = spec.strip_prefix.iter().find(|p| value.starts_with(p.as_str())) {
-        if value.len() > prefix.len() {
-            value = Text::from(value.get(prefix.len()..).unwrap_or_default());
-        }
+    if let Some(prefix) = spec.strip_prefix.iter().find(|p| value.starts_with(p.as_str()))
+        && value.len() > prefix.len()
+    {
+        value = Text::from(value.get(prefix.len()..).unwrap_or_default());
     }
     Ok(value)
 }

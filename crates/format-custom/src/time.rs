@@ -223,10 +223,10 @@ fn parse_pattern(
     fixed: &Option<Fixed>,
     text: &str,
 ) -> Result<BrokenDownTime, ParseError> {
-    if let Some(parts) = fixed.as_ref().and_then(|f| f.read(text)) {
-        if let Some(broken) = to_broken_down(&parts) {
-            return Ok(broken);
-        }
+    if let Some(parts) = fixed.as_ref().and_then(|f| f.read(text))
+        && let Some(broken) = to_broken_down(&parts)
+    {
+        return Ok(broken);
     }
     BrokenDownTime::parse(pattern, text)
         .map_err(|_| ParseError::field(field, format!("not a time ({pattern}): {text:?}")))

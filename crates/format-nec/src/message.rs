@@ -37,10 +37,10 @@ pub(crate) fn open(raw: &[u8]) -> Result<Option<Message<'_>>, ParseError> {
         return Ok(None);
     }
     // SA is a digit, UA is '!': present in every message the PBX sends.
-    if let [sa, b'!', rest @ ..] = bytes {
-        if sa.is_ascii_digit() {
-            bytes = rest;
-        }
+    if let [sa, b'!', rest @ ..] = bytes
+        && sa.is_ascii_digit()
+    {
+        bytes = rest;
     }
     let [b'K', kind, sections @ ..] = bytes else {
         if bytes.len() < 2 {

@@ -185,10 +185,10 @@ fn cut(
         sent
     };
     for (n, plan) in plans.iter().enumerate() {
-        if let Err(e) = cut_file(n, plan, bytes, &mut deal, latest_header, first_merged) {
-            if !deal(Job::Failed(format!("{}: {e}", plan.source))) {
-                return;
-            }
+        if let Err(e) = cut_file(n, plan, bytes, &mut deal, latest_header, first_merged)
+            && !deal(Job::Failed(format!("{}: {e}", plan.source)))
+        {
+            return;
         }
     }
 }
@@ -284,10 +284,10 @@ fn merge(
                     drop(records);
                     parse_chunk(plans, context, &chunk, &expected, &mut recycler)
                 };
-                if header != expected || chunk.first {
-                    if let Ok(mut latest) = latest_header.lock() {
-                        latest.clone_from(&header);
-                    }
+                if (header != expected || chunk.first)
+                    && let Ok(mut latest) = latest_header.lock()
+                {
+                    latest.clone_from(&header);
                 }
                 expected = header;
                 if chunk.first && first_done.send(()).is_err() {

@@ -364,10 +364,11 @@ impl SourceReader {
     /// there, else a newly opened one. If the segment was removed by
     /// retention meanwhile, the reader moves to the oldest segment left.
     fn take_cursor(&mut self) -> Result<SegmentCursor> {
-        if let Some(cursor) = self.cursor.take() {
-            if cursor.number() == self.position.segment && cursor.offset() == self.position.offset {
-                return Ok(cursor);
-            }
+        if let Some(cursor) = self.cursor.take()
+            && cursor.number() == self.position.segment
+            && cursor.offset() == self.position.offset
+        {
+            return Ok(cursor);
         }
         loop {
             let Position { segment, offset } = self.position;

@@ -464,12 +464,11 @@ impl BandSchedule {
         site: Option<&HolidayCalendar>,
     ) -> BandIndex {
         let days = local_seconds.div_euclid(i64::from(SECONDS_PER_DAY));
-        if let Some(holiday_band) = self.holiday_band {
-            if self.holidays.contains_day_by_dates(days)
-                || site.is_some_and(|c| c.contains_day_by_dates(days))
-            {
-                return holiday_band;
-            }
+        if let Some(holiday_band) = self.holiday_band
+            && (self.holidays.contains_day_by_dates(days)
+                || site.is_some_and(|c| c.contains_day_by_dates(days)))
+        {
+            return holiday_band;
         }
         let second_of_day = local_seconds.rem_euclid(i64::from(SECONDS_PER_DAY)) as u32;
         self.rule_band(weekday_from_days(days), second_of_day)

@@ -38,25 +38,25 @@ impl TariffBook {
                 }
                 located[step % RING] = found;
             }
-            if let Some(i) = step.checked_sub(AHEAD) {
-                if let Some(call) = calls.get(i) {
-                    let found = located[i % RING].and_then(|found| found.resolve(call).ok());
-                    if let Some(found) = &found {
-                        found.prefetch();
-                    }
-                    resolved[i % RING] = found;
+            if let Some(i) = step.checked_sub(AHEAD)
+                && let Some(call) = calls.get(i)
+            {
+                let found = located[i % RING].and_then(|found| found.resolve(call).ok());
+                if let Some(found) = &found {
+                    found.prefetch();
                 }
+                resolved[i % RING] = found;
             }
-            if let Some(i) = step.checked_sub(2 * AHEAD) {
-                if let Some(call) = calls.get(i) {
-                    out.push(match resolved[i % RING] {
-                        Some(found) => price_resolved(found, call, &period),
-                        // Rare: resolve again for the error itself.
-                        None => self
-                            .resolve(call)
-                            .and_then(|found| price_resolved(found, call, &period)),
-                    });
-                }
+            if let Some(i) = step.checked_sub(2 * AHEAD)
+                && let Some(call) = calls.get(i)
+            {
+                out.push(match resolved[i % RING] {
+                    Some(found) => price_resolved(found, call, &period),
+                    // Rare: resolve again for the error itself.
+                    None => {
+                        self.resolve(call).and_then(|found| price_resolved(found, call, &period))
+                    }
+                });
             }
         }
     }

@@ -568,12 +568,12 @@ impl TariffPlan {
             ));
         }
         steps.sort_by_key(|(s, _)| s.from_seconds);
-        if let Some((first, row)) = steps.first() {
-            if first.from_seconds != 0 {
-                return Err(self
-                    .rates
-                    .error(row, format!("rate {rate_id:?} has no slot at GroupIntervalStart 0s")));
-            }
+        if let Some((first, row)) = steps.first()
+            && first.from_seconds != 0
+        {
+            return Err(self
+                .rates
+                .error(row, format!("rate {rate_id:?} has no slot at GroupIntervalStart 0s")));
         }
         let max_cost = if dr.len() >= 7 { dr[5].as_str() } else { "" };
         let max_cost = values::amount("MaxCost", max_cost)
@@ -648,10 +648,10 @@ impl TariffPlan {
         if let Some(d) = catch_all {
             for digit in 0..10u8 {
                 let text = digit.to_string();
-                if let Some(prefix) = Prefix::parse(&text) {
-                    if !owner.contains_key(&prefix) {
-                        lists[d].push(text);
-                    }
+                if let Some(prefix) = Prefix::parse(&text)
+                    && !owner.contains_key(&prefix)
+                {
+                    lists[d].push(text);
                 }
             }
         }

@@ -111,14 +111,14 @@ impl ServerConfig {
         }
         let mut addresses = std::collections::HashMap::new();
         for pbx in &self.pbx {
-            if let Some(address) = listen_address(pbx) {
-                if let Some(other) = addresses.insert(address, pbx.name.as_str()) {
-                    return Err(format!(
-                        "[[pbx]] {:?} and {other:?} both listen on {address}; share a port with \
+            if let Some(address) = listen_address(pbx)
+                && let Some(other) = addresses.insert(address, pbx.name.as_str())
+            {
+                return Err(format!(
+                    "[[pbx]] {:?} and {other:?} both listen on {address}; share a port with \
                          one entry and `peers`",
-                        pbx.name
-                    ));
-                }
+                    pbx.name
+                ));
             }
         }
         Ok(())

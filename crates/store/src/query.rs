@@ -130,10 +130,10 @@ impl Store {
                 break;
             }
             let call = names.call(conn, row(r)?)?;
-            if let Some(n) = &q.extension_number {
-                if call.record.extension != n.as_str() {
-                    continue;
-                }
+            if let Some(n) = &q.extension_number
+                && call.record.extension != n.as_str()
+            {
+                continue;
             }
             each(call)?;
             left -= 1;

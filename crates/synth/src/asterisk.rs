@@ -33,7 +33,7 @@ pub(crate) fn render_asterisk(i: u64, call: &Call, zone: &TimeZone, out: &mut Ve
     let answer = if call.answered { local(answer, zone) } else { String::new() };
     let disposition = match (call.answered, call.kind) {
         (true, _) => "ANSWERED",
-        (false, CallKind::Outgoing) if call.circuit % 4 == 0 => "BUSY",
+        (false, CallKind::Outgoing) if call.circuit.is_multiple_of(4) => "BUSY",
         (false, _) => "NO ANSWER",
     };
     let total_s = call.end.as_second() - call.start.as_second();

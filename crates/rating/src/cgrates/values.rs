@@ -108,10 +108,11 @@ pub(crate) fn activation_time(text: &str, zone: &TimeZone) -> Result<Timestamp, 
     if let Ok(t) = text.parse::<Timestamp>() {
         return Ok(t);
     }
-    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
-        if let Some(t) = text.parse::<i64>().ok().and_then(|s| Timestamp::from_second(s).ok()) {
-            return Ok(t);
-        }
+    if !text.is_empty()
+        && text.bytes().all(|b| b.is_ascii_digit())
+        && let Some(t) = text.parse::<i64>().ok().and_then(|s| Timestamp::from_second(s).ok())
+    {
+        return Ok(t);
     }
     text.parse::<DateTime>()
         .ok()

@@ -645,10 +645,10 @@ fn rate(file: &RateFile) -> Result<Rate, String> {
         maximum: file.maximum.as_ref().map(|m| amount("maximum", Some(m))).transpose()?,
         steps,
     };
-    if let Some(maximum) = rate.maximum {
-        if maximum < rate.minimum {
-            return Err(format!("maximum {maximum} is below minimum {}", rate.minimum));
-        }
+    if let Some(maximum) = rate.maximum
+        && maximum < rate.minimum
+    {
+        return Err(format!("maximum {maximum} is below minimum {}", rate.minimum));
     }
     Ok(rate)
 }

@@ -16,14 +16,14 @@ impl Faults {
     /// Whether record `index` (from 0) is cut in half by a dropped link
     /// before it is sent whole: the last of every `drop_every` records.
     pub fn cuts(&self, index: u64) -> bool {
-        self.drop_every.is_some_and(|n| (index + 1) % n.get() == 0)
+        self.drop_every.is_some_and(|n| (index + 1).is_multiple_of(n.get()))
     }
 
     /// Whether a garbage line goes before record `index`: after every
     /// `garbage_every` records, before the next one (so none after the
     /// last record of a run).
     pub fn garbage_before(&self, index: u64) -> bool {
-        self.garbage_every.is_some_and(|n| index > 0 && index % n.get() == 0)
+        self.garbage_every.is_some_and(|n| index > 0 && index.is_multiple_of(n.get()))
     }
 
     /// The garbage line put before record `index`: 16 to 80 random bytes
