@@ -134,3 +134,34 @@ fn freeswitch_posts_are_answered_once_journaled_and_stored() {
     assert_eq!(calls.len(), 1);
     assert_eq!(calls[0]["pbx"], "fs");
 }
+
+#[test]
+fn files_dropped_in_the_watched_directory_are_stored_and_moved_to_done() {
+    let bw = Bw::new();
+    let drop_dir = bw.data.path().join("drop");
+    let server = serve_with(
+        &bw,
+        &format!(
+            "[[pbx]]\nname = \"cm-out\"\nformat = \"avaya:avaya-97\"\n\
+             connector = {{ kind = \"file-drop\", dir = \"{}\", pattern = \"cdr_*\", \
+             settle = \"1s\" }}\n",
+            drop_dir.display()
+        ),
+    );
+    std::fs::write(drop_dir.join("cdr_0001"), avaya_lines(0, 70)).unwrap();
+    std::fs::write(drop_dir.join("cdr_0002"), avaya_lines(70, 30)).unwrap();
+    // Not matching the pattern: left alone.
+    std::fs::write(drop_dir.join("notes.txt"), b"not a CDR file\n").unwrap();
+    wait_stored(&server, 100);
+    // Moved once durable, which the store being filled implies.
+    for _ in 0..100 {
+        if drop_dir.join("done/cdr_0002").exists() && drop_dir.join("done/cdr_0001").exists() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(drop_dir.join("done/cdr_0001").exists() && drop_dir.join("done/cdr_0002").exists());
+    assert!(drop_dir.join("notes.txt").exists());
+    let summary = server.stop();
+    assert!(summary.contains("100 stored, 0 duplicates, 0 quarantined"), "{summary}");
+}

@@ -65,6 +65,13 @@ pub enum ConnectorConfig {
         dir: PathBuf,
         #[serde(default)]
         pattern: Option<String>,
+        /// A file is taken once unchanged this long (default 2s).
+        #[serde(default, deserialize_with = "optional_duration")]
+        settle: Option<Duration>,
+        /// A built-in FTP receiver writing into `dir` (Cisco UCM pushes its
+        /// CDR files to billing servers by FTP).
+        #[serde(default)]
+        ftp: Option<FtpReceive>,
     },
     /// FreeSWITCH `mod_json_cdr` POSTs to the server's HTTP port.
     Http {
@@ -86,6 +93,16 @@ impl ConnectorConfig {
             ConnectorConfig::Http { .. } => "http",
         }
     }
+}
+
+/// The FTP receiver of a file drop.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FtpReceive {
+    pub listen: SocketAddr,
+    pub user: String,
+    /// The environment variable holding the password.
+    pub password_env: String,
 }
 
 /// What an outgoing TCP connection speaks.
@@ -199,7 +216,7 @@ mod tests {
             [[pbx]]
             name = "cucm"
             format = "cucm"
-            connector = { kind = "file-drop", dir = "/var/spool/cucm", pattern = "cdr_*" }
+            connector = { kind = "file-drop", dir = "/var/spool/cucm", pattern = "cdr_*", settle = "5s", ftp = { listen = "0.0.0.0:2121", user = "cucm", password_env = "BW_FTP" } }
 
             [[pbx]]
             name = "fs"
@@ -212,6 +229,11 @@ mod tests {
         assert!(matches!(
             &file.pbx[1].connector,
             ConnectorConfig::TcpConnect { protocol: ClientProtocol::NecSmdr, .. }
+        ));
+        assert!(matches!(
+            &file.pbx[4].connector,
+            ConnectorConfig::FileDrop { settle: Some(d), ftp: Some(FtpReceive { user, .. }), .. }
+                if *d == Duration::from_secs(5) && user == "cucm"
         ));
         assert!(matches!(
             &file.pbx[3].connector,

@@ -8,9 +8,11 @@
 pub mod config;
 mod event;
 mod feed;
+pub mod file_drop;
 mod framer;
 pub mod http_post;
 pub mod nec_smdr;
+pub mod rsp;
 pub mod serial;
 mod state;
 pub mod tcp_connect;

@@ -11,8 +11,8 @@ use crate::processing::{self, Source};
 use crate::stats::{Observed, Stats};
 use connectors::http_post::HttpIntake;
 use connectors::{
-    ConnectionIds, ConnectorConfig, ConnectorState, Feed, StreamFraming, serial, tcp_connect,
-    tcp_listen,
+    ConnectionIds, ConnectorConfig, ConnectorState, Feed, StreamFraming, file_drop, rsp, serial,
+    tcp_connect, tcp_listen,
 };
 use directory::DirectoryIndex;
 use ingest::{Context, Counts};
@@ -248,8 +248,35 @@ async fn start_connectors(
                 started.intakes.push((path.clone(), intake));
                 format!("receiving POSTs on {path} (http)")
             }
-            ConnectorConfig::Rsp { .. } | ConnectorConfig::FileDrop { .. } => {
-                return Err(named(format!("the {kind} connector is not available yet")));
+            ConnectorConfig::FileDrop { dir, pattern, settle, ftp } => {
+                let mut prepared =
+                    file_drop::prepare(dir, pattern.as_deref()).await.map_err(named)?;
+                if let Some(settle) = settle {
+                    prepared = prepared.with_settle(*settle);
+                }
+                tokio::spawn(file_drop::serve(prepared, feed));
+                let mut what = format!("watching {} (file drop)", dir.display());
+                if let Some(ftp) = ftp {
+                    let password = std::env::var(&ftp.password_env).map_err(|_| {
+                        named(format!("environment variable {} is not set", ftp.password_env))
+                    })?;
+                    let (listen, dir, user) = (ftp.listen, dir.clone(), ftp.user.clone());
+                    let stop = stopped.clone();
+                    let state = started.states.last().cloned();
+                    tokio::spawn(async move {
+                        let served = file_drop::ftp::serve_ftp(listen, dir, user, password, stop);
+                        if let (Err(e), Some(state)) = (served.await, state) {
+                            state.error(format!("FTP receiver: {e}"));
+                        }
+                    });
+                    what.push_str(&format!(", FTP receiver on {listen}"));
+                }
+                what
+            }
+            ConnectorConfig::Rsp { listen } => {
+                let listener = rsp::bind(*listen).await.map_err(named)?;
+                tokio::spawn(rsp::serve(listener, feed));
+                format!("listening on {listen} (Avaya RSP)")
             }
         };
         ready(&format!("{}: {what}, {}", pbx.name, pbx.format));

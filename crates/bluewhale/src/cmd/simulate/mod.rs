@@ -1,13 +1,15 @@
 //! `bluewhale simulate`: PBXs sending realistic CDRs to a server, for
 //! tests, demos and benchmarks. Records come from `synth` (the same calls
 //! as `bench import`), rendered ahead of time; a target ([`target`]) sends
-//! them: TCP connections streaming lines ([`tcp`]) or files dropped in a
+//! them: TCP connections streaming lines ([`tcp`]), Avaya CM links
+//! speaking the Reliable Session Protocol ([`rsp`]) or files dropped in a
 //! directory ([`files`]), with faults injected on request ([`faults`]) at
 //! a paced rate ([`rate`]).
 
 mod faults;
 mod files;
 mod rate;
+mod rsp;
 mod source;
 mod stats;
 mod target;
@@ -57,7 +59,9 @@ impl Format {
 #[command(group = clap::ArgGroup::new("length").required(true).args(["duration", "count"]))]
 pub struct Args {
     /// Where records go: tcp://HOST:PORT (each connection one PBX streaming
-    /// lines) or a directory (files dropped as CUCM and Asterisk push them).
+    /// lines), rsp://HOST:PORT (each connection an Avaya CM link speaking
+    /// the Reliable Session Protocol) or a directory (files dropped as CUCM
+    /// and Asterisk push them).
     #[arg(long)]
     target: String,
     #[arg(long, value_enum)]
@@ -153,6 +157,7 @@ async fn simulate(args: Args, target: Box<dyn target::Target>) -> Result<ExitCod
         rate: args.rate,
         deadline: args.duration.map(|seconds| started + Duration::from_secs(seconds)),
     };
+    let acknowledged = target.acknowledged();
     let mut sending = tokio::spawn(target.run(run));
     let mut ticks = tokio::time::interval_at(started + SECOND, SECOND);
     let mut records_before = 0;
@@ -167,10 +172,19 @@ async fn simulate(args: Args, target: Box<dyn target::Target>) -> Result<ExitCod
     };
     let elapsed = started.elapsed();
     result.context("the sending task failed")??;
+    let acknowledged = acknowledged.map(|a| a.load(std::sync::atomic::Ordering::Relaxed));
     if args.json {
-        println!("{}", stats::summary_json(&describe, &stats, elapsed));
+        let mut summary = stats::summary_json(&describe, &stats, elapsed);
+        if let (Some(acknowledged), Some(fields)) = (acknowledged, summary.as_object_mut()) {
+            fields.insert("acknowledged".into(), acknowledged.into());
+        }
+        println!("{summary}");
     } else {
-        println!("{}", stats::summary_text(&describe, &stats, elapsed));
+        let mut summary = stats::summary_text(&describe, &stats, elapsed);
+        if let Some(acknowledged) = acknowledged {
+            summary.push_str(&format!("; {acknowledged} records acknowledged"));
+        }
+        println!("{summary}");
     }
     Ok(ExitCode::SUCCESS)
 }

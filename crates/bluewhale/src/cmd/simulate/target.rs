@@ -1,16 +1,16 @@
 //! Where records go. Each kind of target is a [`Target`]; a new transport
-//! (Avaya's Reliable Session Protocol, `rsp://`) is one more
-//! implementation and one more arm in [`parse`].
+//! is one more implementation and one more arm in [`parse`].
 
 use super::faults::Faults;
 use super::source::Source;
 use super::stats::Stats;
-use super::{files, tcp};
+use super::{files, rsp, tcp};
 use anyhow::{Result, bail};
 use std::future::Future;
 use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 use synth::RecordFormat;
 use tokio::time::Instant;
@@ -37,6 +37,12 @@ pub trait Target: Send {
     /// all (`None`: a timed run).
     fn chunk_records(&self, count: Option<u64>, rate: u64) -> usize;
 
+    /// Records the far end has acknowledged, for targets whose protocol
+    /// acknowledges (RSP); `None` for the others.
+    fn acknowledged(&self) -> Option<Arc<AtomicU64>> {
+        None
+    }
+
     /// Sends records from `run.source` until it is empty or the deadline
     /// passes; an error ends the whole run.
     fn run(self: Box<Self>, run: Run) -> RunFuture;
@@ -49,7 +55,8 @@ pub struct Patience {
     pub give_up_after: Duration,
 }
 
-/// The target named by `--target`: `tcp://HOST:PORT`, or a directory.
+/// The target named by `--target`: `tcp://HOST:PORT`, `rsp://HOST:PORT`,
+/// or a directory.
 pub fn parse(
     target: &str,
     format: RecordFormat,
@@ -66,11 +73,21 @@ pub fn parse(
         }
         return Ok(Box::new(tcp::TcpTarget::new(address, connections, patience)?));
     }
-    if target.starts_with("rsp://") {
-        bail!("--target {target}: Avaya's Reliable Session Protocol (rsp://) is not supported yet");
+    if let Some(address) = target.strip_prefix("rsp://") {
+        if format != RecordFormat::Avaya {
+            bail!(
+                "--format {} cannot go to an rsp:// target: the Reliable Session Protocol is \
+                 Avaya Communication Manager's; use --format avaya",
+                format.name()
+            );
+        }
+        return Ok(Box::new(rsp::RspTarget::new(address, connections, patience)?));
     }
     if let Some((scheme, _)) = target.split_once("://") {
-        bail!("--target {target}: unknown scheme {scheme:?} (tcp://HOST:PORT or a directory)");
+        bail!(
+            "--target {target}: unknown scheme {scheme:?} (tcp://HOST:PORT, rsp://HOST:PORT or a \
+             directory)"
+        );
     }
     Ok(Box::new(files::DirTarget::new(PathBuf::from(target))))
 }
