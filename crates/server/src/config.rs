@@ -18,7 +18,20 @@ pub struct ServerConfig {
     #[serde(default)]
     pub journal: JournalSettings,
     #[serde(default)]
+    pub storage: StorageSettings,
+    #[serde(default)]
     pub pbx: Vec<PbxConfig>,
+}
+
+/// Where calls are stored: the embedded store in the data directory
+/// (no `url`), or a main database, `postgres://user@host:port/db` or
+/// `mysql://user:password@host:port/db`, with the offline store in the
+/// data directory while it cannot be reached. The directory and the
+/// tariffs stay in the embedded store either way.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StorageSettings {
+    pub url: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -103,6 +116,15 @@ impl ServerConfig {
     fn check(&self) -> Result<(), String> {
         self.journal.max_segment_age()?;
         self.journal.retention()?;
+        if let Some(url) = &self.storage.url {
+            let scheme = url.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
+            if !matches!(scheme.as_deref(), Some("postgres" | "postgresql" | "mysql" | "mariadb")) {
+                return Err(format!(
+                    "[storage] url: expected postgres://… or mysql://…, not {:?}",
+                    url.split_once("://").map_or(url.as_str(), |(s, _)| s)
+                ));
+            }
+        }
         let mut names = std::collections::HashSet::new();
         for pbx in &self.pbx {
             if !names.insert(pbx.name.as_str()) {
@@ -150,6 +172,7 @@ mod tests {
         let cases = [
             ("[journal]\nretention = \"90\"", "[journal] retention: not a duration"),
             ("[server]\nport = 1", "unknown field `port`"),
+            ("[storage]\nurl = \"sqlite://x\"", "[storage] url: expected postgres"),
             (
                 "[[pbx]]\nname = \"a\"\nformat = \"avaya\"\nconnector = { kind = \"tcp-listen\", listen = \"0.0.0.0:5101\" }\n\
                  [[pbx]]\nname = \"a\"\nformat = \"avaya\"\nconnector = { kind = \"tcp-listen\", listen = \"0.0.0.0:5102\" }",

@@ -145,6 +145,37 @@ fn pipeline_metrics(registry: &mut Registry, observed: &Observed) {
         "Store transactions committed",
         read(&stats.transactions),
     );
+    let gauge = |registry: &mut Registry, name: &str, help: &str, value: u64| {
+        let gauge = Gauge::<i64>::default();
+        gauge.set(i64::try_from(value).unwrap_or(i64::MAX));
+        registry.register(name, help, gauge);
+    };
+    if observed.main_database {
+        gauge(
+            registry,
+            "bluewhale_main_database_up",
+            "1 while the main database answers",
+            read(&stats.main_up),
+        );
+        plain(
+            registry,
+            "bluewhale_main_database_failures",
+            "Times the main database could not be reached",
+            read(&stats.main_failures),
+        );
+        gauge(
+            registry,
+            "bluewhale_offline_backlog_batches",
+            "Batches waiting in the offline store for the main database",
+            read(&stats.offline_batches),
+        );
+        gauge(
+            registry,
+            "bluewhale_offline_backlog_calls",
+            "Calls waiting in the offline store for the main database",
+            read(&stats.offline_calls),
+        );
+    }
     let records = Family::<Outcome, Counter>::default();
     registry.register(
         "bluewhale_records",

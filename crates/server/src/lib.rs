@@ -9,12 +9,15 @@ pub mod config;
 mod http;
 pub mod journaling;
 mod lock;
+mod main_sink;
+mod offline;
 pub mod processing;
 mod replay;
 mod run;
+mod sink;
 mod stats;
 
-pub use config::ServerConfig;
+pub use config::{ServerConfig, StorageSettings};
 pub use lock::{DataDirLock, lock_data_dir};
 pub use replay::{Replayed, replay};
 pub use run::{Served, serve};

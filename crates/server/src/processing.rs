@@ -17,26 +17,26 @@
 //!   position after its last unit.
 
 use crate::journaling::DurableEnds;
+use crate::sink::{Pending, Sink};
 use crate::stats::Stats;
 use cdr::{Location, ParserContext, RecordParser, Timestamp};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, bounded};
 use directory::PbxInfo;
-use ingest::{Context, Counts, DedupWriter, Item, Origin};
+use ingest::{Context, Counts, Item, Origin};
 use journal::{Entry, EntryKind, Journal, Position, SourceReader};
 use parsers::Format;
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
-use store::{CdrRow, Store};
+use store::CdrRow;
 
 /// Records per unit at most (about): what a worker parses at a time.
 const RECORDS_PER_UNIT: usize = 4096;
-/// A transaction is committed once it holds this many calls, or once its
-/// oldest record has waited `MAX_DELAY`: large transactions under load
-/// (each commit also files its calls under their owners, which costs per
-/// commit: 500 ms instead of 2 s cost about 15 % of the throughput), a
-/// short wait when traffic is light. Durability does not depend on it:
-/// what is not stored yet is in the journal.
-const CALLS_PER_TRANSACTION: usize = 1_048_576;
+/// A transaction is committed once it holds as many calls as the sink
+/// takes at once, or once its oldest record has waited `MAX_DELAY`: large
+/// transactions under load (with the embedded store, 500 ms instead of
+/// 2 s cost about 15 % of the throughput), a short wait when traffic is
+/// light. Durability does not depend on it: what is not stored yet is in
+/// the journal.
 const MAX_DELAY: Duration = Duration::from_millis(2000);
 /// How long the writer waits when it holds nothing.
 const IDLE_WAIT: Duration = Duration::from_secs(3600);
@@ -92,20 +92,18 @@ impl Parsed {
 
 /// Processes journal entries until the journal stage has finished and
 /// everything durable is stored; returns the counts.
-pub fn run(
-    store: &mut Store,
+pub(crate) fn run(
+    sink: &mut dyn Sink,
     context: &Context,
     journal: &Journal,
     sources: &[Source],
     ends: &DurableEnds,
     stats: &Stats,
 ) -> Result<Counts, String> {
-    let err = |e: store::Error| e.to_string();
     let readers = sources
         .iter()
         .map(|source| {
-            let from = store.journal_position(&source.name).map_err(err)?;
-            let from = from.map_or(Position::BEGIN, Position::from_pair);
+            let from = sink.resume_position(&source.name)?.unwrap_or(Position::BEGIN);
             journal.reader(&source.name, from).map_err(|e| e.to_string())
         })
         .collect::<Result<Vec<_>, String>>()?;
@@ -127,16 +125,15 @@ pub fn run(
             .name("journal-read".into())
             .spawn_scoped(scope, move || read_units(readers, ends, &to_workers))
             .map_err(|e| format!("cannot start the journal reader: {e}"))?;
-        // Commits then never stop to copy the WAL back (see `store::checkpoint`).
-        store.start_background_checkpoints().map_err(err)?;
-        let written = write_units(store, &parsed, sources, journal, stats);
-        store.stop_background_checkpoints();
+        let written =
+            sink.start().and_then(|()| write_units(sink, &parsed, sources, journal, stats));
+        let finished = sink.finish();
         // A writer failure stops the reader at its next send.
         drop(parsed);
         let read = reader.join().map_err(|_| "the journal reader failed".to_string())?;
         let counts = written?;
         read?;
-        store.fold_months().map_err(err)?;
+        finished?;
         Ok(counts)
     })
 }
@@ -296,15 +293,6 @@ pub(crate) fn records(
 const INCOMPLETE: &str = "incomplete record: the connection closed before its end, or it is \
                           longer than the connector accepts";
 
-/// What the writer has put back in order and not yet stored.
-#[derive(Default)]
-struct Pending {
-    calls: Vec<CdrRow>,
-    others: Vec<Item>,
-    /// Per source, the position after its last unit taken.
-    upto: BTreeMap<usize, Position>,
-}
-
 /// Parts of units that came before their turn.
 struct Reorder {
     waiting: BTreeMap<u64, (usize, Parsed)>,
@@ -341,20 +329,22 @@ impl Reorder {
 
 /// The writer: stores units in order, a transaction at a time.
 fn write_units(
-    store: &mut Store,
+    sink: &mut dyn Sink,
     parsed: &Receiver<Parsed>,
     sources: &[Source],
     journal: &Journal,
     stats: &Stats,
 ) -> Result<Counts, String> {
     let mut counts = Counts::default();
-    let mut writer = None;
     let mut reorder = Reorder { waiting: BTreeMap::new(), next: 0 };
     let mut pending = Pending::default();
     // When the oldest record not yet stored was taken.
     let mut oldest: Option<Instant> = None;
+    // How soon the sink wants to be called again when there is nothing to
+    // write; at once at the start, for work left from before.
+    let mut idle_wait = Duration::ZERO;
     loop {
-        let wait = oldest.map_or(IDLE_WAIT, |t| MAX_DELAY.saturating_sub(t.elapsed()));
+        let wait = oldest.map_or(idle_wait, |t| MAX_DELAY.saturating_sub(t.elapsed()));
         let ended = match parsed.recv_timeout(wait) {
             Ok(part) => {
                 for unit in reorder.take(part) {
@@ -364,7 +354,7 @@ fn write_units(
                     oldest.get_or_insert_with(Instant::now);
                 }
                 let due = oldest.is_some_and(|t| t.elapsed() >= MAX_DELAY);
-                if pending.calls.len() < CALLS_PER_TRANSACTION && !due {
+                if pending.calls.len() < sink.calls_per_transaction() && !due {
                     continue;
                 }
                 false
@@ -372,50 +362,24 @@ fn write_units(
             Err(RecvTimeoutError::Timeout) => false,
             Err(RecvTimeoutError::Disconnected) => true,
         };
-        if !pending.upto.is_empty() {
-            let before = counts;
-            commit(store, &mut writer, &mut pending, sources, &mut counts)?;
-            stats.add_counts(&before, &counts);
+        let before = counts;
+        if pending.upto.is_empty() {
+            idle_wait = sink.idle(&mut counts)?.unwrap_or(IDLE_WAIT);
+        } else {
+            sink.write(&mut pending, sources, &mut counts)?;
             // Stored: the journal may let go of it once it is old enough.
             for (&source, &position) in &pending.upto {
                 let _ = journal.mark_consumed(&sources[source].name, position);
             }
-            // Emptied, not dropped: the next transaction reuses the memory
-            // (fresh memory costs a page fault per page).
-            pending.calls.clear();
-            pending.others.clear();
-            pending.upto.clear();
+            pending.clear();
             oldest = None;
+        }
+        if counts != before {
+            stats.add_counts(&before, &counts);
         }
         if ended {
             break;
         }
     }
     Ok(counts)
-}
-
-/// Stores one transaction's records and where each source's reading got to.
-fn commit(
-    store: &mut Store,
-    writer: &mut Option<DedupWriter>,
-    pending: &mut Pending,
-    sources: &[Source],
-    counts: &mut Counts,
-) -> Result<(), String> {
-    let err = |e: store::Error| e.to_string();
-    pending.calls.sort_unstable_by_key(|r| (r.start_s, r.dedup));
-    let mut batch = store.batch().map_err(err)?;
-    let writer = match writer {
-        Some(w) => {
-            w.next_transaction(&batch).map_err(err)?;
-            w
-        }
-        None => writer.insert(DedupWriter::new(&batch).map_err(err)?),
-    };
-    writer.store(&mut batch, &pending.others, pending.calls.iter(), counts).map_err(err)?;
-    for (&source, upto) in &pending.upto {
-        let name = &sources[source].name;
-        batch.set_journal_position(name, upto.segment, upto.offset).map_err(err)?;
-    }
-    batch.commit().map_err(err)
 }

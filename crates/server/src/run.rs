@@ -7,7 +7,9 @@
 
 use crate::config::ServerConfig;
 use crate::journaling::{self, DurableEnds, Journaled};
+use crate::main_sink::MainSink;
 use crate::processing::{self, Source};
+use crate::sink::{EmbeddedSink, Sink};
 use crate::stats::{Observed, Stats};
 use connectors::http_post::HttpIntake;
 use connectors::{
@@ -48,6 +50,19 @@ pub fn serve(
     let index = DirectoryIndex::build(&store.directory().map_err(err)?);
     let sources = sources(&store, &index, config)?;
     let context = Context::with_index(&store, index)?;
+    let stats = Arc::new(Stats::default());
+    let mut embedded;
+    let mut main;
+    let sink: &mut dyn Sink = match &config.storage.url {
+        None => {
+            embedded = EmbeddedSink::new(&mut store);
+            &mut embedded
+        }
+        Some(url) => {
+            main = MainSink::open(url, data_dir, &mut store, &stats)?;
+            &mut main
+        }
+    };
     let journal = Journal::open(&data_dir.join("journal"), journal_config(config)?)
         .map_err(|e| format!("journal: {e}"))?;
     for repaired in journal.recovered() {
@@ -78,8 +93,11 @@ pub fn serve(
     let started =
         runtime.block_on(start_connectors(config, &sources, &to_journal, &stopped, ready))?;
     drop(to_journal);
-    let stats = Arc::new(Stats::default());
-    let observed = Arc::new(Observed { stats: stats.clone(), connectors: started.states });
+    let observed = Arc::new(Observed {
+        stats: stats.clone(),
+        main_database: config.storage.url.is_some(),
+        connectors: started.states,
+    });
     runtime.block_on(start_http(config, observed.clone(), started.intakes, &stopped, ready))?;
     runtime.spawn(watch_silence(observed));
     std::thread::scope(|scope| {
@@ -87,7 +105,7 @@ pub fn serve(
             .name("journal-write".into())
             .spawn_scoped(scope, || journaling::run(&mut received, writers, &ends, &stats))
             .map_err(|e| format!("cannot start the journal stage: {e}"))?;
-        let counts = processing::run(&mut store, &context, &journal, &sources, &ends, &stats);
+        let counts = processing::run(sink, &context, &journal, &sources, &ends, &stats);
         if counts.is_err() {
             // Nothing more can be stored: stop receiving what cannot be.
             let _ = stopping.send(true);

@@ -17,6 +17,13 @@ pub struct Stats {
     pub duplicates: AtomicU64,
     pub quarantined: AtomicU64,
     pub transactions: AtomicU64,
+    /// With a main database: 1 while it answers.
+    pub main_up: AtomicU64,
+    /// Times the main database could not be reached.
+    pub main_failures: AtomicU64,
+    /// Batches and calls waiting in the offline store.
+    pub offline_batches: AtomicU64,
+    pub offline_calls: AtomicU64,
 }
 
 impl Stats {
@@ -41,5 +48,7 @@ impl Stats {
 /// Everything the HTTP side shows.
 pub struct Observed {
     pub stats: Arc<Stats>,
+    /// Whether calls go to a main database (its metrics are shown).
+    pub main_database: bool,
     pub connectors: Vec<Arc<ConnectorState>>,
 }

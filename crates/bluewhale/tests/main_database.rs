@@ -1,0 +1,157 @@
+//! `bluewhale serve` with a main database (`[storage] url`): calls go to
+//! PostgreSQL or MySQL/MariaDB; while it is away they wait in the offline
+//! store and are written, once, when it is back.
+//!
+//! The outage test starts a PostgreSQL of its own and stops it for 60 s
+//! while PBXs send; it is skipped (with a message) where no PostgreSQL
+//! can be started, except in CI (`CI=true`), where it fails.
+
+mod common;
+
+use common::server::{Server, free_port, get, start};
+use common::{Bw, fixture_arg};
+use mainstore::MainStore;
+use mainstore::testing::ThrowawayPostgres;
+use std::time::{Duration, Instant};
+
+fn throwaway() -> Option<ThrowawayPostgres> {
+    match ThrowawayPostgres::start_new() {
+        Ok(pg) => Some(pg),
+        Err(e) if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!("a throw-away PostgreSQL is needed in CI: {e}")
+        }
+        Err(e) => {
+            eprintln!("skipped: no throw-away PostgreSQL: {e}");
+            None
+        }
+    }
+}
+
+/// A store with the directory, and a server that stores into `url`, with
+/// an Avaya CM link (RSP: each block acknowledged once journaled) on the
+/// returned port.
+fn prepared(url: &str) -> (Bw, u16) {
+    let bw = Bw::new();
+    bw.ok(&["load", &fixture_arg("serve/directory.toml")]);
+    let (port, http) = (free_port(), free_port());
+    let config = format!(
+        "[server]\nhttp = \"127.0.0.1:{http}\"\n\
+         [storage]\nurl = \"{url}\"\n\
+         [[pbx]]\nname = \"avaya-hq\"\nformat = \"avaya:avaya-97\"\n\
+         connector = {{ kind = \"rsp\", listen = \"127.0.0.1:{port}\" }}\n"
+    );
+    std::fs::write(bw.data.path().join("server.toml"), config).unwrap();
+    (bw, port)
+}
+
+/// A metric's value (0 when absent).
+fn metric(server: &Server, name: &str) -> u64 {
+    let metrics = get(server, "/metrics");
+    metrics
+        .lines()
+        .find(|l| l.starts_with(name) && l[name.len()..].starts_with(' '))
+        .and_then(|l| l.rsplit(' ').next()?.parse().ok())
+        .unwrap_or(0)
+}
+
+/// Waits until `done` holds, asking every 100 ms, for at most `limit`.
+fn wait_until(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
+    let started = Instant::now();
+    while !done() {
+        assert!(started.elapsed() < limit, "{what}: not within {limit:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn simulate(bw: &Bw, port: u16, args: &[&str]) -> std::process::Child {
+    let target = format!("rsp://127.0.0.1:{port}");
+    let mut all = vec!["simulate", "--target", &target, "--format", "avaya", "--json"];
+    all.extend_from_slice(args);
+    bw.process(&all).stdout(std::process::Stdio::piped()).spawn().unwrap()
+}
+
+fn acknowledged(sender: std::process::Child) -> u64 {
+    let output = sender.wait_with_output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stdout));
+    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    summary["acknowledged"].as_u64().unwrap()
+}
+
+#[test]
+fn the_main_database_stopped_for_a_minute_under_load_loses_nothing_and_stores_nothing_twice() {
+    let Some(mut pg) = throwaway() else { return };
+    let url = pg.url();
+    let (bw, port) = prepared(&url);
+    let server = start(&bw);
+    assert_eq!(metric(&server, "bluewhale_main_database_up"), 1);
+    // 2,000 calls a second from 4 PBX links for 75 s.
+    let sender = simulate(&bw, port, &["--rate", "2000", "--connections", "4", "--duration", "75"]);
+    let stored = "bluewhale_records_total{outcome=\"stored\"}";
+    wait_until("calls stored in PostgreSQL", Duration::from_secs(60), || {
+        metric(&server, stored) > 0
+    });
+    pg.stop().unwrap();
+    let stopped = Instant::now();
+    // The server notices and keeps batches in the offline store.
+    server.wait_for("batches wait in the offline store");
+    wait_until("a backlog in the offline store", Duration::from_secs(30), || {
+        metric(&server, "bluewhale_offline_backlog_calls") > 0
+    });
+    assert_eq!(metric(&server, "bluewhale_main_database_up"), 0);
+    std::thread::sleep(Duration::from_secs(60).saturating_sub(stopped.elapsed()));
+    let backlog = metric(&server, "bluewhale_offline_backlog_calls");
+    assert!(backlog > 50_000, "only {backlog} calls kept during a minute at 2,000 a second");
+    pg.start().unwrap();
+    server.wait_for("written in");
+    wait_until("the backlog drained", Duration::from_secs(60), || {
+        metric(&server, "bluewhale_offline_backlog_batches") == 0
+    });
+    assert_eq!(metric(&server, "bluewhale_main_database_up"), 1);
+    let sent = acknowledged(sender);
+    assert!(sent > 100_000, "{sent}");
+    let summary = server.stop();
+    assert!(summary.contains("stored"), "{summary}");
+    // Every acknowledged call is in PostgreSQL, once (the key is the call:
+    // a second copy would be refused, so what must hold is the count).
+    let mut main = MainStore::connect(&url).unwrap();
+    assert_eq!(main.cdr_count().unwrap(), sent);
+    assert_eq!(main.quarantine_count().unwrap(), 0);
+    // Nothing went into the embedded store's call table.
+    assert_eq!(bw.store().cdr_count().unwrap(), 0);
+}
+
+#[test]
+fn a_server_started_while_the_main_database_is_down_keeps_calls_offline_and_writes_them_later() {
+    let Some(mut pg) = throwaway() else { return };
+    let url = pg.url();
+    pg.stop().unwrap();
+    let (bw, port) = prepared(&url);
+    let server = start(&bw);
+    assert_eq!(metric(&server, "bluewhale_main_database_up"), 0);
+    let sender = simulate(&bw, port, &["--rate", "0", "--count", "20000"]);
+    let sent = acknowledged(sender);
+    assert_eq!(sent, 20_000);
+    wait_until("everything kept offline", Duration::from_secs(60), || {
+        metric(&server, "bluewhale_offline_backlog_calls") == 20_000
+    });
+    // Stopped and started again while the database is still down: the
+    // kept batches wait, nothing is read twice from the journal.
+    server.stop();
+    let server = start(&bw);
+    assert_eq!(metric(&server, "bluewhale_offline_backlog_calls"), 20_000);
+    pg.start().unwrap();
+    wait_until("the backlog drained", Duration::from_secs(60), || {
+        metric(&server, "bluewhale_offline_backlog_batches") == 0
+    });
+    server.stop();
+    let mut main = MainStore::connect(&url).unwrap();
+    assert_eq!(main.cdr_count().unwrap(), 20_000);
+}
+
+#[test]
+fn a_storage_url_that_is_not_a_database_is_refused_at_start() {
+    let (bw, _) = prepared("sqlite:///tmp/x.db");
+    let config = bw.data.path().join("server.toml").display().to_string();
+    let error = bw.fails(&["serve", "--config", &config]);
+    assert!(error.contains("[storage] url: expected postgres://… or mysql://…"), "{error}");
+}

@@ -1,0 +1,131 @@
+//! Where the processing stage's writer stores what it has put back in
+//! order: the embedded store ([`EmbeddedSink`]) or a main database with
+//! the offline store behind it (`main_sink::MainSink`). Either one records
+//! each source's journal position with the records it stored, so a
+//! restart resumes where storing ended.
+
+use crate::processing::Source;
+use ingest::{Counts, DedupWriter, Item};
+use journal::Position;
+use std::collections::BTreeMap;
+use std::time::Duration;
+use store::{CdrRow, Store};
+
+/// What the writer has put back in order and not yet stored.
+#[derive(Default)]
+pub(crate) struct Pending {
+    pub(crate) calls: Vec<CdrRow>,
+    /// Quarantined and quality records.
+    pub(crate) others: Vec<Item>,
+    /// Per source, the position after its last unit taken.
+    pub(crate) upto: BTreeMap<usize, Position>,
+}
+
+impl Pending {
+    /// Emptied, not dropped: the next transaction reuses the memory
+    /// (fresh memory costs a page fault per page).
+    pub(crate) fn clear(&mut self) {
+        self.calls.clear();
+        self.others.clear();
+        self.upto.clear();
+    }
+}
+
+pub(crate) trait Sink {
+    /// Where reading `source`'s journal resumes.
+    fn resume_position(&mut self, source: &str) -> Result<Option<Position>, String>;
+
+    /// Calls per transaction at most.
+    fn calls_per_transaction(&self) -> usize;
+
+    /// Before the first write.
+    fn start(&mut self) -> Result<(), String> {
+        Ok(())
+    }
+
+    /// Stores the pending records and the positions reached, or keeps them
+    /// where they will be stored from; adds what it did to `counts`.
+    fn write(
+        &mut self,
+        pending: &mut Pending,
+        sources: &[Source],
+        counts: &mut Counts,
+    ) -> Result<(), String>;
+
+    /// Called when the writer has nothing to write: a chance to finish
+    /// earlier work. Returns how soon it wants to be called again.
+    fn idle(&mut self, _counts: &mut Counts) -> Result<Option<Duration>, String> {
+        Ok(None)
+    }
+
+    /// After the last write.
+    fn finish(&mut self) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+/// The embedded SQLite store: calls deduplicated against what it holds
+/// and filed under their owners (rollups), in large transactions.
+pub(crate) struct EmbeddedSink<'s> {
+    store: &'s mut Store,
+    writer: Option<DedupWriter>,
+}
+
+impl<'s> EmbeddedSink<'s> {
+    pub(crate) fn new(store: &'s mut Store) -> EmbeddedSink<'s> {
+        EmbeddedSink { store, writer: None }
+    }
+}
+
+/// A transaction is committed once it holds this many calls (or once its
+/// oldest record has waited long enough, see `processing`): each commit
+/// also files its calls under their owners, which costs per commit.
+const EMBEDDED_CALLS_PER_TRANSACTION: usize = 1_048_576;
+
+fn err(e: store::Error) -> String {
+    e.to_string()
+}
+
+impl Sink for EmbeddedSink<'_> {
+    fn resume_position(&mut self, source: &str) -> Result<Option<Position>, String> {
+        let from = self.store.journal_position(source).map_err(err)?;
+        Ok(from.map(Position::from_pair))
+    }
+
+    fn calls_per_transaction(&self) -> usize {
+        EMBEDDED_CALLS_PER_TRANSACTION
+    }
+
+    fn start(&mut self) -> Result<(), String> {
+        // Commits then never stop to copy the WAL back (see `store::checkpoint`).
+        self.store.start_background_checkpoints().map_err(err)
+    }
+
+    fn write(
+        &mut self,
+        pending: &mut Pending,
+        sources: &[Source],
+        counts: &mut Counts,
+    ) -> Result<(), String> {
+        pending.calls.sort_unstable_by_key(|r| (r.start_s, r.dedup));
+        let mut batch = self.store.batch().map_err(err)?;
+        let writer = match &mut self.writer {
+            Some(w) => {
+                w.next_transaction(&batch).map_err(err)?;
+                w
+            }
+            None => self.writer.insert(DedupWriter::new(&batch).map_err(err)?),
+        };
+        writer.store(&mut batch, &pending.others, pending.calls.iter(), counts).map_err(err)?;
+        for (&source, upto) in &pending.upto {
+            let name = &sources[source].name;
+            batch.set_journal_position(name, upto.segment, upto.offset).map_err(err)?;
+        }
+        batch.commit().map_err(err)
+    }
+
+    fn finish(&mut self) -> Result<(), String> {
+        self.store.stop_background_checkpoints();
+        self.store.fold_months().map_err(err)
+    }
+}
