@@ -80,6 +80,15 @@ fn records_streamed_are_stored_once_and_sending_them_again_changes_nothing() {
         "{metrics}"
     );
     assert!(metrics.contains(stored), "{metrics}");
+    // Each stage's queue is shown; with everything stored, the one in
+    // front of the writer is empty.
+    for stage in ["journal", "parse", "store"] {
+        let gauge = format!("bluewhale_queue_depth{{stage=\"{stage}\"}} ");
+        assert!(metrics.contains(&gauge), "{metrics}");
+    }
+    assert!(metrics.contains("bluewhale_queue_depth{stage=\"store\"} 0"), "{metrics}");
+    // Without a main database, its metrics are not shown.
+    assert!(!metrics.contains("bluewhale_offline_backlog"), "{metrics}");
     let connectors: serde_json::Value =
         serde_json::from_str(&get(&server, "/api/v1/connectors")).unwrap();
     assert_eq!(connectors["connectors"][0]["records"], 20000, "{connectors}");

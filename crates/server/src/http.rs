@@ -3,7 +3,7 @@
 //! `http` connectors (FreeSWITCH `mod_json_cdr`). The console and the rest
 //! of the API come later on the same listener.
 
-use crate::stats::Observed;
+use crate::stats::{Observed, Stage};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, State};
@@ -60,6 +60,11 @@ async fn connectors(State(observed): State<Arc<Observed>>) -> Json<serde_json::V
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct Pbx {
     pbx: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StageLabel {
+    stage: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -175,6 +180,16 @@ fn pipeline_metrics(registry: &mut Registry, observed: &Observed) {
             "Calls waiting in the offline store for the main database",
             read(&stats.offline_calls),
         );
+    }
+    let queued = Family::<StageLabel, Gauge>::default();
+    registry.register(
+        "bluewhale_queue_depth",
+        "Items waiting in front of each stage of the pipeline",
+        queued.clone(),
+    );
+    for stage in Stage::ALL {
+        let depth = read(&stats.queued[stage as usize]);
+        queued.get_or_create(&StageLabel { stage: stage.name() }).set(depth as i64);
     }
     let records = Family::<Outcome, Counter>::default();
     registry.register(

@@ -4,7 +4,7 @@
 //! thread; the connectors wait on its bounded queue when it is behind,
 //! which slows the PBXs down through TCP instead of growing memory.
 
-use crate::stats::Stats;
+use crate::stats::{Stage, Stats};
 use connectors::{Received, What};
 use journal::{EntryKind, Journal, Position, SourceWriter};
 use std::sync::{Condvar, Mutex, MutexGuard};
@@ -140,6 +140,7 @@ fn journal_all(
         done.entries += entries as u64;
         done.bytes += bytes as u64;
         stats.add_journaled(entries as u64, bytes as u64, done.syncs - syncs_before);
+        stats.set_queue(Stage::Journal, received.len());
         if rotation_checked.elapsed() >= ROTATION_CHECK {
             rotation_checked = Instant::now();
             for writer in &mut writers {

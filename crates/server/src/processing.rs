@@ -18,7 +18,7 @@
 
 use crate::journaling::DurableEnds;
 use crate::sink::{Pending, Sink};
-use crate::stats::Stats;
+use crate::stats::{Stage, Stats};
 use cdr::{Location, ParserContext, RecordParser, Timestamp};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, bounded};
 use directory::PbxInfo;
@@ -123,7 +123,7 @@ pub(crate) fn run(
         drop(to_writer);
         let reader = std::thread::Builder::new()
             .name("journal-read".into())
-            .spawn_scoped(scope, move || read_units(readers, ends, &to_workers))
+            .spawn_scoped(scope, move || read_units(readers, ends, &to_workers, stats))
             .map_err(|e| format!("cannot start the journal reader: {e}"))?;
         let written =
             sink.start().and_then(|()| write_units(sink, &parsed, sources, journal, stats));
@@ -144,6 +144,7 @@ fn read_units(
     mut readers: Vec<SourceReader>,
     ends: &DurableEnds,
     to_workers: &[Sender<Unit>],
+    stats: &Stats,
 ) -> Result<(), String> {
     let mut seq = 0;
     loop {
@@ -162,6 +163,7 @@ fn read_units(
                     return Ok(());
                 }
                 seq += 1;
+                stats.set_queue(Stage::Parse, to_workers.iter().map(Sender::len).sum());
             }
         }
         let caught_up = readers.iter().zip(&durable).all(|(r, end)| r.position() >= *end);
@@ -347,6 +349,7 @@ fn write_units(
         let wait = oldest.map_or(idle_wait, |t| MAX_DELAY.saturating_sub(t.elapsed()));
         let ended = match parsed.recv_timeout(wait) {
             Ok(part) => {
+                stats.set_queue(Stage::Store, parsed.len());
                 for unit in reorder.take(part) {
                     pending.calls.extend(unit.calls);
                     pending.others.extend(unit.others);

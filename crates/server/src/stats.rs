@@ -24,6 +24,31 @@ pub struct Stats {
     /// Batches and calls waiting in the offline store.
     pub offline_batches: AtomicU64,
     pub offline_calls: AtomicU64,
+    /// Items waiting before each stage, as last seen by the stage.
+    pub queued: [AtomicU64; Stage::ALL.len()],
+}
+
+/// A stage of the pipeline, by the queue in front of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Received items waiting to be journaled.
+    Journal,
+    /// Journal units waiting for a parse worker.
+    Parse,
+    /// Parsed parts waiting for the writer.
+    Store,
+}
+
+impl Stage {
+    pub const ALL: [Stage; 3] = [Stage::Journal, Stage::Parse, Stage::Store];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Stage::Journal => "journal",
+            Stage::Parse => "parse",
+            Stage::Store => "store",
+        }
+    }
 }
 
 impl Stats {
@@ -36,6 +61,10 @@ impl Stats {
         add(&self.duplicates, before.duplicates, after.duplicates);
         add(&self.quarantined, before.quarantined, after.quarantined);
         self.transactions.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn set_queue(&self, stage: Stage, depth: usize) {
+        self.queued[stage as usize].store(depth as u64, Ordering::Relaxed);
     }
 
     pub fn add_journaled(&self, entries: u64, bytes: u64, syncs: u64) {
