@@ -155,3 +155,28 @@ fn a_storage_url_that_is_not_a_database_is_refused_at_start() {
     let error = bw.fails(&["serve", "--config", &config]);
     assert!(error.contains("[storage] url: expected postgres://… or mysql://…"), "{error}");
 }
+
+#[test]
+fn replay_with_a_main_database_fills_in_what_it_lost_and_nothing_else() {
+    let Some(pg) = throwaway() else { return };
+    let url = pg.url();
+    let (bw, port) = prepared(&url);
+    let server = start(&bw);
+    assert_eq!(acknowledged(simulate(&bw, port, &["--rate", "0", "--count", "5000"])), 5000);
+    let stored = "bluewhale_records_total{outcome=\"stored\"}";
+    wait_until("all stored", Duration::from_secs(60), || metric(&server, stored) == 5000);
+    server.stop();
+    let config = bw.data.path().join("server.toml").display().to_string();
+    let replay = ["replay", "--pbx", "avaya-hq", "--from", "today", "--to", "today"];
+    let replay = [&replay[..], &["--config", &config]].concat();
+    let replayed = bw.ok(&replay);
+    assert!(replayed.contains("5000 records read: 0 stored, 5000 duplicates"), "{replayed}");
+    // A thousand calls lost in the main database come back, and only they.
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let lost = "DELETE FROM cdr WHERE ctid IN (SELECT ctid FROM cdr LIMIT 1000)";
+    assert_eq!(client.execute(lost, &[]).unwrap(), 1000);
+    let replayed = bw.ok(&replay);
+    assert!(replayed.contains("5000 records read: 1000 stored, 4000 duplicates"), "{replayed}");
+    assert_eq!(MainStore::connect(&url).unwrap().cdr_count().unwrap(), 5000);
+    assert_eq!(bw.store().cdr_count().unwrap(), 0);
+}

@@ -4,21 +4,23 @@
 //! to recover calls lost downstream. Deduplication makes it safe: calls
 //! already stored are counted as duplicates, and a record quarantined
 //! before is not quarantined twice (same PBX, bytes and location). It
-//! does not move where the server resumes reading.
+//! does not move where the server resumes reading. With a main database
+//! (`storage_url`), the calls go there, or to the offline store while it
+//! cannot be reached (written by the next `serve`).
 
+use crate::main_sink::MainSink;
 use crate::processing::{Parsed, Source, new_parser, records};
+use crate::sink::{EmbeddedSink, Pending, Sink};
+use crate::stats::Stats;
 use cdr::RecordParser;
 use directory::DirectoryIndex;
-use ingest::{Context, Counts, DedupWriter, Origin};
+use ingest::{Context, Counts, Origin};
 use journal::{EntryKind, Journal, JournalConfig};
 use parsers::Format;
 use std::collections::HashMap;
 use std::path::Path;
 use std::time::SystemTime;
 use store::Store;
-
-/// Calls stored per transaction at most.
-const CALLS_PER_TRANSACTION: usize = 65_536;
 
 /// What a replay read and did.
 #[derive(Debug, Default, Clone, Copy)]
@@ -29,12 +31,14 @@ pub struct Replayed {
 }
 
 /// Replays the entries of PBX `pbx` received in `[from, to)`, parsed in
-/// `format` (the server configuration's; the directory's if `None`).
+/// `format` (the server configuration's; the directory's if `None`), into
+/// the main database at `storage_url` if given, else the embedded store.
 /// The caller holds the data directory's lock (see `lock`).
 pub fn replay(
     data_dir: &Path,
     pbx: &str,
     format: Option<&str>,
+    storage_url: Option<&str>,
     from: SystemTime,
     to: SystemTime,
 ) -> Result<Replayed, String> {
@@ -60,10 +64,23 @@ pub fn replay(
         source_id: source.source_id,
         context: &context,
     };
+    let stats = Stats::default();
+    let mut embedded;
+    let mut main;
+    let sink: &mut dyn Sink = match storage_url {
+        None => {
+            embedded = EmbeddedSink::new(&mut store);
+            &mut embedded
+        }
+        Some(url) => {
+            main = MainSink::open(url, data_dir, &mut store, &stats)?;
+            &mut main
+        }
+    };
+    sink.start()?;
     let mut done = Replayed::default();
     let mut parsers: HashMap<u64, Box<dyn RecordParser>> = HashMap::new();
     let mut parsed = Parsed::empty();
-    let mut writer = None;
     let entries = journal.entries_between(pbx, from, to).map_err(|e| e.to_string())?;
     for entry in entries {
         let entry = entry.map_err(|e| e.to_string())?;
@@ -80,36 +97,31 @@ pub fn replay(
                 let parser =
                     parsers.entry(entry.connection).or_insert_with(|| new_parser(&source, &entry));
                 records(&entry, &origin, parser.as_mut(), &mut parsed);
-                if parsed.calls.len() >= CALLS_PER_TRANSACTION {
-                    store_parsed(&mut store, &mut writer, &mut parsed, &mut done.counts)?;
+                if parsed.calls.len() >= sink.calls_per_transaction() {
+                    store_parsed(sink, &mut parsed, &mut done.counts)?;
                 }
             }
         }
     }
-    store_parsed(&mut store, &mut writer, &mut parsed, &mut done.counts)?;
-    store.fold_months().map_err(err)?;
+    store_parsed(sink, &mut parsed, &mut done.counts)?;
+    sink.finish()?;
     Ok(done)
 }
 
+/// Stores what is parsed, without journal positions: a replay does not
+/// move where the server resumes.
 fn store_parsed(
-    store: &mut Store,
-    writer: &mut Option<DedupWriter>,
+    sink: &mut dyn Sink,
     parsed: &mut Parsed,
     counts: &mut Counts,
 ) -> Result<(), String> {
-    let err = |e: store::Error| e.to_string();
-    parsed.calls.sort_unstable_by_key(|r| (r.start_s, r.dedup));
-    let mut batch = store.batch().map_err(err)?;
-    let writer = match writer {
-        Some(w) => {
-            w.next_transaction(&batch).map_err(err)?;
-            w
-        }
-        None => writer.insert(DedupWriter::new(&batch).map_err(err)?),
+    let mut pending = Pending {
+        calls: std::mem::take(&mut parsed.calls),
+        others: std::mem::take(&mut parsed.others),
+        upto: Default::default(),
     };
-    writer.store(&mut batch, &parsed.others, parsed.calls.iter(), counts).map_err(err)?;
-    batch.commit().map_err(err)?;
-    parsed.calls.clear();
-    parsed.others.clear();
+    sink.write(&mut pending, &[], counts)?;
+    pending.clear();
+    parsed.calls = pending.calls;
     Ok(())
 }

@@ -21,7 +21,7 @@ pub struct Args {
     #[arg(long)]
     to: String,
     /// The server configuration, for the PBX's format (else the
-    /// directory's).
+    /// directory's) and the main database (else the embedded store).
     #[arg(long)]
     config: Option<PathBuf>,
 }
@@ -32,19 +32,20 @@ pub fn run(data_dir: &Path, args: Args) -> Result<ExitCode> {
     if to <= from {
         anyhow::bail!("--to {} is not after --from {}", args.to, args.from);
     }
-    let format = match &args.config {
+    let (format, storage_url) = match &args.config {
         Some(path) => {
             let config = ServerConfig::read(path).map_err(|e| anyhow!(e))?;
             let pbx =
                 config.pbx.iter().find(|p| p.name == args.pbx).ok_or_else(|| {
                     anyhow!("{}: no [[pbx]] named {:?}", path.display(), args.pbx)
                 })?;
-            Some(pbx.format.clone())
+            (Some(pbx.format.clone()), config.storage.url.clone())
         }
-        None => None,
+        None => (None, None),
     };
     let _lock = server::lock_data_dir(data_dir, "bluewhale replay").map_err(|e| anyhow!(e))?;
-    let done = server::replay(data_dir, &args.pbx, format.as_deref(), at(from), at(to))
+    let (format, storage_url) = (format.as_deref(), storage_url.as_deref());
+    let done = server::replay(data_dir, &args.pbx, format, storage_url, at(from), at(to))
         .map_err(|e| anyhow!(e))?;
     let c = done.counts;
     println!(
