@@ -180,3 +180,62 @@ fn replay_with_a_main_database_fills_in_what_it_lost_and_nothing_else() {
     assert_eq!(MainStore::connect(&url).unwrap().cdr_count().unwrap(), 5000);
     assert_eq!(bw.store().cdr_count().unwrap(), 0);
 }
+
+/// A database of the test's own on the local MySQL/MariaDB (or
+/// `BLUEWHALE_TEST_MYSQL_URL`'s server), dropped at the end.
+struct MysqlDatabase {
+    admin: mysql::Conn,
+    name: String,
+    url: String,
+}
+
+impl Drop for MysqlDatabase {
+    fn drop(&mut self) {
+        use mysql::prelude::Queryable;
+        let _ = self.admin.query_drop(format!("DROP DATABASE IF EXISTS {}", self.name));
+    }
+}
+
+fn mysql_database() -> Option<MysqlDatabase> {
+    use mysql::prelude::Queryable;
+    let base = std::env::var("BLUEWHALE_TEST_MYSQL_URL")
+        .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/test".to_owned());
+    let admin = mysql::Opts::from_url(&base).map_err(mysql::Error::from).and_then(mysql::Conn::new);
+    let mut admin = match admin {
+        Ok(conn) => conn,
+        Err(e) if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!("MySQL/MariaDB at {base} is needed in CI: {e}")
+        }
+        Err(e) => {
+            eprintln!("skipped: no MySQL/MariaDB at {base}: {e}");
+            return None;
+        }
+    };
+    let name = format!("bluewhale_serve_{}", std::process::id());
+    admin.query_drop(format!("DROP DATABASE IF EXISTS {name}")).unwrap();
+    admin.query_drop(format!("CREATE DATABASE {name}")).unwrap();
+    let server = base.rsplit_once('/').map_or(base.as_str(), |(server, _)| server);
+    let url = format!("{server}/{name}");
+    Some(MysqlDatabase { admin, name, url })
+}
+
+#[test]
+fn calls_streamed_to_a_server_with_a_mysql_main_database_are_stored_there_once() {
+    let Some(db) = mysql_database() else { return };
+    let (bw, port) = prepared(&db.url);
+    let server = start(&bw);
+    assert_eq!(metric(&server, "bluewhale_main_database_up"), 1);
+    assert_eq!(acknowledged(simulate(&bw, port, &["--rate", "0", "--count", "20000"])), 20000);
+    let stored = "bluewhale_records_total{outcome=\"stored\"}";
+    wait_until("all stored", Duration::from_secs(60), || metric(&server, stored) == 20000);
+    server.stop();
+    // The same records again: all duplicates, nothing added.
+    let server = start(&bw);
+    assert_eq!(acknowledged(simulate(&bw, port, &["--rate", "0", "--count", "20000"])), 20000);
+    let duplicates = "bluewhale_records_total{outcome=\"duplicate\"}";
+    wait_until("all seen", Duration::from_secs(60), || metric(&server, duplicates) == 20000);
+    server.stop();
+    let mut main = MainStore::connect(&db.url).unwrap();
+    assert_eq!(main.cdr_count().unwrap(), 20000);
+    assert_eq!(bw.store().cdr_count().unwrap(), 0);
+}
