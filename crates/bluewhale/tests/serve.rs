@@ -206,6 +206,15 @@ fn a_backup_taken_while_the_server_stores_restores_and_the_journal_fills_in_the_
     let expected = format!("{} stored, 0 duplicates", 25000 - in_backup);
     assert!(summary.contains(&expected), "{summary}");
     assert_eq!(bw.store().cdr_count().unwrap(), 25000);
+    // A backup also restores into a data directory that does not exist yet.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let fresh = elsewhere.path().join("new-data");
+    let restored = std::process::Command::new(assert_cmd::cargo::cargo_bin("bluewhale"))
+        .args(["--data-dir", &common::arg(&fresh), "restore", "--from", &common::arg(&file)])
+        .output()
+        .unwrap();
+    assert!(restored.status.success(), "{}", String::from_utf8_lossy(&restored.stderr));
+    assert_eq!(store::Store::open(&fresh).unwrap().cdr_count().unwrap(), in_backup);
 }
 
 #[test]
@@ -264,4 +273,32 @@ fn a_kill_during_rsp_ingest_loses_no_acknowledged_record_and_stores_none_twice()
     // twice would show as fewer duplicates than resent, never as a second
     // row; what must hold is that all 200,000 are there.
     assert_eq!(bw.store().cdr_count().unwrap(), 200_000);
+}
+
+#[test]
+fn journal_segments_past_retention_are_deleted_once_stored() {
+    let (bw, port) = prepared();
+    let path = bw.data.path().join("server.toml");
+    let config = std::fs::read_to_string(&path).unwrap();
+    let journal = "[journal]\nmax_segment_mb = 1\nretention = \"1s\"\n";
+    std::fs::write(&path, format!("{journal}{config}")).unwrap();
+    let server = start(&bw);
+    simulate(&bw, port, &["--count", "40000", "--connections", "4"]);
+    server.stop();
+    // Files in the journal's source directories (segments and their indexes).
+    let segments = || {
+        let sources = std::fs::read_dir(bw.data.path().join("journal")).unwrap();
+        let dirs = sources.map(|d| d.unwrap().path()).filter(|p| p.is_dir());
+        dirs.map(|d| std::fs::read_dir(d).unwrap().count()).sum::<usize>()
+    };
+    let before = segments();
+    std::thread::sleep(Duration::from_secs(2));
+    // At its start the server applies the retention: the closed segments,
+    // all stored, go; the calls stay.
+    let server = start(&bw);
+    let line = server.wait_for("journal retention:");
+    assert!(line.contains("segments past retention deleted"), "{line}");
+    server.stop();
+    assert!(segments() < before, "{before} files before, {} after", segments());
+    assert_eq!(bw.store().cdr_count().unwrap(), 40000);
 }

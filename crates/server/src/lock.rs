@@ -18,6 +18,8 @@ pub struct DataDirLock {
 /// Takes the lock on `data_dir` for `what` (written in the lock file, so
 /// the next one to try can say who holds it).
 pub fn lock_data_dir(data_dir: &Path, what: &str) -> Result<DataDirLock, String> {
+    std::fs::create_dir_all(data_dir)
+        .map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
     let path = data_dir.join("server.lock");
     let mut file = std::fs::OpenOptions::new()
         .read(true)

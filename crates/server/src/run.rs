@@ -100,6 +100,7 @@ pub fn serve(
     });
     runtime.block_on(start_http(config, observed.clone(), started.intakes, &stopped, ready))?;
     runtime.spawn(watch_silence(observed));
+    runtime.spawn(keep_retention(journal.clone(), stopped.clone()));
     std::thread::scope(|scope| {
         let journaling = std::thread::Builder::new()
             .name("journal-write".into())
@@ -174,6 +175,34 @@ async fn start_http(
     });
     ready(&format!("metrics and API on http://{address}"));
     Ok(())
+}
+
+/// How often the journal's retention is applied (and once at the start).
+const RETENTION_CHECK: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Deletes the journal's closed segments once they are older than
+/// `[journal] retention` and stored (see `Journal::enforce_retention`).
+async fn keep_retention(journal: Journal, mut stopped: watch::Receiver<bool>) {
+    let mut ticks = tokio::time::interval(RETENTION_CHECK);
+    loop {
+        tokio::select! {
+            _ = ticks.tick() => {}
+            _ = stopped.wait_for(|s| *s) => return,
+        }
+        let journal = journal.clone();
+        let applied = tokio::task::spawn_blocking(move || {
+            journal.enforce_retention(std::time::SystemTime::now())
+        });
+        match applied.await {
+            Ok(Ok(report)) if report.segments_deleted > 0 => eprintln!(
+                "journal retention: {} segments past retention deleted ({} bytes)",
+                report.segments_deleted, report.bytes_freed
+            ),
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => eprintln!("journal retention: {e}"),
+            Err(e) => eprintln!("journal retention: {e}"),
+        }
+    }
 }
 
 /// How often connectors are checked for silence.

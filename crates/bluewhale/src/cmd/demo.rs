@@ -10,7 +10,7 @@
 //! loaded into the store the first time; the demonstration refuses a
 //! store that already holds another organisation's PBXs.
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, anyhow, bail};
 use connectors::{ConnectorConfig, PbxConfig};
 use server::ServerConfig;
 use std::io::Write;
@@ -72,6 +72,9 @@ const PBXS: [DemoPbx; 4] = [
 /// Loads the demonstration directory and tariffs into the store in
 /// `data_dir` unless they are there already.
 pub fn prepare(data_dir: &Path) -> Result<()> {
+    // Refused at once if a server runs on the directory (the lock is let go
+    // before the server takes it again).
+    drop(server::lock_data_dir(data_dir, "bluewhale serve --demo").map_err(|e| anyhow!(e))?);
     let mut store = store::Store::open(data_dir)?;
     let directory = store.directory()?;
     let known = |name: &str| directory.pbxs.iter().any(|p| p.name == name);
