@@ -1,9 +1,10 @@
 //! `bluewhale bench import`: synthetic traffic through the real import path
-//! into a fresh store, timed.
+//! into a fresh store, timed; `bench report`: the department report;
+//! `bench serve`: the live server end to end (see [`super::bench_serve`]).
 
 use anyhow::{Context, Result, anyhow, bail};
 use serde_json::json;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -51,6 +52,10 @@ pub enum Command {
         #[arg(long, default_value_t = 5)]
         runs: usize,
     },
+    /// Run the server on a fresh store and the simulator against it over
+    /// TCP; report CDR/s until everything sent is stored, and the
+    /// server's memory and CPU.
+    Serve(super::bench_serve::Args),
 }
 
 /// Peak resident set size of this process, in MiB (Linux).
@@ -69,6 +74,7 @@ pub fn run(cmd: Command) -> Result<ExitCode> {
         Command::Report { count, extensions, month, work_dir, runs } => {
             report(count, extensions, &month, work_dir, runs)
         }
+        Command::Serve(args) => super::bench_serve::run(args),
     }
 }
 
@@ -161,12 +167,8 @@ fn import(
         BenchFormat::Avaya => synth::write_avaya(&file, &org, count, 1)?,
         BenchFormat::Cucm => synth::write_cucm(&file, &org, count, 1)?,
     }
-    let mut store = store::Store::open(&data)?;
     let loading = Instant::now();
-    let directory = directory::DirectoryFile::read(&dir_file)?;
-    store.load_directory(&directory, &dir_file).context("loading the directory")?;
-    let book = rating::TariffBook::load(synth::write_tariffs(&work)?)?;
-    charging::tariffs::import(&mut store, &book, None)?;
+    let mut store = load_synthetic(&work, &data, &dir_file)?;
     say(&format!("directory loaded in {:.2} s; importing", loading.elapsed().as_secs_f64()));
     let req = ingest::Request {
         pbx: Some(pbx.into()),
@@ -214,4 +216,16 @@ fn import(
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A new store in `data` holding the synthetic directory `dir_file` (from
+/// [`synth::Org::write_directory`]) and the synthetic tariffs, written
+/// into `work`.
+pub(super) fn load_synthetic(work: &Path, data: &Path, dir_file: &Path) -> Result<store::Store> {
+    let mut store = store::Store::open(data)?;
+    let directory = directory::DirectoryFile::read(dir_file)?;
+    store.load_directory(&directory, dir_file).context("loading the directory")?;
+    let book = rating::TariffBook::load(synth::write_tariffs(work)?)?;
+    charging::tariffs::import(&mut store, &book, None)?;
+    Ok(store)
 }
