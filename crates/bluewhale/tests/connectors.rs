@@ -1,7 +1,9 @@
 //! Connectors of `bluewhale serve` other than the TCP listener, end to
-//! end: a PBX the server connects out to, and FreeSWITCH posting its CDRs
-//! over HTTP. (Each connector's protocol is tested in the `connectors`
-//! crate; here, that what they receive is journaled, priced and stored.)
+//! end: a PBX the server connects out to, FreeSWITCH posting its CDRs
+//! over HTTP, and a watched directory (with what stops its FTP receiver
+//! from starting). (Each connector's protocol is tested in the
+//! `connectors` crate; here, that what they receive is journaled, priced
+//! and stored.)
 
 mod common;
 
@@ -25,6 +27,34 @@ fn serve_with(bw: &Bw, connectors: &str) -> Server {
     let mut command = bw.process(&["serve", "--config", &common::arg(&config)]);
     command.env("BW_TEST_FS_TOKEN", TOKEN);
     spawn(command)
+}
+
+/// Runs the server with a configuration of `connectors` and `env` set,
+/// expecting it to refuse to start; returns its standard error.
+fn refused_start(bw: &Bw, connectors: &str, env: &[(&str, &str)]) -> String {
+    bw.ok(&["load", &common::fixture_arg("serve/connectors.toml")]);
+    let config = bw.data.path().join("server.toml");
+    let http = free_port();
+    std::fs::write(&config, format!("[server]\nhttp = \"127.0.0.1:{http}\"\n{connectors}"))
+        .unwrap();
+    let mut command = bw.process(&["serve", "--config", &common::arg(&config)]);
+    command.envs(env.iter().copied());
+    command.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::piped());
+    let mut child = command.spawn().unwrap();
+    // A server that starts runs on: give it a while, not forever.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            let out = child.wait_with_output().unwrap();
+            panic!("the server started: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!out.status.success(), "{stderr}");
+    stderr
 }
 
 /// Waits until `/metrics` says `stored` records were stored (a minute at
@@ -164,4 +194,42 @@ fn files_dropped_in_the_watched_directory_are_stored_and_moved_to_done() {
     assert!(drop_dir.join("notes.txt").exists());
     let summary = server.stop();
     assert!(summary.contains("100 stored, 0 duplicates, 0 quarantined"), "{summary}");
+}
+
+/// A file drop with an FTP receiver on `listen`, its password in
+/// `BW_TEST_FTP_PASSWORD`.
+fn ftp_drop(bw: &Bw, listen: std::net::SocketAddr) -> String {
+    format!(
+        "[[pbx]]\nname = \"cm-out\"\nformat = \"avaya:avaya-97\"\n\
+         connector = {{ kind = \"file-drop\", dir = \"{}\", ftp = {{ listen = \"{listen}\", \
+         user = \"cucm\", password_env = \"BW_TEST_FTP_PASSWORD\" }} }}\n",
+        bw.data.path().join("drop").display()
+    )
+}
+
+#[test]
+fn an_ftp_receiver_whose_port_is_taken_fails_the_start_naming_the_pbx_and_the_address() {
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = taken.local_addr().unwrap();
+    let bw = Bw::new();
+    let error = refused_start(&bw, &ftp_drop(&bw, address), &[("BW_TEST_FTP_PASSWORD", "pw")]);
+    assert!(
+        error.contains(&format!("[[pbx]] \"cm-out\": FTP receiver: cannot listen on {address}")),
+        "{error}"
+    );
+    assert!(!error.contains("FTP receiver on"), "{error}");
+}
+
+#[test]
+fn an_empty_ftp_password_fails_the_start() {
+    let free = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let bw = Bw::new();
+    let error = refused_start(&bw, &ftp_drop(&bw, free), &[("BW_TEST_FTP_PASSWORD", "")]);
+    assert!(
+        error.contains(
+            "[[pbx]] \"cm-out\": environment variable BW_TEST_FTP_PASSWORD (the FTP receiver's \
+             password_env) is empty"
+        ),
+        "{error}"
+    );
 }

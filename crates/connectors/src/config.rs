@@ -27,7 +27,9 @@ pub struct PbxConfig {
 pub enum ConnectorConfig {
     /// The PBX connects in and streams records (Avaya CM, 3CX client mode,
     /// any line stream). `peers`, when given, are the only addresses
-    /// accepted (several PBXs may then share a port).
+    /// accepted. One entry per address: two `[[pbx]]` entries cannot
+    /// listen on the same one, and several peers of one entry are one PBX
+    /// (their records are this entry's).
     TcpListen {
         listen: SocketAddr,
         #[serde(default)]
@@ -39,8 +41,9 @@ pub enum ConnectorConfig {
         connect: String,
         #[serde(default)]
         protocol: ClientProtocol,
-        /// NEC SMDR: the device number the PBX is programmed with (0–99).
-        #[serde(default)]
+        /// NEC SMDR: the device number the PBX is programmed with (0–99;
+        /// larger numbers are refused, since the texts carry two digits).
+        #[serde(default, deserialize_with = "nec_device")]
         device: u8,
     },
     /// Avaya's Reliable Session Protocol, server side.
@@ -60,7 +63,9 @@ pub enum ConnectorConfig {
         #[serde(default = "default_stop_bits")]
         stop_bits: u8,
     },
-    /// Files dropped in a directory, moved to `done/` once stored.
+    /// Files dropped in a directory, each moved to `done/` once all its
+    /// records are durable in the raw journal (stored after that, like
+    /// every other connector's records).
     FileDrop {
         dir: PathBuf,
         #[serde(default)]
@@ -175,6 +180,18 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs(total))
 }
 
+/// The highest NEC SMDR device number: the texts carry it in two digits.
+const MAX_NEC_DEVICE: u8 = 99;
+
+fn nec_device<'de, D: Deserializer<'de>>(d: D) -> Result<u8, D::Error> {
+    let device = i64::deserialize(d)?;
+    u8::try_from(device).ok().filter(|n| *n <= MAX_NEC_DEVICE).ok_or_else(|| {
+        serde::de::Error::custom(format!(
+            "device: the NEC SMDR device number is 0–{MAX_NEC_DEVICE}, not {device}"
+        ))
+    })
+}
+
 fn optional_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
     let text = Option::<String>::deserialize(d)?;
     text.map(|t| parse_duration(&t).map_err(serde::de::Error::custom)).transpose()
@@ -258,6 +275,37 @@ mod tests {
         "#;
         let error = toml::from_str::<File>(text).err().unwrap().to_string();
         assert!(error.contains("unknown field `peer`"), "{error}");
+    }
+
+    #[test]
+    fn an_nec_device_number_past_two_digits_is_refused() {
+        let entry = |device: &str| {
+            format!(
+                "[[pbx]]\nname = \"nec\"\nformat = \"nec\"\nconnector = {{ kind = \
+                 \"tcp-connect\", connect = \"10.1.0.9:60010\", protocol = \"nec-smdr\", \
+                 device = {device} }}\n"
+            )
+        };
+        for (device, expected) in [("0", 0), ("7", 7), ("99", 99)] {
+            let file: File = toml::from_str(&entry(device)).unwrap();
+            assert!(
+                matches!(file.pbx[0].connector, ConnectorConfig::TcpConnect { device, .. }
+                    if device == expected),
+                "{device}"
+            );
+        }
+        for bad in ["100", "150", "255", "256", "-1"] {
+            let error = toml::from_str::<File>(&entry(bad)).err().unwrap().to_string();
+            assert!(
+                error.contains(&format!("device: the NEC SMDR device number is 0–99, not {bad}")),
+                "{bad}: {error}"
+            );
+        }
+        // Left out, it is 0.
+        let text = "[[pbx]]\nname = \"nec\"\nformat = \"nec\"\nconnector = { kind = \
+                    \"tcp-connect\", connect = \"10.1.0.9:60010\", protocol = \"nec-smdr\" }\n";
+        let file: File = toml::from_str(text).unwrap();
+        assert!(matches!(file.pbx[0].connector, ConnectorConfig::TcpConnect { device: 0, .. }));
     }
 
     #[test]

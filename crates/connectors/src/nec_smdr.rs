@@ -88,9 +88,10 @@
 //!   and the PBX's timers (how long it waits for a status monitor; the
 //!   defaults here poll every 5 s, as that collector does, and send a
 //!   status monitor every 30 s).
-//! - the device number: the configuration has none yet, so it is
-//!   [`Settings::device`] (`00` by default, as in that collector); the
-//!   acknowledge repeats the device of the block.
+//! - the device number: the `device` key of the `tcp-connect` entry
+//!   ([`Settings::device`], 0–99, `00` by default as in that collector) is
+//!   sent in the collector's texts; the acknowledge repeats the device of
+//!   the block.
 //! - sequence numbers are one digit, 0–9, as that collector reads them.
 
 use crate::event::What;

@@ -381,7 +381,7 @@ async fn stopping_an_idle_drop_returns_at_once() {
 #[cfg(feature = "ftp")]
 mod ftp {
     use super::*;
-    use connectors::file_drop::ftp::serve_ftp;
+    use connectors::file_drop::ftp::{bind_ftp, serve_ftp};
     use suppaftp::FtpStream;
 
     /// A client session, retried until the server listens.
@@ -452,5 +452,54 @@ mod ftp {
         let error =
             serve_ftp(address, missing.clone(), "u".into(), "p".into(), stop).await.unwrap_err();
         assert!(error.contains(&missing.display().to_string()), "{error}");
+    }
+
+    #[tokio::test]
+    async fn a_taken_port_is_refused_before_serving_naming_the_address() {
+        let dir = tempfile::tempdir().unwrap();
+        let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = taken.local_addr().unwrap();
+        let (_stopping, stop) = watch::channel(false);
+        let bound = bind_ftp(address, dir.path().to_path_buf(), "u".into(), "p".into(), stop).await;
+        let error = bound.err().expect("a taken port is refused");
+        assert!(error.contains(&format!("FTP receiver: cannot listen on {address}")), "{error}");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_address_is_held_from_the_check_and_served() {
+        let dir = tempfile::tempdir().unwrap();
+        let (stopping, stop) = watch::channel(false);
+        let any_port = "127.0.0.1:0".parse().unwrap();
+        let receiver = bind_ftp(any_port, dir.path().to_path_buf(), "u".into(), "pw".into(), stop)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let address = receiver.local_addr();
+        assert_ne!(address.port(), 0);
+        // Nobody else can listen there between the check and serving.
+        assert!(std::net::TcpListener::bind(address).is_err());
+        let server = tokio::spawn(receiver.serve());
+        tokio::task::spawn_blocking(move || {
+            let mut client = connect(address);
+            client.login("u", "pw").unwrap();
+            client.quit().unwrap();
+        })
+        .await
+        .unwrap();
+        stopping.send(true).unwrap();
+        let served = tokio::time::timeout(HANG, server).await.expect("FTP server hangs").unwrap();
+        assert_eq!(served, Ok(()));
+    }
+
+    #[tokio::test]
+    async fn an_empty_password_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_stopping, stop) = watch::channel(false);
+        let address = "127.0.0.1:0".parse().unwrap();
+        let bound = bind_ftp(address, dir.path().to_path_buf(), "u".into(), String::new(), stop);
+        let error = bound.await.err().expect("an empty password is refused");
+        assert!(error.contains("the password is empty"), "{error}");
+        let (_stopping, stop) = watch::channel(false);
+        let served = serve_ftp(address, dir.path().to_path_buf(), "u".into(), String::new(), stop);
+        assert!(served.await.unwrap_err().contains("the password is empty"));
     }
 }

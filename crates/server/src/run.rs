@@ -301,18 +301,31 @@ async fn start_connectors(
                 if let Some(settle) = settle {
                     prepared = prepared.with_settle(*settle);
                 }
+                // The FTP receiver's password and address are checked
+                // before anything of this entry starts.
+                let receiver = match ftp {
+                    Some(ftp) => {
+                        let password =
+                            file_drop::ftp::password_from_env(&ftp.password_env).map_err(named)?;
+                        let (dir, user) = (dir.clone(), ftp.user.clone());
+                        let bound = file_drop::ftp::bind_ftp(
+                            ftp.listen,
+                            dir,
+                            user,
+                            password,
+                            stopped.clone(),
+                        );
+                        Some(bound.await.map_err(named)?)
+                    }
+                    None => None,
+                };
                 tokio::spawn(file_drop::serve(prepared, feed));
                 let mut what = format!("watching {} (file drop)", dir.display());
-                if let Some(ftp) = ftp {
-                    let password = std::env::var(&ftp.password_env).map_err(|_| {
-                        named(format!("environment variable {} is not set", ftp.password_env))
-                    })?;
-                    let (listen, dir, user) = (ftp.listen, dir.clone(), ftp.user.clone());
-                    let stop = stopped.clone();
+                if let Some(receiver) = receiver {
+                    let listen = receiver.local_addr();
                     let state = started.states.last().cloned();
                     tokio::spawn(async move {
-                        let served = file_drop::ftp::serve_ftp(listen, dir, user, password, stop);
-                        if let (Err(e), Some(state)) = (served.await, state) {
+                        if let (Err(e), Some(state)) = (receiver.serve().await, state) {
                             state.error(format!("FTP receiver: {e}"));
                         }
                     });

@@ -4,18 +4,26 @@
 //! The demonstration organisation has two sites on two carriers (Paris on
 //! Orange Business, Lyon on SFR Business, both compared with the PSTN
 //! reference) and four PBXs of four vendors: an Avaya CM and a Cisco UCM
-//! in Paris, an Asterisk and an NEC in Lyon. Each PBX streams its calls
-//! over TCP to its own connector as the calls end, in real time, a few a
-//! second, as its vendor writes them. The directory and the tariffs are
-//! loaded into the store the first time; the demonstration refuses a
-//! store that already holds another organisation's PBXs.
+//! in Paris, an Asterisk and an NEC in Lyon. Their calls end in real
+//! time, a few a second, each written as its vendor writes it. The Avaya,
+//! the Asterisk and the NEC stream each call over TCP to their own
+//! listener as it ends. The Cisco UCM, like a real one (which pushes CDR
+//! files to billing servers by FTP or SFTP, and streams nothing), writes a
+//! CDR file of the calls ended every few seconds into a `file-drop`
+//! directory in the data directory (`demo-drop/paris-cucm`), as `bluewhale
+//! simulate --format cucm --target DIR` does: named as CUCM names them,
+//! its header first, under a dotted name until complete. The directory
+//! and the tariffs are loaded into the store the first time; the
+//! demonstration refuses a store that already holds another
+//! organisation's PBXs.
 
+use super::simulate::files::{FileNames, write_whole};
 use anyhow::{Context, Result, anyhow, bail};
 use connectors::{ConnectorConfig, PbxConfig};
 use server::ServerConfig;
 use std::io::Write;
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 use synth::{CallGenerator, Org, RecordFormat, RecordStream};
 use tokio::io::AsyncWriteExt;
@@ -30,7 +38,33 @@ struct DemoPbx {
     first_extension: u32,
     /// Calls ending per second, on average.
     rate: f64,
+    /// How the PBX hands its calls over.
+    sends: Sends,
 }
+
+/// How a demonstration PBX hands its calls over.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Sends {
+    /// Each call over TCP as it ends, to a `tcp-listen` connector.
+    Stream,
+    /// A CDR file every [`FILE_EVERY_S`] seconds, into a `file-drop`
+    /// directory.
+    Files,
+}
+
+/// Where one demonstration PBX sends its calls, in [`PBXS`] order.
+pub enum Link {
+    /// The address of its TCP listener.
+    Tcp(SocketAddr),
+    /// Its drop directory.
+    Files(PathBuf),
+}
+
+/// Seconds between two CDR files of the CUCM (a real one closes a file
+/// every minute by default; shorter here so that calls show at once).
+const FILE_EVERY_S: i64 = 5;
+/// Where the CUCM's files go, under the data directory.
+const DROP_DIR: &str = "demo-drop";
 
 const EXTENSIONS_PER_PBX: usize = 400;
 
@@ -42,6 +76,7 @@ const PBXS: [DemoPbx; 4] = [
         site: "Paris",
         first_extension: 200_000,
         rate: 3.0,
+        sends: Sends::Stream,
     },
     DemoPbx {
         name: "paris-cucm",
@@ -50,6 +85,7 @@ const PBXS: [DemoPbx; 4] = [
         site: "Paris",
         first_extension: 300_000,
         rate: 2.0,
+        sends: Sends::Files,
     },
     DemoPbx {
         name: "lyon-asterisk",
@@ -58,6 +94,7 @@ const PBXS: [DemoPbx; 4] = [
         site: "Lyon",
         first_extension: 400_000,
         rate: 1.5,
+        sends: Sends::Stream,
     },
     DemoPbx {
         name: "lyon-nec",
@@ -66,6 +103,7 @@ const PBXS: [DemoPbx; 4] = [
         site: "Lyon",
         first_extension: 500_000,
         rate: 1.0,
+        sends: Sends::Stream,
     },
 ];
 
@@ -148,29 +186,48 @@ fn write_directory(dir: &Path) -> Result<std::path::PathBuf> {
     Ok(path)
 }
 
-/// Adds a TCP listener on a free local port for each demonstration PBX;
-/// returns where each listens, in [`PBXS`] order.
-pub fn add_connectors(config: &mut ServerConfig) -> Result<Vec<SocketAddr>> {
-    let mut addresses = Vec::new();
+/// Adds each demonstration PBX's connector: a TCP listener on a free
+/// local port for those that stream, a file drop on
+/// `<data_dir>/demo-drop/<PBX>` for the CUCM. Returns where each PBX
+/// sends, in [`PBXS`] order.
+pub fn add_connectors(config: &mut ServerConfig, data_dir: &Path) -> Result<Vec<Link>> {
+    let mut links = Vec::new();
     for p in &PBXS {
-        // The port is free now; the server binds it a moment later.
-        let probe = std::net::TcpListener::bind("127.0.0.1:0").context("no free local port")?;
-        let listen = probe.local_addr()?;
-        drop(probe);
+        let (connector, link) = match p.sends {
+            Sends::Stream => {
+                // The port is free now; the server binds it a moment later.
+                let probe =
+                    std::net::TcpListener::bind("127.0.0.1:0").context("no free local port")?;
+                let listen = probe.local_addr()?;
+                drop(probe);
+                (ConnectorConfig::TcpListen { listen, peers: Vec::new() }, Link::Tcp(listen))
+            }
+            Sends::Files => {
+                let dir = data_dir.join(DROP_DIR).join(p.name);
+                let connector = ConnectorConfig::FileDrop {
+                    dir: dir.clone(),
+                    pattern: Some("cdr_*".to_string()),
+                    // Files are renamed into place whole: no need to wait long.
+                    settle: Some(Duration::from_secs(1)),
+                    ftp: None,
+                };
+                (connector, Link::Files(dir))
+            }
+        };
         config.pbx.push(PbxConfig {
             name: p.name.to_string(),
             format: p.format.to_string(),
             silent_after: Some(Duration::from_secs(60)),
-            connector: ConnectorConfig::TcpListen { listen, peers: Vec::new() },
+            connector,
         });
-        addresses.push(listen);
+        links.push(link);
     }
-    Ok(addresses)
+    Ok(links)
 }
 
 /// Starts the simulated PBXs on their own thread; they send until the
 /// process ends.
-pub fn start_pbxs(addresses: Vec<SocketAddr>) -> Result<()> {
+pub fn start_pbxs(links: Vec<Link>) -> Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -178,8 +235,11 @@ pub fn start_pbxs(addresses: Vec<SocketAddr>) -> Result<()> {
     std::thread::Builder::new().name("demo-pbxs".into()).spawn(move || {
         runtime.block_on(async {
             let mut pbxs = tokio::task::JoinSet::new();
-            for (i, (p, address)) in PBXS.iter().zip(addresses).enumerate() {
-                pbxs.spawn(send_calls(p, address, i as u64));
+            for (i, (p, link)) in PBXS.iter().zip(links).enumerate() {
+                match link {
+                    Link::Tcp(address) => pbxs.spawn(send_calls(p, address, i as u64)),
+                    Link::Files(dir) => pbxs.spawn(write_call_files(p, dir, i as u64)),
+                };
             }
             while pbxs.join_next().await.is_some() {}
         })
@@ -187,33 +247,39 @@ pub fn start_pbxs(addresses: Vec<SocketAddr>) -> Result<()> {
     Ok(())
 }
 
+/// The calls of one PBX as its vendor writes them, ending in real time.
+fn call_stream<'o>(pbx: &DemoPbx, org: &'o Org, index: u64) -> RecordStream<'o> {
+    let now = jiff::Timestamp::now().as_second();
+    let calls = CallGenerator::starting_at(org, now as u64 ^ (index << 32), now, pbx.rate);
+    RecordStream::of_calls(calls, pbx.record, now as u64 + index)
+}
+
+/// Sleeps until the Unix time `at_s`.
+async fn sleep_until_s(at_s: i64) {
+    let wait = at_s - jiff::Timestamp::now().as_second();
+    if wait > 0 {
+        tokio::time::sleep(Duration::from_secs(wait as u64)).await;
+    }
+}
+
 /// One PBX: each call is sent as it ends; the link is made again when it
 /// breaks (the server restarting), with the call in hand sent first.
 async fn send_calls(pbx: &'static DemoPbx, address: SocketAddr, index: u64) {
     let org = Org::numbered_from(pbx.first_extension, EXTENSIONS_PER_PBX);
-    let now = jiff::Timestamp::now().as_second();
-    let calls = CallGenerator::starting_at(&org, now as u64 ^ (index << 32), now, pbx.rate);
-    let mut stream = RecordStream::of_calls(calls, pbx.record, now as u64 + index);
+    let mut stream = call_stream(pbx, &org, index);
     let mut record = Vec::new();
     let mut link: Option<tokio::net::TcpStream> = None;
     loop {
         if record.is_empty() {
             stream.next_record(&mut record);
-            let wait = stream.clock_s() - jiff::Timestamp::now().as_second();
-            if wait > 0 {
-                tokio::time::sleep(Duration::from_secs(wait as u64)).await;
-            }
+            sleep_until_s(stream.clock_s()).await;
         }
         let connected = match link.as_mut() {
             Some(connected) => connected,
             None => match tokio::net::TcpStream::connect(address).await {
-                Ok(mut connected) => {
-                    // A CUCM stream names its columns first, as its files do.
-                    if connected.write_all(&stream.file_header()).await.is_err() {
-                        continue;
-                    }
-                    link.insert(connected)
-                }
+                // None of the streaming formats has a header line (the
+                // CUCM's, which has, writes files).
+                Ok(connected) => link.insert(connected),
                 Err(_) => {
                     tokio::time::sleep(Duration::from_secs(1)).await;
                     continue;
@@ -224,6 +290,51 @@ async fn send_calls(pbx: &'static DemoPbx, address: SocketAddr, index: u64) {
             Ok(()) => record.clear(),
             Err(_) => link = None,
         }
+    }
+}
+
+/// One PBX that writes CDR files: every [`FILE_EVERY_S`] seconds, the
+/// calls ended since the last file go into a new one in `dir`, its header
+/// first, written under a dotted name and renamed when complete (as
+/// `bluewhale simulate` writes a directory target). A file that cannot be
+/// written is reported and its calls go into the next.
+async fn write_call_files(pbx: &'static DemoPbx, dir: PathBuf, index: u64) {
+    let org = Org::numbered_from(pbx.first_extension, EXTENSIONS_PER_PBX);
+    let mut stream = call_stream(pbx, &org, index);
+    let header = stream.file_header();
+    let names = std::fs::create_dir_all(&dir)
+        .with_context(|| format!("cannot create {}", dir.display()))
+        .and_then(|()| FileNames::new(&dir, RecordFormat::Cucm));
+    let mut names = match names {
+        Ok(names) => names,
+        Err(e) => {
+            eprintln!("demo: {}: {e:#}", pbx.name);
+            return;
+        }
+    };
+    let mut calls = Vec::new();
+    let mut record = Vec::new();
+    let mut close_at = jiff::Timestamp::now().as_second() + FILE_EVERY_S;
+    loop {
+        record.clear();
+        stream.next_record(&mut record);
+        // The files closed before this call ends go first.
+        while stream.clock_s() >= close_at {
+            sleep_until_s(close_at).await;
+            if !calls.is_empty() {
+                let path = dir.join(names.next());
+                let mut bytes = header.clone();
+                bytes.extend_from_slice(&calls);
+                let written = tokio::task::spawn_blocking(move || write_whole(&path, &bytes));
+                match written.await.map_err(|e| anyhow!(e)).and_then(|r| r) {
+                    Ok(()) => calls.clear(),
+                    Err(e) => eprintln!("demo: {}: {e:#}", pbx.name),
+                }
+            }
+            close_at += FILE_EVERY_S;
+        }
+        sleep_until_s(stream.clock_s()).await;
+        calls.extend_from_slice(&record);
     }
 }
 

@@ -26,7 +26,7 @@ pub fn run(data_dir: &Path, args: Args) -> Result<ExitCode> {
     eprintln!("bluewhale serve: data in {}", data_dir.display());
     if args.demo {
         super::demo::prepare(data_dir)?;
-        let addresses = super::demo::add_connectors(&mut config)?;
+        let addresses = super::demo::add_connectors(&mut config, data_dir)?;
         super::demo::start_pbxs(addresses)?;
         super::demo::start_reporter(data_dir)?;
     }

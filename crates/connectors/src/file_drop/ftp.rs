@@ -38,7 +38,7 @@ const WRITE_BUFFER: usize = 256 * 1024;
 const MAX_SUFFIX: u32 = 10_000;
 
 /// Receives uploads into `dir` until `stop` turns true. Only `user` with
-/// `password` may log in.
+/// `password` may log in. [`bind_ftp`] then [`FtpReceiver::serve`].
 pub async fn serve_ftp(
     listen: SocketAddr,
     dir: PathBuf,
@@ -46,9 +46,54 @@ pub async fn serve_ftp(
     password: String,
     stop: watch::Receiver<bool>,
 ) -> std::result::Result<(), String> {
+    bind_ftp(listen, dir, user, password, stop).await?.serve().await
+}
+
+/// The password of the FTP receiver, from the environment variable
+/// `password_env`; an error naming it if it is unset, not UTF-8 or empty.
+pub fn password_from_env(password_env: &str) -> std::result::Result<String, String> {
+    let what = format!("environment variable {password_env} (the FTP receiver's password_env)");
+    match std::env::var(password_env) {
+        Ok(password) if password.is_empty() => Err(format!("{what} is empty")),
+        Ok(password) => Ok(password),
+        Err(std::env::VarError::NotPresent) => Err(format!("{what} is not set")),
+        Err(std::env::VarError::NotUnicode(_)) => Err(format!("{what} is not UTF-8")),
+    }
+}
+
+/// An FTP receiver whose configuration is checked and whose address is
+/// held, ready to serve.
+pub struct FtpReceiver {
+    listen: SocketAddr,
+    server: libunftp::Server<Inbox, DefaultUser>,
+    /// The address, held from the check until the receiver listens on it.
+    held: tokio::net::TcpListener,
+}
+
+/// Checks what can be wrong before the server starts, so that it fails
+/// the start rather than only showing later on the connector's state:
+/// the password is not empty, the directory can be opened, and `listen`
+/// is free (it is held until [`FtpReceiver::serve`]). Errors name the
+/// address or the directory.
+pub async fn bind_ftp(
+    listen: SocketAddr,
+    dir: PathBuf,
+    user: String,
+    password: String,
+    stop: watch::Receiver<bool>,
+) -> std::result::Result<FtpReceiver, String> {
+    if password.is_empty() {
+        return Err(format!("FTP receiver on {listen}: the password is empty"));
+    }
     // Checked here so that a wrong directory is an error at start, not a
     // failed login later.
     Filesystem::new(&dir).map_err(|e| format!("FTP directory {}: {e}", dir.display()))?;
+    let held = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| format!("FTP receiver: cannot listen on {listen}: {e}"))?;
+    // Port 0 asks for any free port: the one held is the one served.
+    let listen =
+        held.local_addr().map_err(|e| format!("FTP receiver: cannot listen on {listen}: {e}"))?;
     let inbox_dir = dir.clone();
     let server = ServerBuilder::with_authenticator(
         Box::new(move || Inbox::new(inbox_dir.clone())),
@@ -59,7 +104,24 @@ pub async fn serve_ftp(
     .shutdown_indicator(stopped(stop))
     .build()
     .map_err(|e| format!("FTP server on {listen}: {e}"))?;
-    server.listen(listen.to_string()).await.map_err(|e| format!("FTP server on {listen}: {e}"))
+    Ok(FtpReceiver { listen, server, held })
+}
+
+impl FtpReceiver {
+    /// Where the receiver listens.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listen
+    }
+
+    /// Receives uploads until the server stops. The FTP library binds the
+    /// address itself: the socket held since [`bind_ftp`] is let go just
+    /// before, so only a program binding that port in between could still
+    /// take it (an error then, as at any later failure).
+    pub async fn serve(self) -> std::result::Result<(), String> {
+        let FtpReceiver { listen, server, held } = self;
+        drop(held);
+        server.listen(listen.to_string()).await.map_err(|e| format!("FTP server on {listen}: {e}"))
+    }
 }
 
 /// Resolves once the server is asked to stop (or can no longer be).

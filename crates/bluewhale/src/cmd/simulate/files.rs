@@ -1,7 +1,12 @@
 //! A directory target: files dropped as Cisco UCM and Asterisk push CDR
-//! files, one about every second at the given rate. Each file is written
-//! under a hidden temporary name in the same directory (`.NAME.tmp`) and
-//! renamed when complete, so a watcher never sees a partial file.
+//! files. A file holds `--rate` records, but at least 1000: at 1000
+//! records a second or more, one file about every second; below, one
+//! 1000-record file every 1000/rate seconds (at 100 a second, one every
+//! ten seconds), the first after that long too; unpaced (`--rate 0`),
+//! 1000-record files as fast as they are written. The last file of a
+//! `--count` run holds what is left. Each file is written under a hidden
+//! temporary name in the same directory (`.NAME.tmp`) and renamed when
+//! complete, so a watcher never sees a partial file.
 
 use super::faults::Faults;
 use super::rate::{Clock, MonotonicClock, TokenBucket};
@@ -49,7 +54,7 @@ impl Target for DirTarget {
 async fn drop_files(dir: PathBuf, mut names: FileNames, run: Run) -> Result<()> {
     let clock = MonotonicClock::new();
     let file_records = MIN_FILE_RECORDS.max(run.rate);
-    // A file's worth of tokens at a time: one file a second at the rate.
+    // A file's worth of tokens at a time: one file every file_records / rate seconds.
     let mut bucket = (run.rate > 0)
         .then(|| TokenBucket::new(run.rate, Duration::from_secs(1), file_records, clock.now()));
     let header = run.format.file_header();
@@ -85,8 +90,6 @@ async fn drop_files(dir: PathBuf, mut names: FileNames, run: Run) -> Result<()> 
 /// Writes one file under its temporary name and renames it into place;
 /// returns the garbage lines it holds.
 fn write_file(path: &Path, header: &[u8], chunk: &RecordChunk, faults: &Faults) -> Result<u64> {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let temporary = path.with_file_name(format!(".{name}.tmp"));
     let mut bytes = Vec::with_capacity(header.len() + chunk.bytes.len() + 4096);
     bytes.extend_from_slice(header);
     let mut garbage = 0;
@@ -98,38 +101,53 @@ fn write_file(path: &Path, header: &[u8], chunk: &RecordChunk, faults: &Faults) 
         }
         bytes.extend_from_slice(chunk.record(k));
     }
-    let mut file = std::fs::File::create(&temporary)
-        .with_context(|| format!("cannot create {}", temporary.display()))?;
-    file.write_all(&bytes).with_context(|| format!("cannot write {}", temporary.display()))?;
-    drop(file);
-    std::fs::rename(&temporary, path)
-        .with_context(|| format!("cannot rename {} to {}", temporary.display(), path.display()))?;
+    write_whole(path, &bytes)?;
     Ok(garbage)
 }
 
+/// Writes `bytes` as `path`: under a dotted temporary name first, renamed
+/// when complete, so that a watched directory never shows a partial file.
+pub(crate) fn write_whole(path: &Path, bytes: &[u8]) -> Result<()> {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let temporary = path.with_file_name(format!(".{name}.tmp"));
+    let mut file = std::fs::File::create(&temporary)
+        .with_context(|| format!("cannot create {}", temporary.display()))?;
+    file.write_all(bytes).with_context(|| format!("cannot write {}", temporary.display()))?;
+    drop(file);
+    std::fs::rename(&temporary, path)
+        .with_context(|| format!("cannot rename {} to {}", temporary.display(), path.display()))
+}
+
 /// File names as each vendor writes them, numbered on from the files
-/// already in the directory so that a second run adds files rather than
-/// replacing them.
-struct FileNames {
+/// already in the directory and its `done/` (where a file drop moves them)
+/// so that a second run adds files rather than reusing names.
+pub(crate) struct FileNames {
     format: RecordFormat,
     next: u64,
 }
 
 impl FileNames {
-    fn new(dir: &Path, format: RecordFormat) -> Result<Self> {
+    pub(crate) fn new(dir: &Path, format: RecordFormat) -> Result<Self> {
         let mut last = 0;
-        for entry in
-            std::fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))?
-        {
-            let name = entry?.file_name();
-            if let Some(n) = sequence_of(format, &name.to_string_lossy()) {
-                last = last.max(n);
+        for listed in [dir.to_path_buf(), dir.join("done")] {
+            let entries = match std::fs::read_dir(&listed) {
+                Ok(entries) => entries,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound && listed != dir => continue,
+                Err(e) => {
+                    return Err(e).with_context(|| format!("cannot list {}", listed.display()));
+                }
+            };
+            for entry in entries {
+                let name = entry.with_context(|| format!("cannot list {}", listed.display()))?;
+                if let Some(n) = sequence_of(format, &name.file_name().to_string_lossy()) {
+                    last = last.max(n);
+                }
             }
         }
         Ok(FileNames { format, next: last + 1 })
     }
 
-    fn next(&mut self) -> String {
+    pub(crate) fn next(&mut self) -> String {
         let n = self.next;
         self.next += 1;
         file_name(self.format, n, jiff::Timestamp::now())

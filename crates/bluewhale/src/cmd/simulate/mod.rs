@@ -7,7 +7,7 @@
 //! a paced rate ([`rate`]).
 
 mod faults;
-mod files;
+pub(crate) mod files;
 mod rate;
 mod rsp;
 mod source;
@@ -87,7 +87,9 @@ pub struct Args {
     #[arg(long, default_value_t = 1)]
     seed: u64,
     /// Every N records, close a connection halfway through a record, then
-    /// reconnect and send that record whole (tcp targets).
+    /// reconnect and send that record whole (tcp:// and rsp:// targets; over
+    /// RSP the link is cut inside the block holding the record, and the
+    /// block is sent again whole).
     #[arg(long)]
     drop_every: Option<NonZeroU64>,
     /// Every N records, put a line of random binary bytes before the next.
