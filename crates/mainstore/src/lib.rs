@@ -15,6 +15,10 @@
 //! later, which is safe because a write stores nothing twice; on anything
 //! else it stops.
 //!
+//! [`backup`] writes a consistent export of the database (one snapshot,
+//! rows streamed, see [`MainStore::export`]) into a checked SQLite file,
+//! and writes such a file back through the same idempotent writes.
+//!
 //! The feature `testing` adds `testing::ThrowawayPostgres`, a PostgreSQL
 //! server of a test's own. The crate's tests use the local servers
 //! (PostgreSQL at 127.0.0.1:5432, database `test`; MariaDB at
@@ -22,7 +26,9 @@
 //! `BLUEWHALE_TEST_MYSQL_URL`), each test in a schema or database of its
 //! own; they skip when a server cannot be reached, but fail with `CI=true`.
 
+pub mod backup;
 mod error;
+mod export;
 mod main_store;
 mod mariadb;
 mod pg;
@@ -30,6 +36,7 @@ mod pg;
 pub mod testing;
 
 pub use error::{Error, Result};
+pub use export::{ExportSink, QuarantineRow, Released, Snapshot};
 pub use main_store::MainStore;
 pub use mariadb::MysqlStore;
 pub use pg::PgStore;

@@ -1,6 +1,7 @@
 //! The main database whichever engine the URL names.
 
 use crate::error::Error;
+use crate::export::{ExportSink, Released, Snapshot};
 use crate::{MysqlStore, PgStore, Quarantined, Result, Written};
 use journal::Position;
 use std::time::Duration;
@@ -93,6 +94,24 @@ impl MainStore {
 
     pub fn contains(&mut self, start_s: i64, dedup: i64) -> Result<bool> {
         each!(self, s => s.contains(start_s, dedup))
+    }
+
+    /// See [`PgStore::export`].
+    pub fn export<S: ExportSink>(&mut self, sink: &mut S) -> Result<Snapshot, S::Error> {
+        each!(self, s => s.export(sink))
+    }
+
+    /// See [`PgStore::set_released`].
+    pub fn set_released(&mut self, records: &[Released]) -> Result<u64> {
+        each!(self, s => s.set_released(records))
+    }
+
+    /// The engine, as backups name it: `postgres` or `mysql`.
+    pub fn engine(&self) -> &'static str {
+        match self {
+            MainStore::Postgres(_) => "postgres",
+            MainStore::Mysql(_) => "mysql",
+        }
     }
 }
 

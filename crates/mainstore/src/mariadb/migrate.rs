@@ -14,6 +14,11 @@ use mysql::prelude::Queryable;
 const MIGRATIONS: &[(i32, &str, &str)] =
     &[(1, "initial", include_str!("../../migrations/mysql/0001_initial.sql"))];
 
+/// The newest version this program knows.
+pub(super) fn latest() -> i32 {
+    MIGRATIONS.last().map_or(0, |m| m.0)
+}
+
 /// Migrations hold this named lock (server-wide), so servers starting at
 /// the same time take turns.
 const MIGRATION_LOCK: &str = "bluewhale.migrate";

@@ -11,6 +11,7 @@
 //! Writing the same batch again stores nothing twice.
 
 mod classify;
+mod export;
 mod migrate;
 mod write;
 

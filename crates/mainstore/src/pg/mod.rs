@@ -22,6 +22,7 @@
 
 mod calls;
 mod classify;
+mod export;
 mod migrate;
 mod params;
 
