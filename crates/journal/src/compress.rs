@@ -128,7 +128,13 @@ pub(crate) fn compress_segment(source: &SourceShared, number: u64) -> Result<()>
         Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(()),
         Err(err) => return Err(Error::io(&plain, "open")(err)),
     };
-    write_compressed(input, &plain, &tmp)?;
+    if let Err(err) = write_compressed(input, &plain, &tmp) {
+        // Most often the disk is full: a partial `.zst.tmp` would hold on to
+        // space the writer needs until the next open removes it. The
+        // segment stays as it was, uncompressed.
+        let _ = fs::remove_file(&tmp);
+        return Err(err);
+    }
     let _files = source.files_lock();
     if !plain.exists() {
         // Retention removed the segment meanwhile.
@@ -149,4 +155,35 @@ fn write_compressed(input: File, plain: &std::path::Path, tmp: &std::path::Path)
         .map_err(Error::io(plain, "compress"))?;
     let output = encoder.finish().map_err(Error::io(tmp, "finish compression"))?;
     output.sync_all().map_err(Error::io(tmp, "fsync"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::format::SEGMENT_HEADER_LEN;
+    use crate::source::{OpenSegment, SourceState};
+
+    #[test]
+    fn a_failed_compression_keeps_the_segment_and_leaves_no_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        // A segment that cannot be read (a directory): compression fails
+        // after it has created its temporary file.
+        let plain = segment_path(dir.path(), 1, SegmentFile::Plain);
+        fs::create_dir(&plain).unwrap();
+        let open = OpenSegment {
+            number: 2,
+            created_us: 0,
+            length: SEGMENT_HEADER_LEN,
+            entries: 0,
+            span: None,
+        };
+        let state =
+            SourceState { closed: [(1, None)].into(), open, consumed: crate::Position::BEGIN };
+        let source = SourceShared::new("pbx".into(), dir.path().to_path_buf(), state);
+        assert!(compress_segment(&source, 1).is_err());
+        let compressed = segment_path(dir.path(), 1, SegmentFile::Compressed);
+        assert!(!tmp_path(&compressed).exists());
+        assert!(!compressed.exists());
+        assert!(plain.exists());
+    }
 }

@@ -72,13 +72,21 @@ pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
 /// out (for files that can be rebuilt, like segment indexes).
 pub(crate) fn write_atomically(path: &Path, bytes: &[u8], durable: bool) -> Result<()> {
     let tmp = tmp_path(path);
-    let mut file = File::create(&tmp).map_err(Error::io(&tmp, "create"))?;
-    file.write_all(bytes).map_err(Error::io(&tmp, "write"))?;
-    if durable {
-        file.sync_all().map_err(Error::io(&tmp, "fsync"))?;
+    let replaced = File::create(&tmp).map_err(Error::io(&tmp, "create")).and_then(|mut file| {
+        file.write_all(bytes).map_err(Error::io(&tmp, "write"))?;
+        if durable {
+            file.sync_all().map_err(Error::io(&tmp, "fsync"))?;
+        }
+        drop(file);
+        fs::rename(&tmp, path).map_err(Error::io(path, "rename into place"))
+    });
+    if replaced.is_err() {
+        // Most often the disk is full: what the temporary file holds is
+        // space the journal needs. (Recovery would remove it at the next
+        // open, but this process may go on.)
+        let _ = fs::remove_file(&tmp);
     }
-    drop(file);
-    fs::rename(&tmp, path).map_err(Error::io(path, "rename into place"))?;
+    replaced?;
     match (durable, path.parent()) {
         (true, Some(dir)) => sync_dir(dir),
         _ => Ok(()),
@@ -113,5 +121,19 @@ mod tests {
         }
         assert_eq!(parse_segment_file_name("42.seg"), None);
         assert_eq!(parse_segment_file_name("000000000042.seg.tmp"), None);
+    }
+
+    #[test]
+    fn a_failed_atomic_write_leaves_the_old_file_and_no_temporary_one() {
+        let dir = tempfile::tempdir().unwrap();
+        // A directory in the way: the rename fails, after the temporary
+        // file was written.
+        let path = dir.path().join("consumed");
+        fs::create_dir(&path).unwrap();
+        fs::write(path.join("inside"), b"x").unwrap();
+        let error = write_atomically(&path, b"1 32\n", true).unwrap_err();
+        assert!(error.to_string().contains("rename into place"), "{error}");
+        assert!(!tmp_path(&path).exists());
+        assert!(path.join("inside").exists());
     }
 }

@@ -26,6 +26,7 @@ use ingest::{Context, Counts, Item, Origin};
 use journal::{Entry, EntryKind, Journal, Position, SourceReader};
 use parsers::Format;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use store::CdrRow;
 
@@ -108,6 +109,7 @@ pub(crate) fn run(
         })
         .collect::<Result<Vec<_>, String>>()?;
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).max(1);
+    let writer_stopped = &AtomicBool::new(false);
     std::thread::scope(|scope| {
         let (to_writer, parsed) = bounded::<Parsed>(QUEUE * workers);
         let mut to_workers = Vec::new();
@@ -123,12 +125,17 @@ pub(crate) fn run(
         drop(to_writer);
         let reader = std::thread::Builder::new()
             .name("journal-read".into())
-            .spawn_scoped(scope, move || read_units(readers, ends, &to_workers, stats))
+            .spawn_scoped(scope, move || {
+                read_units(readers, ends, &to_workers, stats, writer_stopped)
+            })
             .map_err(|e| format!("cannot start the journal reader: {e}"))?;
         let written =
             sink.start().and_then(|()| write_units(sink, &parsed, sources, journal, stats));
         let finished = sink.finish();
-        // A writer failure stops the reader at its next send.
+        // A writer failure stops the reader at its next send, or, when
+        // nothing more arrives to be sent (the PBXs are quiet), at its next
+        // look at the journal: joining it must not wait for traffic.
+        writer_stopped.store(true, Ordering::Release);
         drop(parsed);
         let read = reader.join().map_err(|_| "the journal reader failed".to_string())?;
         let counts = written?;
@@ -145,9 +152,13 @@ fn read_units(
     ends: &DurableEnds,
     to_workers: &[Sender<Unit>],
     stats: &Stats,
+    writer_stopped: &AtomicBool,
 ) -> Result<(), String> {
     let mut seq = 0;
     loop {
+        if writer_stopped.load(Ordering::Acquire) {
+            return Ok(());
+        }
         let seen: Vec<Position> = readers.iter().map(SourceReader::position).collect();
         let (durable, finished) = ends.wait_past(&seen, POLL);
         let mut read_any = false;

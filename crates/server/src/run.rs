@@ -113,7 +113,12 @@ pub fn serve(
         }
         let journaled = journaling.join().map_err(|_| "the journal stage failed".to_string())?;
         runtime.shutdown_timeout(std::time::Duration::from_secs(5));
-        Ok(Served { journaled: journaled?, counts: counts? })
+        match (journaled, counts) {
+            (Ok(journaled), Ok(counts)) => Ok(Served { journaled, counts }),
+            (Err(e), Ok(_)) | (Ok(_), Err(e)) => Err(e),
+            // Both stages failed (a full disk stops both): say both.
+            (Err(journal), Err(store)) => Err(format!("{store}; and {journal}")),
+        }
     })
 }
 

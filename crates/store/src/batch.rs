@@ -103,6 +103,12 @@ fn already_stored() -> Error {
     )
 }
 
+/// Errors of a write on `conn`, with a full disk said as such and the
+/// database file named (see [`Error::naming_full_disk`]).
+fn full_disk<E: Into<Error>>(conn: &Connection) -> impl Fn(E) -> Error + '_ {
+    move |e| e.into().naming_full_disk(conn)
+}
+
 /// Empty text is stored as NULL: it costs one byte and reads back empty.
 fn text(t: &str) -> Option<&str> {
     if t.is_empty() { None } else { Some(t) }
@@ -117,7 +123,7 @@ impl<'c> Batch<'c> {
         let insert_cdr = RawStatement::prepare(conn, &insert_cdr_sql(1))?;
         let insert_cdrs = RawStatement::prepare(conn, &insert_cdr_sql(CALLS_PER_INSERT))?;
         let cdr_exists = conn.prepare("SELECT 1 FROM cdr WHERE start_s = ?1 AND dedup = ?2")?;
-        conn.execute_batch("BEGIN IMMEDIATE")?;
+        conn.execute_batch("BEGIN IMMEDIATE").map_err(full_disk(conn))?;
         let mut postings = std::mem::take(&mut scratch.borrow_mut().postings);
         postings.clear();
         Ok(Batch {
@@ -147,7 +153,8 @@ impl<'c> Batch<'c> {
 
     /// Stores a call unless one with the same key is already stored.
     pub fn insert_cdr(&mut self, r: &CdrRow) -> Result<Insert> {
-        if self.insert_cdr.execute(|b| bind_cdr(b, 0, r))? == 0 {
+        let full = full_disk(self.conn);
+        if self.insert_cdr.execute(|b| bind_cdr(b, 0, r)).map_err(full)? == 0 {
             return Ok(Insert::Duplicate);
         }
         self.post(r);
@@ -160,19 +167,23 @@ impl<'c> Batch<'c> {
     /// guessed: the error aborts the transaction, which then stores none
     /// of them.
     pub fn insert_new_cdrs(&mut self, rows: &[&CdrRow]) -> Result<()> {
+        let full = full_disk(self.conn);
         let mut groups = rows.chunks_exact(CALLS_PER_INSERT);
         for group in &mut groups {
-            let stored = self.insert_cdrs.execute(|b| {
-                for (n, r) in group.iter().enumerate() {
-                    bind_cdr(b, n, r);
-                }
-            })?;
+            let stored = self
+                .insert_cdrs
+                .execute(|b| {
+                    for (n, r) in group.iter().enumerate() {
+                        bind_cdr(b, n, r);
+                    }
+                })
+                .map_err(&full)?;
             if stored != group.len() as u64 {
                 return Err(already_stored());
             }
         }
         for r in groups.remainder() {
-            if self.insert_cdr.execute(|b| bind_cdr(b, 0, r))? != 1 {
+            if self.insert_cdr.execute(|b| bind_cdr(b, 0, r)).map_err(&full)? != 1 {
                 return Err(already_stored());
             }
         }
@@ -215,24 +226,26 @@ impl<'c> Batch<'c> {
              jitter_ms, latency_ms, metrics, source_id, source_pos, extras)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
         )?;
-        let n = stmt.execute(params![
-            q.global_call_id.as_str(),
-            q.leg_id.as_str(),
-            q.identity as i64,
-            pbx_id,
-            q.timestamp.as_second(),
-            text(&q.directory_number),
-            text(&q.device_name),
-            q.packets_sent.map(|v| v as i64),
-            q.packets_received.map(|v| v as i64),
-            q.packets_lost.map(|v| v as i64),
-            q.jitter_ms,
-            q.latency_ms,
-            text(&metrics),
-            source_id,
-            q.location.position as i64,
-            crate::codec::encode_pairs(&q.extras),
-        ])?;
+        let n = stmt
+            .execute(params![
+                q.global_call_id.as_str(),
+                q.leg_id.as_str(),
+                q.identity as i64,
+                pbx_id,
+                q.timestamp.as_second(),
+                text(&q.directory_number),
+                text(&q.device_name),
+                q.packets_sent.map(|v| v as i64),
+                q.packets_received.map(|v| v as i64),
+                q.packets_lost.map(|v| v as i64),
+                q.jitter_ms,
+                q.latency_ms,
+                text(&metrics),
+                source_id,
+                q.location.position as i64,
+                crate::codec::encode_pairs(&q.extras),
+            ])
+            .map_err(full_disk(self.conn))?;
         Ok(if n == 1 { Insert::Stored } else { Insert::Duplicate })
     }
 
@@ -245,18 +258,20 @@ impl<'c> Batch<'c> {
              is_offset, reason, raw, header, raw_hash)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         )?;
-        let n = stmt.execute(params![
-            now_s,
-            q.pbx,
-            q.format,
-            q.location.source,
-            q.location.position as i64,
-            q.location.is_offset,
-            q.reason,
-            q.raw,
-            q.header,
-            cdr::whole_record("quarantine", &q.raw) as i64,
-        ])?;
+        let n = stmt
+            .execute(params![
+                now_s,
+                q.pbx,
+                q.format,
+                q.location.source,
+                q.location.position as i64,
+                q.location.is_offset,
+                q.reason,
+                q.raw,
+                q.header,
+                cdr::whole_record("quarantine", &q.raw) as i64,
+            ])
+            .map_err(full_disk(self.conn))?;
         Ok(n == 1)
     }
 
@@ -274,19 +289,23 @@ impl<'c> Batch<'c> {
     /// Files this transaction's call keys and sums in `cdr_owner`, keeps
     /// their month sums for a later fold (see `months`); then commits.
     pub fn commit(mut self) -> Result<()> {
+        let full = full_disk(self.conn);
         let mut months = self.months.borrow_mut();
         let mut scratch = self.scratch.borrow_mut();
         let owners = &mut scratch.owners;
         if let Some(seq) = file_postings(self.conn, &mut self.postings, owners, &mut |key, agg| {
             months.aggs.entry(key).or_default().merge(agg)
-        })? {
+        })
+        .map_err(&full)?
+        {
             months.seqs.push(seq);
         }
         if months.aggs.len() > BUFFER_LIMIT {
-            fold(self.conn, &mut months)?;
+            fold(self.conn, &mut months).map_err(&full)?;
         }
         drop((months, scratch));
-        self.conn.execute_batch("COMMIT")?;
+        // Most often where a full disk shows: the WAL is written here.
+        self.conn.execute_batch("COMMIT").map_err(full_disk(self.conn))?;
         self.open = false;
         Ok(())
     }
@@ -523,7 +542,7 @@ impl Drop for Batch<'_> {
 
 #[cfg(test)]
 mod tests {
-    use crate::{CdrQuery, CdrRow, Store};
+    use crate::{CdrQuery, CdrRow, Error, Insert, Store};
 
     fn row(start_s: i64, dedup: i64, extension_id: Option<i64>) -> CdrRow {
         let cdr = cdr::Cdr {
@@ -556,6 +575,39 @@ mod tests {
         assert!(batch.insert_new_cdrs(&refs).is_err());
         drop(batch);
         assert_eq!(store.cdr_count().unwrap(), 40);
+    }
+
+    #[test]
+    fn a_full_disk_is_an_error_naming_the_database_and_keeps_nothing_of_the_batch() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let first: Vec<CdrRow> = (0..10).map(|i| row(86_400 + i, i, Some(5))).collect();
+        let mut batch = store.batch().unwrap();
+        first.iter().for_each(|r| assert_eq!(batch.insert_cdr(r).unwrap(), Insert::Stored));
+        batch.commit().unwrap();
+        // The database may not grow: SQLite says SQLITE_FULL, as it does
+        // when the file system is full.
+        let pages: i64 =
+            store.connection().query_row("PRAGMA page_count", [], |r| r.get(0)).unwrap();
+        store.connection().execute_batch(&format!("PRAGMA max_page_count = {pages}")).unwrap();
+        let more: Vec<CdrRow> = (0..5000).map(|i| row(2 * 86_400 + i, i, Some(5))).collect();
+        let refs: Vec<&CdrRow> = more.iter().collect();
+        let error = {
+            let mut batch = store.batch().unwrap();
+            match batch.insert_new_cdrs(&refs) {
+                Err(error) => error,
+                Ok(()) => batch.commit().unwrap_err(),
+            }
+        };
+        let message = error.to_string();
+        let path = dir.path().join("bluewhale.sqlite").display().to_string();
+        assert!(matches!(error, Error::DiskFull { .. }), "{message}");
+        assert!(message.contains(&path) && message.contains("disk is full"), "{message}");
+        store.connection().execute_batch("PRAGMA max_page_count = 4294967294").unwrap();
+        assert_eq!(store.cdr_count().unwrap(), 10);
+        let check: String =
+            store.connection().query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+        assert_eq!(check, "ok");
     }
 
     #[test]

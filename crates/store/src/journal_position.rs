@@ -15,7 +15,8 @@ impl Batch<'_> {
             "INSERT INTO journal_position (source, segment, offset) VALUES (?1, ?2, ?3)
              ON CONFLICT(source) DO UPDATE SET segment = excluded.segment, offset = excluded.offset",
             rusqlite::params![source, as_i64(segment), as_i64(offset)],
-        )?;
+        )
+        .map_err(|e| crate::Error::from(e).naming_full_disk(self.connection()))?;
         Ok(())
     }
 }

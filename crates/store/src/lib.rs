@@ -54,6 +54,29 @@ pub enum Error {
     TooNew { found: i64, known: i64 },
     #[error("{0}")]
     Invalid(String),
+    /// SQLite could not write the database, its WAL or a temporary file
+    /// because the file system holding them is full (`SQLITE_FULL`, which
+    /// SQLite reports without naming a file). The statement failed, and a
+    /// [`Batch`] dropped without commit rolls back: what was committed
+    /// before is intact, nothing of the failed batch is kept.
+    #[error("database {path}: cannot write: the disk is full (no space left on device): {source}")]
+    DiskFull { path: String, source: rusqlite::Error },
+}
+
+impl Error {
+    /// A full disk said as such, with the file of `conn`'s database;
+    /// other errors unchanged.
+    pub(crate) fn naming_full_disk(self, conn: &Connection) -> Error {
+        match self {
+            Error::Sql(source)
+                if source.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull) =>
+            {
+                let path = conn.path().unwrap_or("(in memory)").to_string();
+                Error::DiskFull { path, source }
+            }
+            other => other,
+        }
+    }
 }
 
 /// The database file inside a data directory.
@@ -212,10 +235,14 @@ impl Store {
     /// it when they end; it is also done, best effort, when the store is
     /// dropped.
     pub fn fold_months(&mut self) -> Result<()> {
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        months::fold(&tx, &mut self.months.borrow_mut())?;
-        tx.commit()?;
-        Ok(())
+        let mut fold = || -> Result<()> {
+            let behavior = rusqlite::TransactionBehavior::Immediate;
+            let tx = self.conn.transaction_with_behavior(behavior)?;
+            months::fold(&tx, &mut self.months.borrow_mut())?;
+            tx.commit()?;
+            Ok(())
+        };
+        fold().map_err(|e| e.naming_full_disk(&self.conn))
     }
 
     pub fn batch(&mut self) -> Result<Batch<'_>> {
