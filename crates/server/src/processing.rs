@@ -41,8 +41,12 @@ const RECORDS_PER_UNIT: usize = 4096;
 const MAX_DELAY: Duration = Duration::from_millis(2000);
 /// How long the writer waits when it holds nothing.
 const IDLE_WAIT: Duration = Duration::from_secs(3600);
-/// Units queued for each worker, and parts for the writer.
+/// Units queued for each worker.
 const QUEUE: usize = 16;
+/// Parts queued for the writer (up to about 4,096 records each): room for
+/// the workers to go on parsing about half a million records while the
+/// writer commits, rather than stopping a few parts in.
+const WRITER_QUEUE: usize = 128;
 /// How long the reader waits for new entries before looking again.
 const POLL: Duration = Duration::from_millis(200);
 
@@ -111,7 +115,7 @@ pub(crate) fn run(
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).max(1);
     let writer_stopped = &AtomicBool::new(false);
     std::thread::scope(|scope| {
-        let (to_writer, parsed) = bounded::<Parsed>(QUEUE * workers);
+        let (to_writer, parsed) = bounded::<Parsed>(WRITER_QUEUE);
         let mut to_workers = Vec::new();
         for n in 0..workers {
             let (to_worker, units) = bounded::<Unit>(QUEUE);
