@@ -7,69 +7,18 @@
 
 mod common;
 
-use common::server::{Server, free_port, get, start};
-use common::{Bw, arg, fixture_arg};
+use common::arg;
+use common::main_db::{acknowledged, metric, prepared, simulate, throwaway, wait_until};
+use common::server::{Server, start};
 use mainstore::MainStore;
-use mainstore::testing::ThrowawayPostgres;
-use std::time::{Duration, Instant};
-
-fn throwaway() -> Option<ThrowawayPostgres> {
-    match ThrowawayPostgres::start_new() {
-        Ok(pg) => Some(pg),
-        Err(e) if std::env::var("CI").is_ok_and(|v| v == "true") => {
-            panic!("a throw-away PostgreSQL is needed in CI: {e}")
-        }
-        Err(e) => {
-            eprintln!("skipped: no throw-away PostgreSQL: {e}");
-            None
-        }
-    }
-}
-
-/// A store with the directory, and a server configuration that stores
-/// into `url`, with an Avaya CM link (RSP) on the returned port.
-fn prepared(url: &str) -> (Bw, u16) {
-    let bw = Bw::new();
-    bw.ok(&["load", &fixture_arg("serve/directory.toml")]);
-    let (port, http) = (free_port(), free_port());
-    let config = format!(
-        "[server]\nhttp = \"127.0.0.1:{http}\"\n\
-         [storage]\nurl = \"{url}\"\n\
-         [[pbx]]\nname = \"avaya-hq\"\nformat = \"avaya:avaya-97\"\n\
-         connector = {{ kind = \"rsp\", listen = \"127.0.0.1:{port}\" }}\n"
-    );
-    std::fs::write(bw.data.path().join("server.toml"), config).unwrap();
-    (bw, port)
-}
+use std::time::Duration;
 
 fn stored(server: &Server) -> u64 {
-    let name = "bluewhale_records_total{outcome=\"stored\"}";
-    get(server, "/metrics")
-        .lines()
-        .find_map(|l| l.strip_prefix(name)?.trim().parse().ok())
-        .unwrap_or(0)
+    metric(server, "bluewhale_records_total{outcome=\"stored\"}")
 }
 
 fn wait_stored(server: &Server, n: u64) {
-    let started = Instant::now();
-    while stored(server) < n {
-        assert!(started.elapsed() < Duration::from_secs(60), "{n} calls not stored in 60 s");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-fn simulate(bw: &Bw, port: u16, args: &[&str]) -> std::process::Child {
-    let target = format!("rsp://127.0.0.1:{port}");
-    let mut all = vec!["simulate", "--target", &target, "--format", "avaya", "--json"];
-    all.extend_from_slice(args);
-    bw.process(&all).stdout(std::process::Stdio::piped()).spawn().unwrap()
-}
-
-fn acknowledged(sender: std::process::Child) -> u64 {
-    let output = sender.wait_with_output().unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stdout));
-    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    summary["acknowledged"].as_u64().unwrap()
+    wait_until(&format!("{n} calls stored"), Duration::from_secs(60), || stored(server) >= n);
 }
 
 /// The number before `word` in `text` ("… 5000 calls …").
