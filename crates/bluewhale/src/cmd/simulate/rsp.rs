@@ -22,6 +22,7 @@ use super::rate::{Grant, MonotonicClock, Pacer};
 use super::source::Source;
 use super::stats::Stats;
 use super::target::{Patience, Run, RunFuture, Target};
+use super::tcp::{check_stream_target, stream_chunk_records};
 use anyhow::{Context, Result, anyhow, bail};
 use connectors::rsp::wire::{Decoded, Decoder, Frame, Kind, encode_frame};
 use std::collections::VecDeque;
@@ -44,8 +45,6 @@ const WINDOW: usize = 16;
 const BLOCK_RECORDS: usize = 32;
 /// Most bytes of records in a block (a record is never split).
 const BLOCK_BYTES: usize = 16 * 1024;
-/// Most records a connection claims at once.
-const MAX_CHUNK_RECORDS: usize = 1024;
 /// A link idle this long is probed (CM's `Connectivity Timer`).
 const IDLE: Duration = Duration::from_secs(10);
 /// How long an answer may take (CM's `Packet Resp Timer`).
@@ -65,13 +64,7 @@ pub struct RspTarget {
 
 impl RspTarget {
     pub fn new(address: &str, connections: usize, patience: Patience) -> Result<Self> {
-        let port = address.rsplit_once(':').map(|(_, port)| port);
-        if port.is_none_or(|port| port.parse::<u16>().is_err()) {
-            bail!("--target rsp://{address}: expected rsp://HOST:PORT");
-        }
-        if connections == 0 {
-            bail!("--connections must be at least 1");
-        }
+        check_stream_target("rsp", address, connections)?;
         let acknowledged = Arc::new(AtomicU64::new(0));
         Ok(RspTarget { address: address.to_string(), connections, patience, acknowledged })
     }
@@ -83,14 +76,7 @@ impl Target for RspTarget {
     }
 
     fn chunk_records(&self, count: Option<u64>, rate: u64) -> usize {
-        // As for TCP: every connection gets a share of a short run, or
-        // about a second of its share of a paced one.
-        let share = match count {
-            Some(count) => count / (self.connections as u64 * 4),
-            None if rate > 0 => rate / self.connections as u64,
-            None => MAX_CHUNK_RECORDS as u64,
-        };
-        usize::try_from(share).unwrap_or(MAX_CHUNK_RECORDS).clamp(1, MAX_CHUNK_RECORDS)
+        stream_chunk_records(self.connections, count, rate)
     }
 
     fn acknowledged(&self) -> Option<Arc<AtomicU64>> {

@@ -45,15 +45,34 @@ pub struct TcpTarget {
 
 impl TcpTarget {
     pub fn new(address: &str, connections: usize, patience: Patience) -> Result<Self> {
-        let port = address.rsplit_once(':').map(|(_, port)| port);
-        if port.is_none_or(|port| port.parse::<u16>().is_err()) {
-            bail!("--target tcp://{address}: expected tcp://HOST:PORT");
-        }
-        if connections == 0 {
-            bail!("--connections must be at least 1");
-        }
+        check_stream_target("tcp", address, connections)?;
         Ok(TcpTarget { address: address.to_string(), connections, patience })
     }
+}
+
+/// Checks the `HOST:PORT` and the connection count of a `scheme://`
+/// target whose connections each stream records (tcp://, rsp://).
+pub(super) fn check_stream_target(scheme: &str, address: &str, connections: usize) -> Result<()> {
+    let port = address.rsplit_once(':').map(|(_, port)| port);
+    if port.is_none_or(|port| port.parse::<u16>().is_err()) {
+        bail!("--target {scheme}://{address}: expected {scheme}://HOST:PORT");
+    }
+    if connections == 0 {
+        bail!("--connections must be at least 1");
+    }
+    Ok(())
+}
+
+/// Records a streaming connection claims at once: small enough that every
+/// connection gets a share of a short run, or about a second of its share
+/// of a paced one.
+pub(super) fn stream_chunk_records(connections: usize, count: Option<u64>, rate: u64) -> usize {
+    let share = match count {
+        Some(count) => count / (connections as u64 * 4),
+        None if rate > 0 => rate / connections as u64,
+        None => MAX_CHUNK_RECORDS as u64,
+    };
+    usize::try_from(share).unwrap_or(MAX_CHUNK_RECORDS).clamp(1, MAX_CHUNK_RECORDS)
 }
 
 impl Target for TcpTarget {
@@ -62,14 +81,7 @@ impl Target for TcpTarget {
     }
 
     fn chunk_records(&self, count: Option<u64>, rate: u64) -> usize {
-        // Small enough that every connection gets a share of a short run,
-        // or about a second of its share of a paced one.
-        let share = match count {
-            Some(count) => count / (self.connections as u64 * 4),
-            None if rate > 0 => rate / self.connections as u64,
-            None => MAX_CHUNK_RECORDS as u64,
-        };
-        usize::try_from(share).unwrap_or(MAX_CHUNK_RECORDS).clamp(1, MAX_CHUNK_RECORDS)
+        stream_chunk_records(self.connections, count, rate)
     }
 
     fn run(self: Box<Self>, run: Run) -> RunFuture {
