@@ -8,9 +8,8 @@
 //! (`storage_url`), the calls go there, or to the offline store while it
 //! cannot be reached (written by the next `serve`).
 
-use crate::main_sink::MainSink;
 use crate::processing::{Parsed, Source, new_parser, records};
-use crate::sink::{EmbeddedSink, Pending, Sink};
+use crate::sink::{Pending, Sink};
 use crate::stats::Stats;
 use cdr::RecordParser;
 use directory::DirectoryIndex;
@@ -65,18 +64,7 @@ pub fn replay(
         context: &context,
     };
     let stats = Stats::default();
-    let mut embedded;
-    let mut main;
-    let sink: &mut dyn Sink = match storage_url {
-        None => {
-            embedded = EmbeddedSink::new(&mut store);
-            &mut embedded
-        }
-        Some(url) => {
-            main = MainSink::open(url, data_dir, &mut store, &stats)?;
-            &mut main
-        }
-    };
+    let mut sink = crate::sink::open(storage_url, data_dir, &mut store, &stats)?;
     sink.start()?;
     let mut done = Replayed::default();
     let mut parsers: HashMap<u64, Box<dyn RecordParser>> = HashMap::new();
@@ -98,12 +86,12 @@ pub fn replay(
                     parsers.entry(entry.connection).or_insert_with(|| new_parser(&source, &entry));
                 records(&entry, &origin, parser.as_mut(), &mut parsed);
                 if parsed.calls.len() >= sink.calls_per_transaction() {
-                    store_parsed(sink, &mut parsed, &mut done.counts)?;
+                    store_parsed(sink.as_mut(), &mut parsed, &mut done.counts)?;
                 }
             }
         }
     }
-    store_parsed(sink, &mut parsed, &mut done.counts)?;
+    store_parsed(sink.as_mut(), &mut parsed, &mut done.counts)?;
     sink.finish()?;
     Ok(done)
 }

@@ -7,9 +7,7 @@
 
 use crate::config::ServerConfig;
 use crate::journaling::{self, DurableEnds, Journaled};
-use crate::main_sink::MainSink;
 use crate::processing::{self, Source};
-use crate::sink::{EmbeddedSink, Sink};
 use crate::stats::{Observed, Stats};
 use connectors::http_post::HttpIntake;
 use connectors::{
@@ -51,18 +49,7 @@ pub fn serve(
     let sources = sources(&store, &index, config)?;
     let context = Context::with_index(&store, index)?;
     let stats = Arc::new(Stats::default());
-    let mut embedded;
-    let mut main;
-    let sink: &mut dyn Sink = match &config.storage.url {
-        None => {
-            embedded = EmbeddedSink::new(&mut store);
-            &mut embedded
-        }
-        Some(url) => {
-            main = MainSink::open(url, data_dir, &mut store, &stats)?;
-            &mut main
-        }
-    };
+    let mut sink = crate::sink::open(config.storage.url.as_deref(), data_dir, &mut store, &stats)?;
     let journal = Journal::open(&data_dir.join("journal"), journal_config(config)?)
         .map_err(|e| format!("journal: {e}"))?;
     for repaired in journal.recovered() {
@@ -106,7 +93,7 @@ pub fn serve(
             .name("journal-write".into())
             .spawn_scoped(scope, || journaling::run(&mut received, writers, &ends, &stats))
             .map_err(|e| format!("cannot start the journal stage: {e}"))?;
-        let counts = processing::run(sink, &context, &journal, &sources, &ends, &stats);
+        let counts = processing::run(sink.as_mut(), &context, &journal, &sources, &ends, &stats);
         if counts.is_err() {
             // Nothing more can be stored: stop receiving what cannot be.
             let _ = stopping.send(true);

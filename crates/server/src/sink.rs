@@ -4,10 +4,13 @@
 //! each source's journal position with the records it stored, so a
 //! restart resumes where storing ended.
 
+use crate::main_sink::MainSink;
 use crate::processing::Source;
+use crate::stats::Stats;
 use ingest::{Counts, DedupWriter, Item};
 use journal::Position;
 use std::collections::BTreeMap;
+use std::path::Path;
 use std::time::Duration;
 use store::{CdrRow, Store};
 
@@ -62,6 +65,20 @@ pub(crate) trait Sink {
     fn finish(&mut self) -> Result<(), String> {
         Ok(())
     }
+}
+
+/// Where calls go for `storage_url`: a main database (see
+/// `main_sink::MainSink::open`), else the embedded store.
+pub(crate) fn open<'s>(
+    storage_url: Option<&str>,
+    data_dir: &Path,
+    store: &'s mut Store,
+    stats: &'s Stats,
+) -> Result<Box<dyn Sink + 's>, String> {
+    Ok(match storage_url {
+        None => Box::new(EmbeddedSink::new(store)),
+        Some(url) => Box::new(MainSink::open(url, data_dir, store, stats)?),
+    })
 }
 
 /// The embedded SQLite store: calls deduplicated against what it holds
