@@ -62,3 +62,21 @@ pub struct Written {
     /// counted).
     pub quarantined: u64,
 }
+
+/// Checks that `migrations` lists every file of `migrations/<folder>`,
+/// under the version and name its file name gives, numbered from 1 in order.
+#[cfg(test)]
+pub(crate) fn assert_migrations_match_files(folder: &str, migrations: &[(i32, &str, &str)]) {
+    let dir = format!("{}/migrations/{folder}", env!("CARGO_MANIFEST_DIR"));
+    let mut files: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    files.sort();
+    let listed: Vec<String> =
+        migrations.iter().map(|(v, name, _)| format!("{v:04}_{name}.sql")).collect();
+    assert_eq!(files, listed);
+    for (i, (version, _, _)) in migrations.iter().enumerate() {
+        assert_eq!(*version as usize, i + 1);
+    }
+}

@@ -101,14 +101,6 @@ mod tests {
 
     #[test]
     fn migrations_match_their_files() {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/mysql");
-        let mut files: Vec<String> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().into_string().unwrap())
-            .collect();
-        files.sort();
-        let listed: Vec<String> =
-            MIGRATIONS.iter().map(|(v, name, _)| format!("{v:04}_{name}.sql")).collect();
-        assert_eq!(files, listed);
+        crate::assert_migrations_match_files("mysql", MIGRATIONS);
     }
 }

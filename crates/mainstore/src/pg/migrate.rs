@@ -89,21 +89,8 @@ pub(crate) fn version(client: &mut Client, target: &str) -> Result<i32> {
 mod tests {
     use super::*;
 
-    /// Every file of the folder is listed, under the version and name its
-    /// file name gives, in order.
     #[test]
     fn migrations_match_their_files() {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/postgres");
-        let mut files: Vec<String> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().into_string().unwrap())
-            .collect();
-        files.sort();
-        let listed: Vec<String> =
-            MIGRATIONS.iter().map(|(v, name, _)| format!("{v:04}_{name}.sql")).collect();
-        assert_eq!(files, listed);
-        for (i, (version, _, _)) in MIGRATIONS.iter().enumerate() {
-            assert_eq!(*version as usize, i + 1);
-        }
+        crate::assert_migrations_match_files("postgres", MIGRATIONS);
     }
 }
