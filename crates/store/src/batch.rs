@@ -293,12 +293,12 @@ impl<'c> Batch<'c> {
         let mut months = self.months.borrow_mut();
         let mut scratch = self.scratch.borrow_mut();
         let owners = &mut scratch.owners;
-        if let Some(seq) = file_postings(self.conn, &mut self.postings, owners, &mut |key, agg| {
+        if let Some(seqs) = file_postings(self.conn, &mut self.postings, owners, &mut |key, agg| {
             months.aggs.entry(key).or_default().merge(agg)
         })
         .map_err(&full)?
         {
-            months.seqs.push(seq);
+            months.seqs.extend(seqs);
         }
         if months.aggs.len() > BUFFER_LIMIT {
             fold(self.conn, &mut months).map_err(&full)?;
@@ -311,12 +311,12 @@ impl<'c> Batch<'c> {
     }
 }
 
-/// Writes postings: one new `cdr_owner` row per (day, department,
-/// extension) under a fresh commit number, with the keys and the day's
-/// sums, in key order so the B-tree is walked front to back; and the month
-/// sums, into `buffer` for a later fold, or merged into `rollup_month` at
-/// once without one. Sums may be negative (re-rating takes a call's old
-/// contribution back). Returns the commit number, if one was used.
+/// Writes postings: new `cdr_owner` rows per (day, department, extension)
+/// under fresh commit numbers, with the keys and the day's sums, in key
+/// order so the B-tree is walked front to back; and the month sums, into
+/// `buffer` for a later fold, or merged into `rollup_month` at once
+/// without one. Sums may be negative (re-rating takes a call's old
+/// contribution back). Returns the last commit number used, if any.
 pub(crate) fn write_postings(
     conn: &Connection,
     mut postings: Vec<Posting>,
@@ -324,15 +324,16 @@ pub(crate) fn write_postings(
 ) -> Result<Option<i64>> {
     let mut months: FxHashMap<(i64, i64, i64), Agg> = FxHashMap::default();
     let mut owners = OwnerRows::default();
-    let Some(seq) = file_postings(conn, &mut postings, &mut owners, &mut |key, agg| {
+    let Some(seqs) = file_postings(conn, &mut postings, &mut owners, &mut |key, agg| {
         months.entry(key).or_default().merge(agg)
     })?
     else {
         return Ok(None);
     };
+    let seq = *seqs.end();
     match buffer {
         Some(buffer) => {
-            buffer.seqs.push(seq);
+            buffer.seqs.extend(seqs);
             for (key, agg) in months {
                 buffer.aggs.entry(key).or_default().merge(&agg);
             }
@@ -342,12 +343,20 @@ pub(crate) fn write_postings(
     Ok(Some(seq))
 }
 
+/// Keys in one `cdr_owner` row at most. An owner with more calls in one
+/// commit gets several rows. One large row would hold its keys in overflow
+/// pages, and SQLite copies a whole overflowing record (overflow pages
+/// included) each time a B-tree seek compares a key with it: the calls
+/// with no extension, about a tenth of them, made rows of up to a
+/// megabyte, and commits slowed from 0.3 s to 3–7 s as they piled up. 512
+/// keys (8 KiB) stay well within what a 64 KiB page holds in place.
+pub(crate) const KEYS_PER_OWNER_ROW: usize = 512;
+
 /// The `cdr_owner` rows of one commit, built in two buffers that are
 /// reused from commit to commit rather than a pair of vectors per row.
 #[derive(Debug, Default)]
 struct OwnerRows {
-    /// (day, department, extension), end of its keys, end of its sums.
-    rows: Vec<((i64, i64, i64), usize, usize)>,
+    rows: Vec<OwnerRowEnds>,
     keys: Vec<u8>,
     aggs: Vec<u8>,
 }
@@ -359,40 +368,66 @@ impl OwnerRows {
         self.aggs.clear();
     }
 
-    /// Each row's owner, keys and encoded sums.
-    fn iter(&self) -> impl Iterator<Item = ((i64, i64, i64), &[u8], &[u8])> {
+    /// Each row's owner, part number, keys and encoded sums.
+    fn iter(&self) -> impl Iterator<Item = OwnerRow<'_>> {
         let mut at = (0, 0);
-        self.rows.iter().map(move |&(owner, keys_end, agg_end)| {
-            let row = (owner, &self.keys[at.0..keys_end], &self.aggs[at.1..agg_end]);
+        self.rows.iter().map(move |&(owner, part, keys_end, agg_end)| {
+            let row = (owner, part, &self.keys[at.0..keys_end], &self.aggs[at.1..agg_end]);
             at = (keys_end, agg_end);
             row
         })
     }
+
+    /// Files one owner's keys (16 bytes each, from `keys_from` in `keys`)
+    /// and sums as rows of at most [`KEYS_PER_OWNER_ROW`] keys, the sums
+    /// in the first and empty sums in the others. Returns its rows.
+    fn push_owner(&mut self, owner: (i64, i64, i64), keys_from: usize, agg: &Agg) -> i64 {
+        let keys_end = self.keys.len();
+        let mut part = 0;
+        let mut from = keys_from;
+        while from < keys_end {
+            let end = (from + 16 * KEYS_PER_OWNER_ROW).min(keys_end);
+            if part == 0 {
+                agg.encode_into(&mut self.aggs);
+            } else {
+                Agg::default().encode_into(&mut self.aggs);
+            }
+            self.rows.push((owner, part, end, self.aggs.len()));
+            part += 1;
+            from = end;
+        }
+        part
+    }
 }
+
+/// (day, department, extension), which of the owner's rows it is (its
+/// part), end of its keys, end of its sums.
+type OwnerRowEnds = ((i64, i64, i64), i64, usize, usize);
+
+/// (day, department, extension), part, keys and encoded sums.
+type OwnerRow<'a> = ((i64, i64, i64), i64, &'a [u8], &'a [u8]);
 
 /// Takes an owner's sums of one month: (month, department, extension).
 type MonthSink<'a> = dyn FnMut((i64, i64, i64), &Agg) + 'a;
 
 /// Sorts `postings` and files them (see [`write_postings`]): the day rows
-/// into `cdr_owner` under a fresh commit number (returned; none when there
-/// is nothing to file), and each owner's month sums to `month`. Empties
-/// `postings`, keeping its allocation.
+/// into `cdr_owner` under fresh commit numbers, and each owner's month
+/// sums to `month`. An owner's rows are numbered from the first new
+/// number on (see [`KEYS_PER_OWNER_ROW`]), so a commit takes as many
+/// numbers as its largest owner has rows; returns them (none when there
+/// is nothing to file). Empties `postings`, keeping its allocation.
 fn file_postings(
     conn: &Connection,
     postings: &mut Vec<Posting>,
     owners: &mut OwnerRows,
     month: &mut MonthSink<'_>,
-) -> Result<Option<i64>> {
+) -> Result<Option<std::ops::RangeInclusive<i64>>> {
     if postings.is_empty() {
         return Ok(None);
     }
     postings.sort_unstable_by_key(|p| p.key);
-    let seq: i64 = conn.query_row(
-        "UPDATE cdr_owner_seq SET seq = seq + 1 WHERE id = 1 RETURNING seq",
-        [],
-        |r| r.get(0),
-    )?;
     owners.clear();
+    let mut parts = 1;
     for group in postings.chunk_by(|a, b| a.owner() == b.owner()) {
         let owner = group[0].owner();
         let mut agg = Agg::default();
@@ -402,13 +437,16 @@ fn file_postings(
             owners.keys.extend_from_slice(&p.key.4.to_le_bytes());
             agg.add(p.bucket, &p.sums);
         }
-        if owners.keys.len() > keys_before {
-            agg.encode_into(&mut owners.aggs);
-            owners.rows.push((owner, owners.keys.len(), owners.aggs.len()));
-        }
+        parts = parts.max(owners.push_owner(owner, keys_before, &agg));
         month_sums(group, &agg, month);
     }
     postings.clear();
+    let last: i64 = conn.query_row(
+        "UPDATE cdr_owner_seq SET seq = seq + ?1 WHERE id = 1 RETURNING seq",
+        [parts],
+        |r| r.get(0),
+    )?;
+    let seq = last - parts + 1;
     let mut one = RawStatement::prepare(conn, &insert_owner_sql(1))?;
     let mut many = RawStatement::prepare(conn, &insert_owner_sql(OWNERS_PER_INSERT))?;
     let mut filed = 0;
@@ -431,7 +469,7 @@ fn file_postings(
     if filed != owners.rows.len() as u64 {
         return Err(Error::Invalid("cdr_owner: commit number reused".into()));
     }
-    Ok(Some(seq))
+    Ok(Some(seq..=last))
 }
 
 /// Hands `month` the month sums of one owner's postings of one day; `day`
@@ -488,13 +526,13 @@ fn bind_owner<'d>(
     b: &mut Binder<'d>,
     n: usize,
     seq: i64,
-    ((day, dept, ext), keys, agg): ((i64, i64, i64), &'d [u8], &'d [u8]),
+    ((day, dept, ext), part, keys, agg): OwnerRow<'d>,
 ) {
     let at = (n * OWNER_COLUMNS) as c_int;
     b.int(at + 1, day);
     b.int(at + 2, dept);
     b.int(at + 3, ext);
-    b.int(at + 4, seq);
+    b.int(at + 4, seq + part);
     b.blob(at + 5, keys);
     b.blob(at + 6, agg);
 }
@@ -647,5 +685,103 @@ mod tests {
             })
             .unwrap();
         assert_eq!(n, 15);
+    }
+
+    /// Calls per owner: (extension, number of its calls in the commit).
+    fn commit_calls(store: &mut Store, first_key: i64, owners: &[(i64, i64)]) {
+        let mut key = first_key;
+        let mut rows = Vec::new();
+        for &(extension, calls) in owners {
+            for _ in 0..calls {
+                rows.push(row(86_400 + key % 80_000, key, Some(extension)));
+                key += 1;
+            }
+        }
+        let refs: Vec<&CdrRow> = rows.iter().collect();
+        let mut batch = store.batch().unwrap();
+        batch.insert_new_cdrs(&refs).unwrap();
+        batch.commit().unwrap();
+    }
+
+    #[test]
+    fn an_owner_with_many_calls_in_one_commit_gets_rows_of_bounded_size() {
+        use super::KEYS_PER_OWNER_ROW as MAX;
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let many = 2 * MAX as i64 + 7;
+        commit_calls(&mut store, 0, &[(5, many), (6, 3)]);
+        commit_calls(&mut store, 10_000, &[(5, MAX as i64), (6, 1)]);
+        let rows: Vec<(i64, i64, i64)> = store
+            .connection()
+            .prepare("SELECT extension_id, seq, length(keys) / 16 FROM cdr_owner ORDER BY 1, 2")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        // The first commit takes numbers 1–3 (its largest owner has three
+        // rows), the second number 4.
+        let max = MAX as i64;
+        assert_eq!(rows, [(5, 1, max), (5, 2, max), (5, 3, 7), (5, 4, max), (6, 1, 3), (6, 4, 1)]);
+        let seq: (i64, i64) = store
+            .connection()
+            .query_row("SELECT seq, months_seq FROM cdr_owner_seq", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!(seq, (4, 0));
+        let calls_of = |store: &Store, first: i64, last: i64| {
+            let mut calls = std::collections::BTreeMap::new();
+            store
+                .rollups(first, last, |_, extension, agg| {
+                    *calls.entry(extension).or_insert(0) += agg.total().calls;
+                    Ok(())
+                })
+                .unwrap();
+            calls.into_iter().collect::<Vec<(i64, i64)>>()
+        };
+        // Day rows: the sums are counted once, not once per row.
+        assert_eq!(calls_of(&store, 1, 1), [(5, many + max), (6, 4)]);
+        // Folded into the month with the buffer of this writer's commits.
+        store.fold_months().unwrap();
+        assert_eq!(calls_of(&store, 0, 30), [(5, many + max), (6, 4)]);
+        let mut found = 0;
+        let q = CdrQuery {
+            from_s: 0,
+            to_s: 3 * 86_400,
+            department_ids: Some(vec![0]),
+            ..Default::default()
+        };
+        store
+            .query_cdrs(&q, |_| {
+                found += 1;
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(found, many + max + 4);
+    }
+
+    #[test]
+    fn the_month_rollup_is_refolded_from_rows_split_by_owner_size() {
+        use super::KEYS_PER_OWNER_ROW as MAX;
+        let dir = tempfile::tempdir().unwrap();
+        let many = 3 * MAX as i64 + 1;
+        {
+            let mut store = Store::open(dir.path()).unwrap();
+            commit_calls(&mut store, 0, &[(5, many), (6, 2)]);
+            // Gone without folding its buffer, as in a crash.
+            std::mem::forget(store);
+        }
+        let mut store = Store::open(dir.path()).unwrap();
+        commit_calls(&mut store, 50_000, &[(5, 1)]);
+        store.fold_months().unwrap();
+        let mut calls = 0;
+        store
+            .rollups(0, 30, |_, _, agg| {
+                calls += agg.total().calls;
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(calls, many + 3);
     }
 }
