@@ -262,6 +262,14 @@ impl Cdr {
                 self.duration_s, span
             ));
         }
+        // The numbers are text columns in every store, and PostgreSQL's
+        // text cannot hold NUL: such a call would be refused there with
+        // its whole batch. A NUL in a number is line noise, not a number.
+        for (name, number) in [("calling", &self.calling), ("dialled", &self.dialled)] {
+            if number.as_bytes().contains(&0) {
+                return Err(format!("the {name} number {:?} holds a NUL byte", number.as_str()));
+            }
+        }
         Ok(())
     }
 }
@@ -333,6 +341,14 @@ mod tests {
             (
                 call(100, Some(100), 160, 600),
                 "duration 600 s is longer than the call's span of 60 s",
+            ),
+            (
+                Cdr { calling: "20\u{0}1".into(), ..call(100, None, 130, 0) },
+                "the calling number \"20\\01\" holds a NUL byte",
+            ),
+            (
+                Cdr { dialled: "\u{0}".into(), ..call(100, None, 130, 0) },
+                "the dialled number \"\\0\" holds a NUL byte",
             ),
         ];
         for (cdr, reason) in cases {
