@@ -221,8 +221,11 @@ fn a_backup_taken_while_the_server_stores_restores_and_the_journal_fills_in_the_
 fn a_kill_during_rsp_ingest_loses_no_acknowledged_record_and_stores_none_twice() {
     let (bw, port) = prepared_with("rsp");
     let server = start(&bw);
-    // The PBXs send for about 4 s; each record is acknowledged only once
-    // it is in the raw journal.
+    // The PBXs send for 4 s at 100,000 records/s (dozens of busy PBXs);
+    // each record is acknowledged only once it is in the raw journal. Paced
+    // rather than unpaced, so that the kill finds them still sending: the
+    // first commit comes at most 2 s after the first record, and unpaced
+    // senders can be done by then, leaving nothing in flight to lose.
     let target = format!("rsp://127.0.0.1:{port}");
     let sender = bw
         .process(&[
@@ -232,9 +235,9 @@ fn a_kill_during_rsp_ingest_loses_no_acknowledged_record_and_stores_none_twice()
             "--format",
             "avaya",
             "--rate",
-            "0",
+            "100000",
             "--count",
-            "200000",
+            "400000",
             "--connections",
             "8",
             "--json",
@@ -265,14 +268,14 @@ fn a_kill_during_rsp_ingest_loses_no_acknowledged_record_and_stores_none_twice()
     let output = sender.wait_with_output().unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stdout));
     let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    assert_eq!(summary["acknowledged"], 200000, "{summary}");
+    assert_eq!(summary["acknowledged"], 400000, "{summary}");
     let summary = server.stop();
     assert!(summary.contains("stored"), "{summary}");
-    assert!(0 < stored_before && stored_before < 200_000, "{stored_before} stored at the kill");
+    assert!(0 < stored_before && stored_before < 400_000, "{stored_before} stored at the kill");
     // Every record once: the store's key is the call, so a record stored
     // twice would show as fewer duplicates than resent, never as a second
-    // row; what must hold is that all 200,000 are there.
-    assert_eq!(bw.store().cdr_count().unwrap(), 200_000);
+    // row; what must hold is that all 400,000 are there.
+    assert_eq!(bw.store().cdr_count().unwrap(), 400_000);
 }
 
 #[test]
