@@ -22,7 +22,7 @@ use super::rate::{Grant, MonotonicClock, Pacer};
 use super::source::Source;
 use super::stats::Stats;
 use super::target::{Patience, Run, RunFuture, Target};
-use super::tcp::{check_stream_target, stream_chunk_records};
+use super::tcp::{check_stream_target, join_connections, stream_chunk_records};
 use anyhow::{Context, Result, anyhow, bail};
 use connectors::rsp::wire::{Decoded, Decoder, Frame, Kind, encode_frame};
 use std::collections::VecDeque;
@@ -99,17 +99,7 @@ impl Target for RspTarget {
                 let cm = Cm::new(id, sessions.wrapping_add(id as u64), address, &self, &run);
                 links.spawn(cm.send_all(pacer, Arc::clone(&run)));
             }
-            while let Some(ended) = links.join_next().await {
-                let failed = match ended {
-                    Ok(result) => result.err(),
-                    Err(panic) => Some(anyhow!("a connection's task failed: {panic}")),
-                };
-                if let Some(error) = failed {
-                    links.abort_all();
-                    return Err(error.context(format!("rsp://{}", self.address)));
-                }
-            }
-            Ok(())
+            join_connections(links, "rsp", &self.address).await
         })
     }
 }

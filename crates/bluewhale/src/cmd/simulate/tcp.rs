@@ -75,6 +75,26 @@ pub(super) fn stream_chunk_records(connections: usize, count: Option<u64>, rate:
     usize::try_from(share).unwrap_or(MAX_CHUNK_RECORDS).clamp(1, MAX_CHUNK_RECORDS)
 }
 
+/// Waits for every connection of a `scheme://address` target; the first
+/// to fail (or panic) stops the others and is the run's error.
+pub(super) async fn join_connections(
+    mut connections: JoinSet<Result<()>>,
+    scheme: &str,
+    address: &str,
+) -> Result<()> {
+    while let Some(ended) = connections.join_next().await {
+        let failed = match ended {
+            Ok(result) => result.err(),
+            Err(panic) => Some(anyhow!("a connection's task failed: {panic}")),
+        };
+        if let Some(error) = failed {
+            connections.abort_all();
+            return Err(error.context(format!("{scheme}://{address}")));
+        }
+    }
+    Ok(())
+}
+
 impl Target for TcpTarget {
     fn connections(&self) -> Option<usize> {
         Some(self.connections)
@@ -97,17 +117,7 @@ impl Target for TcpTarget {
                 let link = Link::new(id, address, self.patience, Arc::clone(&run.stats));
                 senders.spawn(send_all(link, pacer, Arc::clone(&run)));
             }
-            while let Some(ended) = senders.join_next().await {
-                let failed = match ended {
-                    Ok(result) => result.err(),
-                    Err(panic) => Some(anyhow!("a connection's task failed: {panic}")),
-                };
-                if let Some(error) = failed {
-                    senders.abort_all();
-                    return Err(error.context(format!("tcp://{}", self.address)));
-                }
-            }
-            Ok(())
+            join_connections(senders, "tcp", &self.address).await
         })
     }
 }
