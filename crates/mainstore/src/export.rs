@@ -60,6 +60,14 @@ pub struct Released {
 /// Rows fetched per round trip.
 pub(crate) const FETCH_ROWS: usize = 5000;
 
+/// The calls, in the column order both databases' row readers take.
+pub(crate) const CALLS: &str = "SELECT start_s, dedup, pbx_id, extension_id, department_id, \
+                                calling, dialled, rec, charge FROM cdr";
+/// The quarantined records, in the column order both row readers take.
+pub(crate) const QUARANTINE: &str = "SELECT id, received_at, pbx, format, source, position, \
+                                     is_offset, reason, raw, header, raw_hash, released_at \
+                                     FROM quarantine ORDER BY id";
+
 /// A count read from the database as unsigned.
 pub(crate) fn count(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)

@@ -9,7 +9,8 @@ use super::migrate::latest;
 use super::{MysqlStore, checked};
 use crate::error::{Error, Result};
 use crate::export::{
-    ExportSink, QuarantineRow, Released, Snapshot, check_version, count, position,
+    CALLS, ExportSink, QUARANTINE, QuarantineRow, Released, Snapshot, check_version, count,
+    position,
 };
 use mysql::prelude::{FromValue, Queryable};
 use mysql::{Conn, Row};
@@ -21,10 +22,6 @@ const BEGIN: [&str; 2] = [
 ];
 const COUNTS: &str = "SELECT (SELECT COUNT(*) FROM cdr), (SELECT COUNT(*) FROM quarantine), \
                       (SELECT COUNT(*) FROM journal_position)";
-const CALLS: &str = "SELECT start_s, dedup, pbx_id, extension_id, department_id, calling, \
-                     dialled, rec, charge FROM cdr";
-const QUARANTINE: &str = "SELECT id, received_at, pbx, format, source, position, is_offset, \
-                          reason, raw, header, raw_hash, released_at FROM quarantine ORDER BY id";
 const POSITIONS: &str = "SELECT source, segment, `offset` FROM journal_position ORDER BY source";
 
 impl MysqlStore {

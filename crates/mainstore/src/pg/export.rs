@@ -9,17 +9,14 @@ use super::classify::classify;
 use super::migrate;
 use crate::error::{Error, Result};
 use crate::export::{
-    ExportSink, FETCH_ROWS, QuarantineRow, Released, Snapshot, check_version, count, position,
+    CALLS, ExportSink, FETCH_ROWS, QUARANTINE, QuarantineRow, Released, Snapshot, check_version,
+    count, position,
 };
 use postgres::{IsolationLevel, Row, Transaction};
 use store::{CdrRow, QuarantineItem};
 
 const COUNTS: &str = "SELECT (SELECT count(*) FROM cdr), (SELECT count(*) FROM quarantine), \
                       (SELECT count(*) FROM journal_position)";
-const CALLS: &str = "SELECT start_s, dedup, pbx_id, extension_id, department_id, calling, \
-                     dialled, rec, charge FROM cdr";
-const QUARANTINE: &str = "SELECT id, received_at, pbx, format, source, position, is_offset, \
-                          reason, raw, header, raw_hash, released_at FROM quarantine ORDER BY id";
 const POSITIONS: &str = "SELECT source, segment, \"offset\" FROM journal_position ORDER BY source";
 
 impl PgStore {
