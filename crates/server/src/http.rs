@@ -126,60 +126,34 @@ fn pipeline_metrics(registry: &mut Registry, observed: &Observed) {
         counter.inc_by(value);
         registry.register(name, help, counter);
     };
-    plain(
-        registry,
-        "bluewhale_journal_entries",
-        "Raw journal entries written",
-        read(&stats.journal_entries),
-    );
-    plain(
-        registry,
-        "bluewhale_journal_bytes",
-        "Raw journal payload bytes written",
-        read(&stats.journal_bytes),
-    );
-    plain(
-        registry,
-        "bluewhale_journal_syncs",
-        "Raw journal syncs (group commits)",
-        read(&stats.journal_syncs),
-    );
-    plain(
-        registry,
-        "bluewhale_store_transactions",
-        "Store transactions committed",
-        read(&stats.transactions),
-    );
+    let counters = [
+        ("bluewhale_journal_entries", "Raw journal entries written", &stats.journal_entries),
+        ("bluewhale_journal_bytes", "Raw journal payload bytes written", &stats.journal_bytes),
+        ("bluewhale_journal_syncs", "Raw journal syncs (group commits)", &stats.journal_syncs),
+        ("bluewhale_store_transactions", "Store transactions committed", &stats.transactions),
+    ];
+    for (name, help, value) in counters {
+        plain(registry, name, help, read(value));
+    }
     let gauge = |registry: &mut Registry, name: &str, help: &str, value: u64| {
         let gauge = Gauge::<i64>::default();
         gauge.set(i64::try_from(value).unwrap_or(i64::MAX));
         registry.register(name, help, gauge);
     };
     if observed.main_database {
-        gauge(
-            registry,
-            "bluewhale_main_database_up",
-            "1 while the main database answers",
-            read(&stats.main_up),
-        );
-        plain(
-            registry,
-            "bluewhale_main_database_failures",
-            "Times the main database could not be reached",
-            read(&stats.main_failures),
-        );
-        gauge(
-            registry,
-            "bluewhale_offline_backlog_batches",
-            "Batches waiting in the offline store for the main database",
-            read(&stats.offline_batches),
-        );
-        gauge(
-            registry,
-            "bluewhale_offline_backlog_calls",
-            "Calls waiting in the offline store for the main database",
-            read(&stats.offline_calls),
-        );
+        let up = "1 while the main database answers";
+        let batches = "Batches waiting in the offline store for the main database";
+        let calls = "Calls waiting in the offline store for the main database";
+        let gauges = [
+            ("bluewhale_main_database_up", up, &stats.main_up),
+            ("bluewhale_offline_backlog_batches", batches, &stats.offline_batches),
+            ("bluewhale_offline_backlog_calls", calls, &stats.offline_calls),
+        ];
+        for (name, help, value) in gauges {
+            gauge(registry, name, help, read(value));
+        }
+        let failures = "Times the main database could not be reached";
+        plain(registry, "bluewhale_main_database_failures", failures, read(&stats.main_failures));
     }
     let queued = Family::<StageLabel, Gauge>::default();
     registry.register(
