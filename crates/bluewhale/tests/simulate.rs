@@ -381,7 +381,8 @@ struct RspAdjunct {
 
 impl RspAdjunct {
     fn start(address: &str) -> RspAdjunct {
-        use connectors::{ConnectionIds, ConnectorState, Feed, StreamFraming, What};
+        use connectors::What;
+        use connectors::testing::TestFeed;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -399,17 +400,8 @@ impl RspAdjunct {
             panic!("cannot listen on {address}");
         });
         let address = listener.local_addr().unwrap();
-        let (out, mut received) = tokio::sync::mpsc::channel::<connectors::Received>(64);
-        let (stopping, stop) = tokio::sync::watch::channel(false);
-        let feed = Feed {
-            source: 0,
-            framing: StreamFraming::Lines,
-            max_record: 4096,
-            state: Arc::new(ConnectorState::new("cm", "rsp", None)),
-            ids: Arc::new(ConnectionIds::new()),
-            out,
-            stop,
-        };
+        let TestFeed { mut feed, mut received, stopping, .. } = TestFeed::lines("cm", "rsp", 0, 64);
+        feed.max_record = 4096;
         let kept = Arc::new(std::sync::Mutex::new(Vec::new()));
         let keeping = Arc::clone(&kept);
         let journal = runtime.spawn(async move {

@@ -17,6 +17,8 @@ pub mod serial;
 mod state;
 pub mod tcp_connect;
 pub mod tcp_listen;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 
 pub use config::{ConnectorConfig, PbxConfig, parse_duration};
 pub use event::{ConnectionIds, Received, SourceId, What};

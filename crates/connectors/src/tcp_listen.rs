@@ -116,9 +116,10 @@ async fn read_connection(mut stream: TcpStream, peer: SocketAddr, feed: Feed) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::{ConnectionIds, Received};
-    use crate::framer::StreamFraming;
+    use crate::event::Received;
+
     use crate::state::ConnectorState;
+    use crate::testing::TestFeed;
     use std::sync::Arc;
     use tokio::io::AsyncWriteExt;
     use tokio::sync::{mpsc, watch};
@@ -128,18 +129,8 @@ mod tests {
     ) -> (SocketAddr, mpsc::Receiver<Received>, watch::Sender<bool>, Arc<ConnectorState>) {
         let listener = bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
         let address = listener.local_addr().unwrap();
-        let (out, received) = mpsc::channel(16);
-        let (stopping, stop) = watch::channel(false);
-        let state = Arc::new(ConnectorState::new("pbx", "tcp-listen", None));
-        let feed = Feed {
-            source: 7,
-            framing: StreamFraming::Lines,
-            max_record: 1024,
-            state: state.clone(),
-            ids: Arc::new(ConnectionIds::new()),
-            out,
-            stop,
-        };
+        let TestFeed { feed, received, stopping, state } =
+            TestFeed::lines("pbx", "tcp-listen", 7, 16);
         let config = Listening { feed, peers };
         tokio::spawn(serve(listener, config));
         (address, received, stopping, state)

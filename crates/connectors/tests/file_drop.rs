@@ -4,7 +4,8 @@
 //! journal that is slow or has crashed would).
 
 use connectors::file_drop::{self, Prepared};
-use connectors::{ConnectionIds, ConnectorState, Feed, Received, StreamFraming, What};
+use connectors::testing::TestFeed;
+use connectors::{ConnectorState, Received, What};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
@@ -47,18 +48,9 @@ impl FileSeen {
 
 async fn start(dir: &Path, pattern: Option<&str>, tune: fn(Prepared) -> Prepared) -> Running {
     let prepared = tune(quick(file_drop::prepare(dir, pattern).await.unwrap()));
-    let (out, received) = mpsc::channel(16);
-    let (stopping, stop) = watch::channel(false);
-    let state = Arc::new(ConnectorState::new("cucm", "file-drop", None));
-    let feed = Feed {
-        source: 3,
-        framing: StreamFraming::Lines,
-        max_record: 4096,
-        state: state.clone(),
-        ids: Arc::new(ConnectionIds::new()),
-        out,
-        stop,
-    };
+    let TestFeed { mut feed, received, stopping, state } =
+        TestFeed::lines("cucm", "file-drop", 3, 16);
+    feed.max_record = 4096;
     let task = tokio::spawn(file_drop::serve(prepared, feed));
     Running { received, stopping, state, task }
 }

@@ -6,7 +6,8 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use cdr::{Parsed, ParserContext, RecordParser};
 use connectors::http_post::{HttpIntake, MAX_BODY, Reply};
-use connectors::{ConnectionIds, ConnectorState, Feed, Received, StreamFraming, What};
+use connectors::testing::TestFeed;
+use connectors::{ConnectorState, Received, What};
 use format_freeswitch::FreeswitchJsonParser;
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,18 +28,8 @@ struct Harness {
 }
 
 fn harness() -> Harness {
-    let (out, received) = mpsc::channel(16);
-    let (stopping, stop) = watch::channel(false);
-    let state = Arc::new(ConnectorState::new("fs", "http", None));
-    let feed = Feed {
-        source: 3,
-        framing: StreamFraming::Lines,
-        max_record: 64 * 1024,
-        state: state.clone(),
-        ids: Arc::new(ConnectionIds::new()),
-        out,
-        stop,
-    };
+    let TestFeed { mut feed, received, stopping, state } = TestFeed::lines("fs", "http", 3, 16);
+    feed.max_record = 64 * 1024;
     let intake = HttpIntake::with_token(feed, TOKEN).unwrap();
     Harness { intake, received, stopping, state }
 }
@@ -323,17 +314,8 @@ async fn an_oversized_body_is_413_counted_and_not_journaled() {
 
 #[test]
 fn the_token_must_be_set_and_usable() {
-    let (out, _received) = mpsc::channel(1);
-    let (_stopping, stop) = watch::channel(false);
-    let feed = Feed {
-        source: 0,
-        framing: StreamFraming::Lines,
-        max_record: 1024,
-        state: Arc::new(ConnectorState::new("fs", "http", None)),
-        ids: Arc::new(ConnectionIds::new()),
-        out,
-        stop,
-    };
+    let TestFeed { feed, received: _received, stopping: _stopping, .. } =
+        TestFeed::lines("fs", "http", 0, 1);
     let unset = HttpIntake::new(feed.clone(), "BLUEWHALE_TEST_TOKEN_NEVER_SET").unwrap_err();
     assert_eq!(
         unset,

@@ -12,7 +12,8 @@ use connectors::nec_smdr::Settings;
 use connectors::nec_smdr::pbx_side::{Pbx, Reply};
 use connectors::nec_smdr::text::{Decoded, Decoder, Text};
 use connectors::tcp_connect::{self, Backoff, Options};
-use connectors::{ConnectionIds, ConnectorState, Feed, Received, StreamFraming, What};
+use connectors::testing::TestFeed;
+use connectors::{ConnectorState, Received, What};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -125,18 +126,8 @@ struct Collector {
 }
 
 fn start_collector(address: &str) -> Collector {
-    let (out, received) = mpsc::channel(16);
-    let (stop, stopped) = watch::channel(false);
-    let state = Arc::new(ConnectorState::new("nec", "tcp-connect", None));
-    let feed = Feed {
-        source: 5,
-        framing: StreamFraming::Lines,
-        max_record: 1024,
-        state: state.clone(),
-        ids: Arc::new(ConnectionIds::new()),
-        out,
-        stop: stopped,
-    };
+    let TestFeed { feed, received, stopping: stop, state } =
+        TestFeed::lines("nec", "tcp-connect", 5, 16);
     let options = Options {
         backoff: Backoff {
             first: Duration::from_millis(20),

@@ -4,7 +4,8 @@
 
 use connectors::rsp::wire::{Decoded, Decoder, Frame};
 use connectors::rsp::{self, Timers};
-use connectors::{ConnectionIds, ConnectorState, Feed, Received, StreamFraming, What};
+use connectors::testing::TestFeed;
+use connectors::{ConnectorState, Received, What};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,18 +28,7 @@ struct Adjunct {
 async fn start(timers: Timers) -> Adjunct {
     let listener = rsp::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
     let address = listener.local_addr().unwrap();
-    let (out, journal) = mpsc::channel(64);
-    let (stopping, stop) = watch::channel(false);
-    let state = Arc::new(ConnectorState::new("cm", "rsp", None));
-    let feed = Feed {
-        source: 3,
-        framing: StreamFraming::Lines,
-        max_record: 1024,
-        state: state.clone(),
-        ids: Arc::new(ConnectionIds::new()),
-        out,
-        stop,
-    };
+    let TestFeed { feed, received: journal, stopping, state } = TestFeed::lines("cm", "rsp", 3, 64);
     let server = tokio::spawn(rsp::serve_with(listener, feed, timers));
     Adjunct { address, journal, stopping, state, server }
 }

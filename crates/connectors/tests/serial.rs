@@ -4,7 +4,8 @@
 
 use connectors::config::{FlowControl, Parity};
 use connectors::serial::{self, SerialLine};
-use connectors::{ConnectionIds, ConnectorState, Feed, Received, StreamFraming, What};
+use connectors::testing::TestFeed;
+use connectors::{ConnectorState, Received, What};
 use nix::sys::termios::{ControlFlags, InputFlags, tcgetattr};
 use std::fs::File;
 use std::io::Write;
@@ -41,18 +42,7 @@ struct Running {
 }
 
 fn start(port: &Path) -> Running {
-    let (out, received) = mpsc::channel(16);
-    let (stopping, stop) = watch::channel(false);
-    let state = Arc::new(ConnectorState::new("old-pbx", "serial", None));
-    let feed = Feed {
-        source: 1,
-        framing: StreamFraming::Lines,
-        max_record: 1024,
-        state: state.clone(),
-        ids: Arc::new(ConnectionIds::new()),
-        out,
-        stop,
-    };
+    let TestFeed { feed, received, stopping, state } = TestFeed::lines("old-pbx", "serial", 1, 16);
     let line = SerialLine {
         port: port.to_path_buf(),
         baud: 9600,

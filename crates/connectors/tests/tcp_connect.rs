@@ -5,7 +5,8 @@
 
 use connectors::config::ClientProtocol;
 use connectors::tcp_connect::{self, Backoff, Options};
-use connectors::{ConnectionIds, ConnectorState, Feed, Received, StreamFraming, What};
+use connectors::testing::TestFeed;
+use connectors::{ConnectorState, Received, What};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,18 +26,8 @@ struct Collector {
 }
 
 fn start(connect: String, backoff: Backoff) -> Collector {
-    let (out, received) = mpsc::channel(16);
-    let (stop, stopped) = watch::channel(false);
-    let state = Arc::new(ConnectorState::new("pbx", "tcp-connect", None));
-    let feed = Feed {
-        source: 3,
-        framing: StreamFraming::Lines,
-        max_record: 1024,
-        state: state.clone(),
-        ids: Arc::new(ConnectionIds::new()),
-        out,
-        stop: stopped,
-    };
+    let TestFeed { feed, received, stopping: stop, state } =
+        TestFeed::lines("pbx", "tcp-connect", 3, 16);
     let options = Options { backoff, ..Options::default() };
     let task = tokio::spawn(tcp_connect::serve_with(connect, ClientProtocol::Lines, feed, options));
     Collector { received, stop, state, task }
