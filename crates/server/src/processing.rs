@@ -133,8 +133,17 @@ pub(crate) fn run(
                 read_units(readers, ends, &to_workers, stats, writer_stopped)
             })
             .map_err(|e| format!("cannot start the journal reader: {e}"))?;
-        let written =
-            sink.start().and_then(|()| write_units(sink, &parsed, sources, journal, stats));
+        let (to_free, freed) = (bounded::<Vec<Vec<u8>>>(1), bounded::<Vec<Vec<u8>>>(1));
+        let freeing = std::thread::Builder::new()
+            .name("free".into())
+            .spawn_scoped(scope, move || free_buffers(&to_free.1, &freed.0))
+            .map_err(|e| format!("cannot start the freeing thread: {e}"))?;
+        let recycle = Recycle { to_free: to_free.0, freed: freed.1 };
+        let written = sink
+            .start()
+            .and_then(|()| write_units(sink, &parsed, sources, journal, stats, &recycle));
+        drop(recycle);
+        let _ = freeing.join();
         let finished = sink.finish();
         // A writer failure stops the reader at its next send, or, when
         // nothing more arrives to be sent (the PBXs are quiet), at its next
@@ -344,6 +353,35 @@ impl Reorder {
     }
 }
 
+/// The writer's side of the freeing thread: stored calls' buffers go
+/// there to be freed, and the emptied vector comes back for the next
+/// transaction's.
+struct Recycle {
+    to_free: Sender<Vec<Vec<u8>>>,
+    freed: Receiver<Vec<Vec<u8>>>,
+}
+
+impl Recycle {
+    /// Empties `pending`, handing its calls' buffers to the freeing
+    /// thread (or freeing them here if it is still busy with the last).
+    fn clear(&self, pending: &mut Pending) {
+        let mut buffers = self.freed.try_recv().unwrap_or_default();
+        pending.clear_moving_buffers(&mut buffers);
+        let _ = self.to_free.try_send(buffers);
+    }
+}
+
+/// The freeing thread: frees the buffers of stored calls off the writer,
+/// the pipeline's busiest thread.
+fn free_buffers(to_free: &Receiver<Vec<Vec<u8>>>, freed: &Sender<Vec<Vec<u8>>>) {
+    for mut buffers in to_free {
+        buffers.clear();
+        if freed.send(buffers).is_err() {
+            return;
+        }
+    }
+}
+
 /// The writer: stores units in order, a transaction at a time.
 fn write_units(
     sink: &mut dyn Sink,
@@ -351,6 +389,7 @@ fn write_units(
     sources: &[Source],
     journal: &Journal,
     stats: &Stats,
+    recycle: &Recycle,
 ) -> Result<Counts, String> {
     let mut counts = Counts::default();
     let mut reorder = Reorder { waiting: BTreeMap::new(), next: 0 };
@@ -389,7 +428,7 @@ fn write_units(
             for (&source, &position) in &pending.upto {
                 let _ = journal.mark_consumed(&sources[source].name, position);
             }
-            pending.clear();
+            recycle.clear(&mut pending);
             oldest = None;
         }
         if counts != before {

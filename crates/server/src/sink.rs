@@ -32,6 +32,17 @@ impl Pending {
         self.others.clear();
         self.upto.clear();
     }
+
+    /// [`Pending::clear`], moving the calls' buffers to `buffers` first, so
+    /// that another thread frees them: half a million calls' buffers,
+    /// allocated by the parse workers, cost the writer about a tenth of
+    /// its time to free.
+    pub(crate) fn clear_moving_buffers(&mut self, buffers: &mut Vec<Vec<u8>>) {
+        for call in &mut self.calls {
+            call.take_buffers(buffers);
+        }
+        self.clear();
+    }
 }
 
 pub(crate) trait Sink {

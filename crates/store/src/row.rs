@@ -202,6 +202,16 @@ impl CdrRow {
         self.charge = Some(charge.encode());
     }
 
+    /// Moves the row's heap buffers (`rec`, `charge`) to `into`, leaving
+    /// the row without them: whoever frees or reuses them then does it,
+    /// not the thread that drops the row.
+    pub fn take_buffers(&mut self, into: &mut Vec<Vec<u8>>) {
+        into.push(std::mem::take(&mut self.rec));
+        if let Some(charge) = self.charge.take() {
+            into.push(charge);
+        }
+    }
+
     /// Files the call under its local day and month in the reporting zone.
     pub fn set_day(&mut self, day: i64, month: i64) {
         self.day = day;
