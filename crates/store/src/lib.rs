@@ -5,6 +5,7 @@
 //! clustered primary key `(start_s, dedup)` doubles as the exact duplicate
 //! check behind the pipeline's Bloom filter.
 
+pub mod accounts;
 pub mod backup;
 mod batch;
 mod carriers;
@@ -54,6 +55,9 @@ pub enum Error {
     TooNew { found: i64, known: i64 },
     #[error("{0}")]
     Invalid(String),
+    /// A unique name or key already in use.
+    #[error("{0}")]
+    Conflict(String),
     /// SQLite could not write the database, its WAL or a temporary file
     /// because the file system holding them is full (`SQLITE_FULL`, which
     /// SQLite reports without naming a file). The statement failed, and a

@@ -9,6 +9,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_initial", include_str!("../migrations/0001_initial.sql")),
     ("0002_rating", include_str!("../migrations/0002_rating.sql")),
     ("0003_journal", include_str!("../migrations/0003_journal.sql")),
+    ("0004_accounts", include_str!("../migrations/0004_accounts.sql")),
 ];
 
 /// The schema version this program writes.

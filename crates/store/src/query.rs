@@ -102,6 +102,15 @@ impl Store {
         q: &CdrQuery,
         mut each: impl FnMut(StoredCall) -> Result<()>,
     ) -> Result<()> {
+        self.walk_cdrs(q, |call| each(call).map(|()| true))
+    }
+
+    /// [`Store::query_cdrs`], stopping as soon as `each` returns false.
+    pub fn walk_cdrs(
+        &self,
+        q: &CdrQuery,
+        mut each: impl FnMut(StoredCall) -> Result<bool>,
+    ) -> Result<()> {
         let conn = self.connection();
         let mut names = Names::default();
         let mut left = q.limit.unwrap_or(u64::MAX);
@@ -115,7 +124,9 @@ impl Store {
                     break;
                 }
                 if let Some(r) = stmt.query_row([s, d], row).optional()? {
-                    each(names.call(conn, r)?)?;
+                    if !each(names.call(conn, r)?)? {
+                        return Ok(());
+                    }
                     left -= 1;
                 }
             }
@@ -135,7 +146,9 @@ impl Store {
             {
                 continue;
             }
-            each(call)?;
+            if !each(call)? {
+                return Ok(());
+            }
             left -= 1;
         }
         Ok(())

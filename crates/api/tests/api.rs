@@ -1,0 +1,506 @@
+//! The API in-process: sign-in, sessions and CSRF, tokens, lockout and
+//! rate limiting, the role × endpoint matrix, call scopes, search, paging
+//! and export, the audit log and the OpenAPI document.
+
+use api::bootstrap::{FirstAdmin, ensure_admin};
+use api::{ApiState, AuthSettings, Db};
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::Arc;
+use store::accounts::{AccountFields, AuditEntry, Role};
+use store::{Amount, CdrRow, Charge, ChargeStatus, Store};
+use tower::ServiceExt;
+
+/// Departments: 1 Company, 2 Company\Sales, 3 Company\Sales\EMEA, 4 Company\Finance.
+/// People: 1 Ann (Sales, extension 1001), 2 Bob (EMEA, 2001), 3 Cid (Finance, 3001).
+const DIRECTORY: &str = "
+    INSERT INTO site (id, name, time_zone) VALUES (1, 'HQ', 'UTC');
+    INSERT INTO pbx (id, name, format, site_id) VALUES (1, 'pbx-hq', 'avaya', 1);
+    INSERT INTO department (id, parent_id, name, path) VALUES
+      (1, NULL, 'Company', 'Company'), (2, 1, 'Sales', 'Company\\Sales'),
+      (3, 2, 'EMEA', 'Company\\Sales\\EMEA'), (4, 1, 'Finance', 'Company\\Finance');
+    INSERT INTO person (id, key, name, department_id) VALUES
+      (1, 'ann', 'Ann', 2), (2, 'bob', 'Bob', 3), (3, 'cid', 'Cid', 4);
+    INSERT INTO extension (id, site_id, number, person_id, department_id, valid_from, site_key) VALUES
+      (1, 1, '1001', 1, 2, 0, 1), (2, 1, '2001', 2, 3, 0, 1), (3, 1, '3001', 3, 4, 0, 1);
+";
+
+/// 2026-12-01T00:00:00Z.
+const DAY: i64 = 1_796_083_200;
+
+/// (extension id, number, department id)
+const OWNERS: [(i64, &str, i64); 3] = [(1, "1001", 2), (2, "2001", 3), (3, "3001", 4)];
+
+fn call(n: i64) -> CdrRow {
+    let (ext_id, number, dept) = OWNERS[(n % 3) as usize];
+    let start = DAY + 600 * n;
+    let dialled = format!("0033{:07}", 1_000_000 + n);
+    let cdr = cdr::Cdr {
+        start: cdr::Timestamp::from_second(start).unwrap(),
+        end: cdr::Timestamp::from_second(start + 30 + n).unwrap(),
+        duration_s: (30 + n) as u32,
+        calling: number.into(),
+        dialled: dialled.as_str().into(),
+        ..Default::default()
+    };
+    let a = directory::Attribution {
+        extension: number.into(),
+        extension_id: Some(ext_id),
+        department_id: Some(dept),
+        ..Default::default()
+    };
+    let mut row = CdrRow::new(&cdr, 1000 + n, 1, 1, &a);
+    row.set_day(DAY / 86_400, 0);
+    let charge = Charge {
+        status: ChargeStatus::Rated,
+        // international for even calls, mobile for odd ones
+        call_type: if n % 2 == 0 { 5 } else { 4 },
+        carrier_id: 1 + n % 2,
+        // n × 0.10
+        cost: Amount(n * 10_000_000),
+        currency: "EUR".into(),
+        ..Default::default()
+    };
+    row.set_charge(&charge, cdr.duration_s);
+    row
+}
+
+const CALLS: i64 = 30;
+
+struct App {
+    _dir: tempfile::TempDir,
+    router: Router,
+    db: Db,
+    /// A bearer token per role.
+    tokens: HashMap<Role, String>,
+}
+
+fn account(username: &str, role: Role) -> AccountFields {
+    let mut f = AccountFields { username: username.into(), role: Some(role), ..Default::default() };
+    match role {
+        Role::Manager => f.department_ids = vec![2],
+        Role::User => f.person_id = Some(3),
+        _ => {}
+    }
+    f
+}
+
+impl App {
+    async fn new() -> App {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        store.connection().execute_batch(DIRECTORY).unwrap();
+        let rows: Vec<CdrRow> = (0..CALLS).map(call).collect();
+        let refs: Vec<&CdrRow> = rows.iter().collect();
+        let mut batch = store.batch().unwrap();
+        batch.insert_new_cdrs(&refs).unwrap();
+        batch.commit().unwrap();
+        assert_eq!(
+            ensure_admin(&store, Some("first admin password".into())).unwrap(),
+            FirstAdmin::FromEnvironment
+        );
+        let hash = api::secret::hash_password("a long password");
+        let mut tokens = HashMap::new();
+        for role in Role::ALL {
+            let name = format!("{}-1", role.as_str());
+            let entry = AuditEntry { actor: "test".into(), ..Default::default() };
+            let (secret, prefix) = api::secret::new_token();
+            store
+                .audited(entry, |w, _, _| {
+                    let id = w.create(&account(&name, role), &hash, 0)?;
+                    w.create_token(id, "test", &api::secret::digest(&secret), &prefix, 0, None)
+                })
+                .unwrap();
+            tokens.insert(role, secret);
+        }
+        drop(store);
+        let db = Db::new(dir.path());
+        let connectors: api::ConnectorStates = Arc::new(|| json!({"connectors": []}));
+        let router = api::router(ApiState::new(db.clone(), connectors, AuthSettings::default()));
+        App { _dir: dir, router, db, tokens }
+    }
+
+    async fn send(&self, req: Request<Body>) -> (StatusCode, HeaderMap, Vec<u8>) {
+        let response = self.router.clone().oneshot(req).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.into_body().collect().await.unwrap().to_bytes().to_vec();
+        (status, headers, body)
+    }
+
+    /// A request as `role` (its API token).
+    async fn as_role(
+        &self,
+        role: Role,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let bearer = format!("Bearer {}", self.tokens[&role]);
+        let (status, _, body) = self
+            .send(request(method, path, body, &[(header::AUTHORIZATION.as_str(), &bearer)]))
+            .await;
+        (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+    }
+}
+
+fn request(
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+    headers: &[(&str, &str)],
+) -> Request<Body> {
+    let mut b = Request::builder().method(method).uri(format!("/api/v1{path}"));
+    for (k, v) in headers {
+        b = b.header(*k, *v);
+    }
+    match body {
+        Some(v) => {
+            b.header(header::CONTENT_TYPE, "application/json").body(Body::from(v.to_string()))
+        }
+        None => b.body(Body::empty()),
+    }
+    .unwrap()
+}
+
+fn json_of(body: &[u8]) -> Value {
+    serde_json::from_slice(body)
+        .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(body)))
+}
+
+/// Signs in; returns (cookie header value, csrf token).
+async fn sign_in(app: &App, username: &str, password: &str) -> (String, String) {
+    let (status, headers, body) = app
+        .send(request(
+            Method::POST,
+            "/session",
+            Some(json!({"username": username, "password": password})),
+            &[],
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+    let set = headers[header::SET_COOKIE].to_str().unwrap().to_string();
+    assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict"), "{set}");
+    let cookie = set.split(';').next().unwrap().to_string();
+    (cookie, json_of(&body)["csrf"].as_str().unwrap().to_string())
+}
+
+#[tokio::test]
+async fn a_console_session_needs_its_csrf_token_for_changes_and_ends_at_sign_out() {
+    let app = App::new().await;
+    let (cookie, csrf) = sign_in(&app, "admin", "first admin password").await;
+    let (status, _, body) =
+        app.send(request(Method::GET, "/session", None, &[("cookie", &cookie)])).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(json_of(&body)["account"]["role"], "admin");
+    assert_eq!(json_of(&body)["csrf"], csrf.as_str());
+
+    let token = Some(json!({"name": "erp"}));
+    let (status, _, body) =
+        app.send(request(Method::POST, "/tokens", token.clone(), &[("cookie", &cookie)])).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(json_of(&body)["error"]["code"], "csrf");
+    let wrong = &[("cookie", cookie.as_str()), ("x-csrf-token", "nope")];
+    assert_eq!(
+        app.send(request(Method::POST, "/tokens", token.clone(), wrong)).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let right = &[("cookie", cookie.as_str()), ("x-csrf-token", csrf.as_str())];
+    let (status, _, body) = app.send(request(Method::POST, "/tokens", token, right)).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let secret = json_of(&body)["secret"].as_str().unwrap().to_string();
+    assert!(secret.starts_with("bw_"));
+
+    let (status, headers, _) = app.send(request(Method::DELETE, "/session", None, right)).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert!(headers[header::SET_COOKIE].to_str().unwrap().contains("Max-Age=0"));
+    let (status, _, body) =
+        app.send(request(Method::GET, "/session", None, &[("cookie", &cookie)])).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(json_of(&body)["error"]["code"], "unauthenticated");
+    // The token made in the session outlives it.
+    let bearer = format!("Bearer {secret}");
+    let auth = &[("authorization", bearer.as_str())];
+    assert_eq!(app.send(request(Method::GET, "/calls", None, auth)).await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn wrong_passwords_lock_the_account_and_many_attempts_are_throttled() {
+    let app = App::new().await;
+    let attempt = |user: &str, password: &str| {
+        request(
+            Method::POST,
+            "/session",
+            Some(json!({"username": user, "password": password})),
+            &[],
+        )
+    };
+    for _ in 0..4 {
+        let (status, _, body) = app.send(attempt("admin", "wrong password")).await;
+        assert_eq!(
+            (status, json_of(&body)["error"]["code"].clone()),
+            (StatusCode::UNAUTHORIZED, json!("bad_credentials"))
+        );
+    }
+    let (status, headers, body) = app.send(attempt("admin", "wrong password")).await;
+    assert_eq!(status, StatusCode::LOCKED, "{}", String::from_utf8_lossy(&body));
+    assert_eq!(json_of(&body)["error"]["code"], "account_locked");
+    assert!(headers.contains_key(header::RETRY_AFTER));
+    // Locked: the right password does not open it now.
+    assert_eq!(app.send(attempt("admin", "first admin password")).await.0, StatusCode::LOCKED);
+    // An unknown user is told the same as a wrong password.
+    let (status, _, body) = app.send(attempt("nobody", "x")).await;
+    assert_eq!(
+        (status, json_of(&body)["error"]["code"].clone()),
+        (StatusCode::UNAUTHORIZED, json!("bad_credentials"))
+    );
+    // Ten attempts a minute from one address, whatever the accounts.
+    for _ in 0..3 {
+        app.send(attempt("nobody", "x")).await;
+    }
+    let (status, headers, body) = app.send(attempt("operator-1", "a long password")).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(json_of(&body)["error"]["code"], "too_many_attempts");
+    assert!(headers[header::RETRY_AFTER].to_str().unwrap().parse::<u64>().unwrap() > 0);
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Access {
+    Allowed,
+    Refused,
+    Public,
+}
+
+/// (method, path, access per role in `Role::ALL` order)
+fn matrix() -> Vec<(Method, String, [Access; 5])> {
+    include_str!("fixtures/role_matrix.txt")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            assert_eq!(f.len(), 7, "{l}");
+            let allowed = std::array::from_fn(|i| match f[2 + i] {
+                "Y" => Access::Allowed,
+                "N" => Access::Refused,
+                "P" => Access::Public,
+                other => panic!("{l}: {other} is not Y, N or P"),
+            });
+            (f[0].parse().unwrap(), f[1].to_string(), allowed)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn every_endpoint_is_in_the_role_matrix_and_each_role_gets_what_it_says() {
+    let app = App::new().await;
+    let doc = serde_json::to_value(api::openapi()).unwrap();
+    let mut documented = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            documented.push(format!("{} {path}", method.to_uppercase()));
+        }
+    }
+    let mut listed: Vec<String> = matrix().iter().map(|(m, p, _)| format!("{m} {p}")).collect();
+    documented.sort();
+    listed.sort();
+    assert_eq!(documented, listed, "the matrix and the OpenAPI document disagree");
+
+    for (method, path, allowed) in matrix() {
+        // Ids that exist for nobody: an allowed caller gets 404 (or 400), never 403.
+        let path = path.replace("{id}", "987654");
+        for (role, access) in Role::ALL.into_iter().zip(allowed) {
+            let (status, body) = app.as_role(role, method.clone(), &path, None).await;
+            let what = format!("{} {method} {path}: {status} {body}", role.as_str());
+            match access {
+                Access::Allowed => assert!(
+                    status != StatusCode::FORBIDDEN && status != StatusCode::UNAUTHORIZED,
+                    "{what}"
+                ),
+                Access::Refused => {
+                    assert_eq!(status, StatusCode::FORBIDDEN, "{what}");
+                    assert_eq!(body["error"]["code"], "forbidden", "{what}");
+                }
+                Access::Public => assert_ne!(status, StatusCode::FORBIDDEN, "{what}"),
+            }
+        }
+    }
+}
+
+async fn all_calls(app: &App, role: Role, query: &str) -> Vec<Value> {
+    let mut calls = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let path = format!("/calls?from=2026-12-01&to=2026-12-01&limit=7{query}{cursor}");
+        let (status, page) = app.as_role(role, Method::GET, &path, None).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        calls.extend(page["calls"].as_array().unwrap().iter().cloned());
+        match page["next"].as_str() {
+            Some(next) => cursor = format!("&cursor={next}"),
+            None => return calls,
+        }
+    }
+}
+
+fn starts(calls: &[Value]) -> Vec<String> {
+    calls.iter().map(|c| c["start"].as_str().unwrap().to_string()).collect()
+}
+
+#[tokio::test]
+async fn pages_of_calls_hold_each_call_once_in_the_order_asked() {
+    let app = App::new().await;
+    let newest_first = all_calls(&app, Role::Finance, "").await;
+    assert_eq!(newest_first.len(), CALLS as usize);
+    let mut sorted = starts(&newest_first);
+    sorted.sort();
+    sorted.reverse();
+    assert_eq!(starts(&newest_first), sorted);
+    let oldest_first = all_calls(&app, Role::Finance, "&sort=start").await;
+    sorted.reverse();
+    assert_eq!(starts(&oldest_first), sorted);
+    let by_cost = all_calls(&app, Role::Finance, "&sort=-cost").await;
+    let costs: Vec<&str> = by_cost.iter().map(|c| c["cost"].as_str().unwrap()).collect();
+    assert_eq!(costs.len(), CALLS as usize);
+    assert_eq!((costs[0], costs[29]), ("2.90", "0.00"));
+    let c = &newest_first[0];
+    assert_eq!(
+        (c["currency"].as_str(), c["status"].as_str(), c["pbx"].as_str()),
+        (Some("EUR"), Some("rated"), Some("pbx-hq"))
+    );
+}
+
+#[tokio::test]
+async fn filters_narrow_the_calls() {
+    let app = App::new().await;
+    let count = |q: &'static str| {
+        let app = &app;
+        async move { all_calls(app, Role::Admin, q).await.len() }
+    };
+    assert_eq!(count("&extension=1001").await, 10);
+    assert_eq!(count("&department=2").await, 20, "Sales with EMEA below it");
+    assert_eq!(count("&department=3").await, 10);
+    assert_eq!(count("&call_type=mobile").await, 15);
+    assert_eq!(count("&carrier=1").await, 15);
+    assert_eq!(count("&number=0033100001").await, 10, "dialled 0033 1000010 … 1000019");
+    assert_eq!(count("&cost_min=1&cost_max=1.5").await, 6, "1.00 … 1.50");
+    let (status, body) =
+        app.as_role(Role::Admin, Method::GET, "/calls?call_type=cheap", None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body["error"]["message"].as_str().unwrap().contains("international"), "{body}");
+    let (status, body) = app.as_role(Role::Admin, Method::GET, "/calls?from=yesterday", None).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("bad_request"))
+    );
+}
+
+#[tokio::test]
+async fn managers_and_users_see_only_their_calls_in_lists_details_and_exports() {
+    let app = App::new().await;
+    let manager = all_calls(&app, Role::Manager, "").await;
+    assert_eq!(manager.len(), 20, "Sales and EMEA");
+    assert!(
+        manager.iter().all(|c| c["department"].as_str().unwrap().starts_with(r"Company\Sales"))
+    );
+    assert!(all_calls(&app, Role::Manager, "&department=4").await.is_empty());
+    let user = all_calls(&app, Role::User, "").await;
+    assert_eq!(user.len(), 10);
+    assert!(user.iter().all(|c| c["extension"] == "3001"));
+
+    let finance_call = user[0]["id"].as_str().unwrap().to_string();
+    let (status, _) =
+        app.as_role(Role::Manager, Method::GET, &format!("/calls/{finance_call}"), None).await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "another department's call does not exist for a manager"
+    );
+    let (status, detail) =
+        app.as_role(Role::User, Method::GET, &format!("/calls/{finance_call}"), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(detail["id"], finance_call.as_str());
+
+    let bearer = format!("Bearer {}", app.tokens[&Role::Manager]);
+    let (status, headers, body) = app
+        .send(request(
+            Method::GET,
+            "/calls/export?from=2026-12-01&to=2026-12-01",
+            None,
+            &[("authorization", &bearer)],
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/csv"));
+    let text = String::from_utf8(body).unwrap();
+    let mut lines = text.lines();
+    assert!(lines.next().unwrap().starts_with("id,start,answer,end,duration_s"));
+    assert_eq!(lines.count(), 20);
+}
+
+#[tokio::test]
+async fn account_changes_are_audited_and_the_last_admin_stays() {
+    let app = App::new().await;
+    let body = json!({"username": "eve", "role": "finance", "display_name": "Eve"});
+    let (status, created) = app.as_role(Role::Admin, Method::POST, "/accounts", Some(body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let password = created["password"].as_str().unwrap();
+    assert_eq!(password.len(), 20);
+    let id = created["account"]["id"].as_i64().unwrap();
+    sign_in(&app, "eve", password).await;
+
+    let change = json!({"username": "eve", "role": "manager", "department_ids": [4]});
+    let (status, updated) =
+        app.as_role(Role::Admin, Method::PUT, &format!("/accounts/{id}"), Some(change)).await;
+    assert_eq!(status, StatusCode::OK, "{updated}");
+    assert_eq!(updated["role"], "manager");
+
+    let (status, log) =
+        app.as_role(Role::Operator, Method::GET, "/audit?entity=account", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let update = &log[0];
+    assert_eq!(
+        (update["action"].as_str(), update["actor"].as_str()),
+        (Some("account.update"), Some("admin-1"))
+    );
+    assert_eq!(update["before"]["role"], "finance");
+    assert_eq!(update["after"]["role"], "manager");
+    assert_eq!(log[1]["action"], "account.create");
+    assert_eq!(log[1]["after"]["username"], "eve");
+
+    // Demoting every administrator is refused.
+    let admins = app.db.run(|s| Ok(s.accounts()?)).await.unwrap();
+    for a in admins.iter().filter(|a| a.role == Role::Admin) {
+        let demote = json!({"username": a.username, "role": "finance"});
+        let (status, body) = app
+            .as_role(Role::Admin, Method::PUT, &format!("/accounts/{}", a.id), Some(demote))
+            .await;
+        if a.username == "admin" {
+            assert_eq!(status, StatusCode::OK, "{body}");
+        } else {
+            assert_eq!(status, StatusCode::CONFLICT, "{body}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn errors_are_json_with_a_code_and_the_openapi_document_is_served() {
+    let app = App::new().await;
+    let (status, body) =
+        app.as_role(Role::Admin, Method::POST, "/accounts", Some(json!({"user": 1}))).await;
+    assert!(status.is_client_error(), "{status}");
+    assert_eq!(body["error"]["code"], "bad_request", "{body}");
+    let (status, body) = app.as_role(Role::Admin, Method::GET, "/nothing-here", None).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("not_found"))
+    );
+    let (status, _, body) = app.send(request(Method::GET, "/openapi.json", None, &[])).await;
+    assert_eq!(status, StatusCode::OK);
+    let doc = json_of(&body);
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    assert!(doc["paths"]["/calls"]["get"]["parameters"].as_array().unwrap().len() >= 10);
+}
