@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::server::{free_port, get, start};
+use common::server::{api_get, free_port, get, start};
 use common::{Bw, fixture_arg};
 use std::time::Duration;
 
@@ -90,7 +90,7 @@ fn records_streamed_are_stored_once_and_sending_them_again_changes_nothing() {
     // Without a main database, its metrics are not shown.
     assert!(!metrics.contains("bluewhale_offline_backlog"), "{metrics}");
     let connectors: serde_json::Value =
-        serde_json::from_str(&get(&server, "/api/v1/connectors")).unwrap();
+        serde_json::from_str(&api_get(&server, "/api/v1/connectors")).unwrap();
     assert_eq!(connectors["connectors"][0]["records"], 20000, "{connectors}");
     let summary = server.stop();
     assert!(summary.contains("20000 records read: 20000 stored"), "{summary}");

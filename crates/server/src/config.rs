@@ -40,11 +40,13 @@ pub struct HttpSettings {
     /// The web console, REST API and `/metrics`.
     #[serde(default = "default_http")]
     pub http: SocketAddr,
+    /// `[server.tls]`: serve them over HTTPS (see the `https` crate).
+    pub tls: Option<https::TlsSettings>,
 }
 
 impl Default for HttpSettings {
     fn default() -> Self {
-        HttpSettings { http: default_http() }
+        HttpSettings { http: default_http(), tls: None }
     }
 }
 

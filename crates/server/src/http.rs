@@ -1,14 +1,14 @@
-//! The server's HTTP side: Prometheus metrics at `/metrics`, the
-//! connectors' state at `/api/v1/connectors`, and the POST endpoints of
-//! `http` connectors (FreeSWITCH `mod_json_cdr`). The console and the rest
-//! of the API come later on the same listener.
+//! The server's HTTP side: Prometheus metrics at `/metrics`, the POST
+//! endpoints of `http` connectors (FreeSWITCH `mod_json_cdr`), and the REST
+//! API under `/api/v1` (crate `api`), whose connector page reads the
+//! connectors' states from here.
 
 use crate::stats::{Observed, Stage};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Json, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use connectors::http_post::HttpIntake;
 use prometheus_client::encoding::EncodeLabelSet;
@@ -20,15 +20,32 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-pub fn router(observed: Arc<Observed>, intakes: Vec<(String, HttpIntake)>) -> Router {
+pub fn router(
+    observed: Arc<Observed>,
+    intakes: Vec<(String, HttpIntake)>,
+    api: api::ApiState,
+) -> Router {
     let mut router = Router::new()
         .route("/metrics", get(metrics))
-        .route("/api/v1/connectors", get(connectors))
-        .with_state(observed);
+        .with_state(observed)
+        .merge(api::router(api))
+        .merge(webconsole::router())
+        .layer(axum::middleware::map_request(client_identity));
     for (path, intake) in intakes {
         router = router.merge(Router::new().route(&path, post(receive)).with_state(intake));
     }
     router
+}
+
+/// A verified client certificate (HTTPS with `client_ca`), told to the API
+/// as the identity it signs in with.
+async fn client_identity(mut request: axum::extract::Request) -> axum::extract::Request {
+    let subject =
+        request.extensions().get::<https::ClientCertificate>().and_then(|c| c.subject_cn.clone());
+    if let Some(subject_cn) = subject {
+        request.extensions_mut().insert(api::ClientIdentity { subject_cn });
+    }
+    request
 }
 
 /// A POST to an `http` connector: answered once the record is journaled
@@ -52,9 +69,12 @@ async fn receive(
     }
 }
 
-async fn connectors(State(observed): State<Arc<Observed>>) -> Json<serde_json::Value> {
-    let states: Vec<_> = observed.connectors.iter().map(|c| c.snapshot()).collect();
-    Json(serde_json::json!({ "connectors": states }))
+/// The connectors' states as the API shows them.
+pub fn connector_states(observed: Arc<Observed>) -> api::ConnectorStates {
+    Arc::new(move || {
+        let states: Vec<_> = observed.connectors.iter().map(|c| c.snapshot()).collect();
+        serde_json::json!({ "connectors": states })
+    })
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]

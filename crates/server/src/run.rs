@@ -45,6 +45,7 @@ pub fn serve(
     let err = |e: store::Error| e.to_string();
     let _lock = crate::lock::lock_data_dir(data_dir, "bluewhale serve")?;
     let mut store = store::Store::open(data_dir).map_err(err)?;
+    first_admin(&store, ready)?;
     let index = DirectoryIndex::build(&store.directory().map_err(err)?);
     let sources = sources(&store, &index, config)?;
     let context = Context::with_index(&store, index)?;
@@ -85,7 +86,14 @@ pub fn serve(
         main_database: config.storage.url.is_some(),
         connectors: started.states,
     });
-    runtime.block_on(start_http(config, observed.clone(), started.intakes, &stopped, ready))?;
+    runtime.block_on(start_http(
+        data_dir,
+        config,
+        observed.clone(),
+        started.intakes,
+        &stopped,
+        ready,
+    ))?;
     runtime.spawn(watch_silence(observed));
     runtime.spawn(keep_retention(journal.clone(), stopped.clone()));
     std::thread::scope(|scope| {
@@ -144,8 +152,27 @@ fn journal_config(config: &ServerConfig) -> Result<JournalConfig, String> {
     })
 }
 
-/// Serves `/metrics` and the API until the server stops.
+/// On the first run (no account yet), creates the administrator `admin`
+/// and says how to sign in.
+fn first_admin(store: &store::Store, ready: &mut dyn FnMut(&str)) -> Result<(), String> {
+    use api::bootstrap::{ADMIN_PASSWORD_ENV, FirstAdmin, ensure_admin};
+    match ensure_admin(store, std::env::var(ADMIN_PASSWORD_ENV).ok())? {
+        FirstAdmin::Existing => {}
+        FirstAdmin::FromEnvironment => ready(&format!(
+            "first run: account \"admin\" created with the password in {ADMIN_PASSWORD_ENV}"
+        )),
+        FirstAdmin::Generated(password) => ready(&format!(
+            "first run: account \"admin\" created with password {password} \
+             (shown this once: sign in and change it, or set {ADMIN_PASSWORD_ENV} before the first run)"
+        )),
+    }
+    Ok(())
+}
+
+/// Serves the console, the API and `/metrics` (over HTTPS with
+/// `[server.tls]`) until the server stops.
 async fn start_http(
+    data_dir: &Path,
     config: &ServerConfig,
     observed: Arc<Observed>,
     intakes: Vec<(String, HttpIntake)>,
@@ -153,19 +180,43 @@ async fn start_http(
     ready: &mut dyn FnMut(&str),
 ) -> Result<(), String> {
     let address = config.server.http;
+    let tls = match &config.server.tls {
+        Some(settings) => Some(https::server_tls(settings, data_dir)?),
+        None => None,
+    };
+    let auth = api::AuthSettings { secure_cookies: tls.is_some(), ..Default::default() };
+    let api = api::ApiState::new(
+        api::Db::new(data_dir),
+        crate::http::connector_states(observed.clone()),
+        auth,
+    );
+    let router = crate::http::router(observed, intakes, api);
     let listener = tokio::net::TcpListener::bind(address)
         .await
         .map_err(|e| format!("[server] http: cannot listen on {address}: {e}"))?;
     let mut stop = stopped.clone();
-    let router = crate::http::router(observed, intakes)
-        .into_make_service_with_connect_info::<std::net::SocketAddr>();
-    let server = axum::serve(listener, router).with_graceful_shutdown(async move {
+    let shutdown = async move {
         let _ = stop.wait_for(|s| *s).await;
-    });
-    tokio::spawn(async move {
-        let _ = server.await;
-    });
-    ready(&format!("metrics and API on http://{address}"));
+    };
+    match tls {
+        Some(tls) => {
+            tokio::spawn(https::serve(listener, tls.config, router, shutdown));
+            let kind = if tls.self_signed { "self-signed" } else { "certificate" };
+            ready(&format!(
+                "console, metrics and API on https://{address} ({kind} {}, SHA-256 {})",
+                tls.certificate.display(),
+                tls.fingerprint_sha256
+            ));
+        }
+        None => {
+            let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+            let server = axum::serve(listener, service).with_graceful_shutdown(shutdown);
+            tokio::spawn(async move {
+                let _ = server.await;
+            });
+            ready(&format!("console, metrics and API on http://{address}"));
+        }
+    }
     Ok(())
 }
 

@@ -42,6 +42,9 @@ pub struct Bw {
     pub data: tempfile::TempDir,
 }
 
+/// The password of the `admin` account of every test server.
+pub const ADMIN_PASSWORD: &str = "test admin password";
+
 impl Bw {
     pub fn new() -> Self {
         Bw { data: tempfile::tempdir().unwrap() }
@@ -59,6 +62,8 @@ impl Bw {
     pub fn process(&self, args: &[&str]) -> std::process::Command {
         let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("bluewhale"));
         cmd.arg("--data-dir").arg(self.data.path()).args(args);
+        // A server's first run creates its administrator with this password.
+        cmd.env("BLUEWHALE_ADMIN_PASSWORD", ADMIN_PASSWORD);
         cmd
     }
 

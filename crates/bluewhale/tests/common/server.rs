@@ -19,6 +19,44 @@ pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
+/// The body of a GET to the server's API as the `admin` account (signed in
+/// with [`super::ADMIN_PASSWORD`]).
+pub fn api_get(server: &Server, path: &str) -> String {
+    let login = format!(r#"{{"username":"admin","password":"{}"}}"#, super::ADMIN_PASSWORD);
+    let response = exchange(
+        server,
+        &format!(
+            "POST /api/v1/session HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{login}",
+            login.len()
+        ),
+    );
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    let cookie = response
+        .lines()
+        .find_map(|l| l.strip_prefix("set-cookie: "))
+        .and_then(|c| c.split(';').next())
+        .unwrap_or_else(|| panic!("no session cookie: {response}"))
+        .to_string();
+    let response = exchange(
+        server,
+        &format!(
+            "GET {path} HTTP/1.1\r\nHost: test\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n"
+        ),
+    );
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    response.split_once("\r\n\r\n").map(|(_, body)| body.to_string()).unwrap_or_default()
+}
+
+fn exchange(server: &Server, request: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(&server.http).unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+}
+
 /// The body of a GET to the server's HTTP side.
 pub fn get(server: &Server, path: &str) -> String {
     use std::io::{Read, Write};
