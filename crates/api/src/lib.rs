@@ -61,6 +61,7 @@ fn api() -> OpenApiRouter<ApiState> {
         .merge(routes::accounts::routes())
         .merge(routes::calls::routes())
         .merge(routes::connectors::routes())
+        .merge(routes::dashboard::routes())
         .merge(routes::audit_log::routes())
 }
 

@@ -154,6 +154,22 @@ impl Store {
         Ok(())
     }
 
+    /// Start seconds (UTC) of the calls of the extensions or departments `q`
+    /// names in its period, sorted; read from `cdr_owner` alone.
+    pub fn owner_call_starts(&self, q: &CdrQuery) -> Result<Vec<i64>> {
+        Ok(self.owner_keys(q)?.into_iter().map(|(s, _)| s).collect())
+    }
+
+    /// How many calls started in `[from_s, to_s)` (the primary key's range,
+    /// no row decoded).
+    pub fn count_calls_between(&self, from_s: i64, to_s: i64) -> Result<u64> {
+        let n: i64 = self
+            .connection()
+            .prepare_cached("SELECT count(*) FROM cdr WHERE start_s >= ?1 AND start_s < ?2")?
+            .query_row([from_s, to_s], |r| r.get(0))?;
+        Ok(n as u64)
+    }
+
     /// Keys of the calls of the extensions or departments `q` names, in the
     /// period, sorted: one `cdr_owner` seek per day and owner.
     fn owner_keys(&self, q: &CdrQuery) -> Result<Vec<(i64, i64)>> {

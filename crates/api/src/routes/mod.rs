@@ -4,4 +4,5 @@ pub mod accounts;
 pub mod audit_log;
 pub mod calls;
 pub mod connectors;
+pub mod dashboard;
 pub mod session;
