@@ -16,6 +16,7 @@ pub mod db;
 pub mod error;
 pub mod extract;
 pub mod limiter;
+pub mod live;
 pub mod roles;
 pub mod routes;
 pub mod secret;
@@ -62,6 +63,7 @@ fn api() -> OpenApiRouter<ApiState> {
         .merge(routes::calls::routes())
         .merge(routes::connectors::routes())
         .merge(routes::dashboard::routes())
+        .merge(routes::live::routes())
         .merge(routes::audit_log::routes())
 }
 

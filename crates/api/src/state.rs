@@ -14,6 +14,8 @@ pub struct ApiState {
     pub limiter: Arc<LoginLimiter>,
     pub connectors: ConnectorStates,
     pub settings: Arc<AuthSettings>,
+    /// Calls as they are stored, for `GET /live`.
+    pub live: crate::live::LiveFeed,
 }
 
 /// How sign-in behaves.
@@ -47,6 +49,7 @@ impl ApiState {
             limiter: Arc::new(LoginLimiter::new(10, Duration::from_secs(60))),
             connectors,
             settings: Arc::new(settings),
+            live: crate::live::LiveFeed::default(),
         }
     }
 }

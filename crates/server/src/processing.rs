@@ -19,6 +19,7 @@
 use crate::journaling::DurableEnds;
 use crate::sink::{Pending, Sink};
 use crate::stats::{Stage, Stats};
+use api::live::LiveFeed;
 use cdr::{Location, ParserContext, RecordParser, Timestamp};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, bounded};
 use directory::PbxInfo;
@@ -104,6 +105,7 @@ pub(crate) fn run(
     sources: &[Source],
     ends: &DurableEnds,
     stats: &Stats,
+    live: &LiveFeed,
 ) -> Result<Counts, String> {
     let readers = sources
         .iter()
@@ -141,7 +143,7 @@ pub(crate) fn run(
         let recycle = Recycle { to_free: to_free.0, freed: freed.1 };
         let written = sink
             .start()
-            .and_then(|()| write_units(sink, &parsed, sources, journal, stats, &recycle));
+            .and_then(|()| write_units(sink, &parsed, sources, journal, stats, &recycle, live));
         drop(recycle);
         let _ = freeing.join();
         let finished = sink.finish();
@@ -390,6 +392,7 @@ fn write_units(
     journal: &Journal,
     stats: &Stats,
     recycle: &Recycle,
+    live: &LiveFeed,
 ) -> Result<Counts, String> {
     let mut counts = Counts::default();
     let mut reorder = Reorder { waiting: BTreeMap::new(), next: 0 };
@@ -424,6 +427,8 @@ fn write_units(
             idle_wait = sink.idle(&mut counts)?.unwrap_or(IDLE_WAIT);
         } else {
             sink.write(&mut pending, sources, &mut counts)?;
+            // For the console's live page (nothing is built unless watched).
+            live.publish(&pending.calls);
             // Stored: the journal may let go of it once it is old enough.
             for (&source, &position) in &pending.upto {
                 let _ = journal.mark_consumed(&sources[source].name, position);

@@ -86,9 +86,11 @@ pub fn serve(
         main_database: config.storage.url.is_some(),
         connectors: started.states,
     });
+    let live = api::live::LiveFeed::default();
     runtime.block_on(start_http(
         data_dir,
         config,
+        &live,
         observed.clone(),
         started.intakes,
         &stopped,
@@ -101,7 +103,8 @@ pub fn serve(
             .name("journal-write".into())
             .spawn_scoped(scope, || journaling::run(&mut received, writers, &ends, &stats))
             .map_err(|e| format!("cannot start the journal stage: {e}"))?;
-        let counts = processing::run(sink.as_mut(), &context, &journal, &sources, &ends, &stats);
+        let counts =
+            processing::run(sink.as_mut(), &context, &journal, &sources, &ends, &stats, &live);
         if counts.is_err() {
             // Nothing more can be stored: stop receiving what cannot be.
             let _ = stopping.send(true);
@@ -174,6 +177,7 @@ fn first_admin(store: &store::Store, ready: &mut dyn FnMut(&str)) -> Result<(), 
 async fn start_http(
     data_dir: &Path,
     config: &ServerConfig,
+    live: &api::live::LiveFeed,
     observed: Arc<Observed>,
     intakes: Vec<(String, HttpIntake)>,
     stopped: &watch::Receiver<bool>,
@@ -185,11 +189,12 @@ async fn start_http(
         None => None,
     };
     let auth = api::AuthSettings { secure_cookies: tls.is_some(), ..Default::default() };
-    let api = api::ApiState::new(
+    let mut api = api::ApiState::new(
         api::Db::new(data_dir),
         crate::http::connector_states(observed.clone()),
         auth,
     );
+    api.live = live.clone();
     let router = crate::http::router(observed, intakes, api);
     let listener = tokio::net::TcpListener::bind(address)
         .await

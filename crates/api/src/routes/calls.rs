@@ -329,7 +329,7 @@ impl Search {
         let call_type = match f.call_type.as_deref().filter(|t| !t.is_empty()) {
             None => None,
             Some(name) => {
-                let t = classify_name(name)?;
+                let t = call_type_code(name)?;
                 Some(t)
             }
         };
@@ -523,7 +523,8 @@ fn wrong_cursor() -> ApiError {
     ApiError::bad_request("cursor: it belongs to another sort order")
 }
 
-fn classify_name(name: &str) -> ApiResult<u8> {
+/// The stored code of a call type named in a request.
+pub fn call_type_code(name: &str) -> ApiResult<u8> {
     classify_call_type(name).ok_or_else(|| {
         ApiError::bad_request(format!(
             "call_type {name:?}: internal, onnet, local, national, mobile, international, free, inbound or unknown"

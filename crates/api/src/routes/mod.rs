@@ -5,4 +5,5 @@ pub mod audit_log;
 pub mod calls;
 pub mod connectors;
 pub mod dashboard;
+pub mod live;
 pub mod session;

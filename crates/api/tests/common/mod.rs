@@ -76,6 +76,8 @@ pub struct App {
     pub dir: tempfile::TempDir,
     pub router: Router,
     pub db: Db,
+    /// The live feed the router publishes from.
+    pub live: api::live::LiveFeed,
     /// A bearer token per role.
     pub tokens: HashMap<Role, String>,
 }
@@ -121,14 +123,20 @@ impl App {
         drop(store);
         let db = Db::new(dir.path());
         let connectors: api::ConnectorStates = Arc::new(|| json!({"connectors": []}));
-        let router = api::router(ApiState::new(db.clone(), connectors, AuthSettings::default()));
-        App { dir, router, db, tokens }
+        let state = ApiState::new(db.clone(), connectors, AuthSettings::default());
+        let live = state.live.clone();
+        let router = api::router(state);
+        App { dir, router, db, live, tokens }
     }
 
     pub async fn send(&self, req: Request<Body>) -> (StatusCode, HeaderMap, Vec<u8>) {
         let response = self.router.clone().oneshot(req).await.unwrap();
         let status = response.status();
         let headers = response.headers().clone();
+        // An event stream never ends: its body is read by the tests that want it.
+        if headers.get(header::CONTENT_TYPE).is_some_and(|t| t == "text/event-stream") {
+            return (status, headers, Vec::new());
+        }
         let body = response.into_body().collect().await.unwrap().to_bytes().to_vec();
         (status, headers, body)
     }
