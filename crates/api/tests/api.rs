@@ -182,6 +182,21 @@ async fn pages_of_calls_hold_each_call_once_in_the_order_asked() {
     let oldest_first = all_calls(&app, Role::Finance, "&sort=start").await;
     sorted.reverse();
     assert_eq!(starts(&oldest_first), sorted);
+    // Through the owners' rows, both ways.
+    for (query, calls) in [("&department=2", 20), ("&extension=2001", 10)] {
+        let mut down = starts(&all_calls(&app, Role::Finance, query).await);
+        assert_eq!(down.len(), calls, "{query}");
+        let up = starts(&all_calls(&app, Role::Finance, &format!("{query}&sort=start")).await);
+        assert!(up.windows(2).all(|w| w[0] < w[1]), "{query}: {up:?}");
+        down.reverse();
+        assert_eq!(down, up, "{query}");
+    }
+    // A month with calls on its first day only: newest first skips the empty weeks.
+    let (status, page) = app
+        .as_role(Role::Finance, Method::GET, "/calls?from=2026-12-01&to=2026-12-31&limit=5", None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(page["calls"][0]["start"], "2026-12-01T04:50:00Z");
     let by_cost = all_calls(&app, Role::Finance, "&sort=-cost").await;
     let costs: Vec<&str> = by_cost.iter().map(|c| c["cost"].as_str().unwrap()).collect();
     assert_eq!(costs.len(), CALLS as usize);

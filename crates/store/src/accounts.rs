@@ -577,6 +577,15 @@ impl Store {
         Ok(ids)
     }
 
+    /// Ids of the extension periods with this number (at any site).
+    pub fn extension_ids_of_number(&self, number: &str) -> Result<Vec<i64>> {
+        let mut stmt = self
+            .connection()
+            .prepare_cached("SELECT id FROM extension WHERE number = ?1 ORDER BY id")?;
+        let ids = stmt.query_map([number.trim()], |r| r.get(0))?;
+        Ok(ids.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// Ids of the extensions (every validity period) of a directory user.
     pub fn extensions_of_person(&self, person_id: i64) -> Result<Vec<i64>> {
         let mut stmt = self

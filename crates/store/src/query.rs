@@ -116,21 +116,13 @@ impl Store {
         let mut left = q.limit.unwrap_or(u64::MAX);
         if q.extension_ids.is_some() || q.department_ids.is_some() {
             let keys = self.owner_keys(q)?;
-            let mut stmt = conn.prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM cdr WHERE start_s = ?1 AND dedup = ?2"
-            ))?;
-            for (s, d) in keys {
+            return self.calls_by_keys(keys.into_iter(), |call| {
                 if left == 0 {
-                    break;
+                    return Ok(false);
                 }
-                if let Some(r) = stmt.query_row([s, d], row).optional()? {
-                    if !each(names.call(conn, r)?)? {
-                        return Ok(());
-                    }
-                    left -= 1;
-                }
-            }
-            return Ok(());
+                left -= 1;
+                each(call)
+            });
         }
         let mut stmt = conn.prepare_cached(&format!(
             "SELECT {COLUMNS} FROM cdr WHERE start_s >= ?1 AND start_s < ?2 ORDER BY start_s, dedup"
@@ -152,6 +144,42 @@ impl Store {
             left -= 1;
         }
         Ok(())
+    }
+
+    /// The stored calls with these keys (start second, dedup), in the order
+    /// given (keys of no stored call are skipped), while `each` returns true.
+    pub fn calls_by_keys(
+        &self,
+        keys: impl Iterator<Item = (i64, i64)>,
+        mut each: impl FnMut(StoredCall) -> Result<bool>,
+    ) -> Result<()> {
+        let conn = self.connection();
+        let mut names = Names::default();
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM cdr WHERE start_s = ?1 AND dedup = ?2"
+        ))?;
+        for (s, d) in keys {
+            if let Some(r) = stmt.query_row([s, d], row).optional()?
+                && !each(names.call(conn, r)?)?
+            {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Keys (start second, dedup) of the calls of the extensions or
+    /// departments `q` names in its period, sorted; from `cdr_owner` alone.
+    pub fn owner_call_keys(&self, q: &CdrQuery) -> Result<Vec<(i64, i64)>> {
+        self.owner_keys(q)
+    }
+
+    /// The start second of the latest call that started before `before_s`.
+    pub fn latest_start_before(&self, before_s: i64) -> Result<Option<i64>> {
+        Ok(self
+            .connection()
+            .prepare_cached("SELECT max(start_s) FROM cdr WHERE start_s < ?1")?
+            .query_row([before_s], |r| r.get(0))?)
     }
 
     /// Start seconds (UTC) of the calls of the extensions or departments `q`
@@ -177,13 +205,20 @@ impl Store {
         let list = |ids: &[i64]| ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
         let departments: Vec<i64> = match (&q.department_ids, &q.extension_ids) {
             (Some(d), _) => d.clone(),
-            (None, Some(e)) => conn
-                .prepare(&format!(
-                    "SELECT DISTINCT coalesce(department_id, 0) FROM extension WHERE id IN ({})",
-                    list(e)
-                ))?
-                .query_map([], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?,
+            (None, Some(e)) => {
+                let mut departments: Vec<i64> = conn
+                    .prepare(&format!(
+                        "SELECT DISTINCT coalesce(department_id, 0) FROM extension WHERE id IN ({})",
+                        list(e)
+                    ))?
+                    .query_map([], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?;
+                // Extension 0: calls under no directory extension, so no department.
+                if e.contains(&0) && !departments.contains(&0) {
+                    departments.push(0);
+                }
+                departments
+            }
             (None, None) => Vec::new(),
         };
         let mut sql = format!(

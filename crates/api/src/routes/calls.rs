@@ -358,6 +358,20 @@ impl Search {
                 }
             }
         }
+        if let Some(number) = &query.extension_number {
+            // Through the owners' rows, not a scan of the period: the
+            // directory's extensions with that number, or, for a number it
+            // does not know, the calls filed under no extension.
+            let mut ids = store.extension_ids_of_number(number)?;
+            if ids.is_empty() {
+                ids.push(0);
+            }
+            if let Some(mine) = &query.extension_ids {
+                ids.retain(|id| mine.contains(id));
+                empty |= ids.is_empty();
+            }
+            query.extension_ids = Some(ids);
+        }
         Ok(Search {
             query,
             number: f.number.clone().map(|n| n.trim().to_string()).filter(|n| !n.is_empty()),
@@ -442,6 +456,10 @@ impl Search {
                     None => None,
                     Some(Cursor::Offset(_)) => return Err(wrong_cursor()),
                 };
+                if self.owner_filtered() {
+                    self.by_keys(store, false, after, limit, &mut calls)?;
+                    return Ok(page_of(calls, limit));
+                }
                 let start = after.map_or(from, |(s, _)| s.max(from));
                 self.each(store, start, to, &mut |c| {
                     let key = (c.record.start_s, c.record.dedup);
@@ -457,8 +475,13 @@ impl Search {
                     None => None,
                     Some(Cursor::Offset(_)) => return Err(wrong_cursor()),
                 };
+                if self.owner_filtered() {
+                    self.by_keys(store, true, before, limit, &mut calls)?;
+                    return Ok(page_of(calls, limit));
+                }
                 // Windows walked backwards from the end, widening while
-                // they hold too few calls.
+                // they hold too few calls; over a stretch with no call at
+                // all, straight to the latest call before it.
                 let mut end = before.map_or(to, |(s, _)| (s + 1).min(to));
                 let mut width = FIRST_WINDOW_S;
                 while end > from && calls.len() <= limit {
@@ -471,9 +494,16 @@ impl Search {
                         }
                         true
                     })?;
+                    let found = !window.is_empty();
                     calls.extend(window.into_iter().rev());
                     end = start;
-                    if calls.len() <= limit {
+                    if !found && !self.empty {
+                        match store.latest_start_before(start)? {
+                            Some(latest) => end = (latest + 1).min(end),
+                            None => break,
+                        }
+                        width = FIRST_WINDOW_S;
+                    } else if calls.len() <= limit {
                         width = width.saturating_mul(4);
                     }
                 }
@@ -510,13 +540,54 @@ impl Search {
                 return Ok((calls, next));
             }
         }
-        let next = (calls.len() > limit).then(|| {
-            let last = &calls[limit - 1].record;
-            Cursor::After(last.start_s, last.dedup)
-        });
-        calls.truncate(limit);
-        Ok((calls, next))
+        Ok(page_of(calls, limit))
     }
+
+    /// Whether the store finds the calls through their owners' rows.
+    fn owner_filtered(&self) -> bool {
+        self.query.extension_ids.is_some() || self.query.department_ids.is_some()
+    }
+
+    /// Up to `limit + 1` matching calls of the owners, in key order (or
+    /// reversed) from `cursor`: the keys come from the owners' rows, and
+    /// only the calls a page needs are read.
+    fn by_keys(
+        &self,
+        store: &Store,
+        descending: bool,
+        cursor: Option<(i64, i64)>,
+        limit: usize,
+        calls: &mut Vec<StoredCall>,
+    ) -> ApiResult<()> {
+        if self.empty {
+            return Ok(());
+        }
+        let keys = store.owner_call_keys(&self.query)?;
+        let take = |c: StoredCall| {
+            if self.matches(&c) {
+                calls.push(c);
+            }
+            Ok(calls.len() <= limit)
+        };
+        if descending {
+            let end = cursor.map_or(keys.len(), |k| keys.partition_point(|x| *x < k));
+            store.calls_by_keys(keys[..end].iter().rev().copied(), take)?;
+        } else {
+            let start = cursor.map_or(0, |k| keys.partition_point(|x| *x <= k));
+            store.calls_by_keys(keys[start..].iter().copied(), take)?;
+        }
+        Ok(())
+    }
+}
+
+/// A page of `limit` calls, with the cursor after its last when more follow.
+fn page_of(mut calls: Vec<StoredCall>, limit: usize) -> (Vec<StoredCall>, Option<Cursor>) {
+    let next = (calls.len() > limit).then(|| {
+        let last = &calls[limit - 1].record;
+        Cursor::After(last.start_s, last.dedup)
+    });
+    calls.truncate(limit);
+    (calls, next)
 }
 
 fn wrong_cursor() -> ApiError {
