@@ -51,6 +51,10 @@ pub const BASE: &str = "/api/v1";
         (name = "calls", description = "Stored, priced calls"),
         (name = "connectors", description = "PBX connectors"),
         (name = "audit", description = "The audit log of changes"),
+        (name = "reports", description = "Reports: the catalogue, runs, their files and previews"),
+        (name = "directory", description = "Sites, PBXs, trunks, departments, users and extensions"),
+        (name = "tariffs", description = "Carriers, the tariff book and pricing a call"),
+        (name = "quarantine", description = "Records that could not be stored, and retrying them"),
     )
 )]
 struct Doc;
@@ -65,6 +69,10 @@ fn api() -> OpenApiRouter<ApiState> {
         .merge(routes::dashboard::routes())
         .merge(routes::live::routes())
         .merge(routes::audit_log::routes())
+        .merge(routes::reports::routes())
+        .merge(routes::directory::routes())
+        .merge(routes::tariffs::routes())
+        .merge(routes::quarantine::routes())
 }
 
 /// The OpenAPI document (paths relative to `/api/v1`).

@@ -16,6 +16,8 @@ pub struct ApiState {
     pub settings: Arc<AuthSettings>,
     /// Calls as they are stored, for `GET /live`.
     pub live: crate::live::LiveFeed,
+    /// Report runs and the worker that builds them (`/reports/runs`).
+    pub reports: crate::routes::reports::ReportRuns,
 }
 
 /// How sign-in behaves.
@@ -42,6 +44,10 @@ impl Default for AuthSettings {
 
 impl ApiState {
     pub fn new(db: Db, connectors: ConnectorStates, settings: AuthSettings) -> ApiState {
+        let reports = crate::routes::reports::ReportRuns::new(
+            db.data_dir().join("reports"),
+            crate::routes::reports::Limits::default(),
+        );
         ApiState {
             db,
             // Ten attempts a minute per address: enough for typos, far too
@@ -50,6 +56,7 @@ impl ApiState {
             connectors,
             settings: Arc::new(settings),
             live: crate::live::LiveFeed::default(),
+            reports,
         }
     }
 }

@@ -12,9 +12,19 @@ use report::reports::{
 use std::collections::{BTreeMap, BTreeSet};
 use store::{Agg, CallRecord, CdrQuery, Charge, Sums};
 
-/// Each call of the period that the request's filters keep.
+/// Seconds between two progress reports: a day of the period.
+const PROGRESS_STEP_S: i64 = 86_400;
+
+/// Each call of the period that the request's filters keep, in start
+/// order; the share of the period read is told as each day is passed.
 fn each_call(scope: &Scope<'_>, mut f: impl FnMut(&CallRecord) -> Result<()>) -> Result<()> {
     let filter = scope.filter;
+    if filter.keeps_none() {
+        scope.read(1.0);
+        return Ok(());
+    }
+    let length = (scope.to_s - scope.from_s).max(1);
+    let mut next_step = scope.from_s + PROGRESS_STEP_S;
     let query = CdrQuery {
         from_s: scope.from_s,
         to_s: scope.to_s,
@@ -26,6 +36,12 @@ fn each_call(scope: &Scope<'_>, mut f: impl FnMut(&CallRecord) -> Result<()>) ->
     scope
         .store
         .query_cdrs(&query, |call| {
+            let start = call.record.start_s;
+            if start >= next_step {
+                let passed = start - scope.from_s;
+                scope.read(passed as f64 / length as f64);
+                next_step = scope.from_s + (passed / PROGRESS_STEP_S + 1) * PROGRESS_STEP_S;
+            }
             if let Err(e) = f(&call.record) {
                 failure = Some(e);
                 return Err(store::Error::Invalid("stopped".into()));
@@ -33,7 +49,9 @@ fn each_call(scope: &Scope<'_>, mut f: impl FnMut(&CallRecord) -> Result<()>) ->
             Ok(())
         })
         .or_else(|e| if failure.is_some() { Ok(()) } else { Err(e) })?;
-    failure.map_or(Ok(()), Err)
+    failure.map_or(Ok(()), Err)?;
+    scope.read(1.0);
+    Ok(())
 }
 
 fn charge_of(record: &CallRecord) -> Charge {

@@ -17,6 +17,7 @@ pub(crate) fn owner_aggs(scope: &Scope<'_>) -> Result<HashMap<(i64, i64), Agg>> 
         }
         Ok(())
     })?;
+    scope.read(1.0);
     Ok(owners)
 }
 

@@ -14,6 +14,7 @@ mod checkpoint;
 mod codec;
 pub mod days;
 mod directory;
+pub mod directory_edit;
 mod journal_position;
 pub use directory::LoadSummary;
 mod migrate;

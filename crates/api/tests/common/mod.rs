@@ -197,3 +197,34 @@ pub async fn sign_in(app: &App, username: &str, password: &str) -> (String, Stri
     let cookie = set.split(';').next().unwrap().to_string();
     (cookie, json_of(&body)["csrf"].as_str().unwrap().to_string())
 }
+
+impl App {
+    /// A request as `role` with a body of `content_type` (a file upload);
+    /// the raw answer.
+    pub async fn upload_as(
+        &self,
+        role: Role,
+        method: Method,
+        path: &str,
+        content_type: &str,
+        body: &str,
+    ) -> (StatusCode, HeaderMap, Vec<u8>) {
+        let bearer = format!("Bearer {}", self.tokens[&role]);
+        let request = Request::builder()
+            .method(method)
+            .uri(format!("/api/v1{path}"))
+            .header(header::AUTHORIZATION, bearer)
+            .header(header::CONTENT_TYPE, content_type)
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        self.send(request).await
+    }
+
+    /// The audit log's entries about `entity`, newest first.
+    pub async fn audit_of(&self, entity: &str) -> Vec<Value> {
+        let (status, log) =
+            self.as_role(Role::Admin, Method::GET, &format!("/audit?entity={entity}"), None).await;
+        assert_eq!(status, StatusCode::OK, "{log}");
+        log.as_array().unwrap().clone()
+    }
+}
