@@ -3,6 +3,7 @@
 
 #![allow(dead_code)] // Each test binary uses its own part of it.
 
+pub mod browser;
 pub mod main_db;
 pub mod server;
 
