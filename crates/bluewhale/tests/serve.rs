@@ -305,3 +305,19 @@ fn journal_segments_past_retention_are_deleted_once_stored() {
     assert!(segments() < before, "{before} files before, {} after", segments());
     assert_eq!(bw.store().cdr_count().unwrap(), 40000);
 }
+
+#[test]
+fn a_server_with_no_pbx_yet_serves_the_console_until_it_is_stopped() {
+    let bw = Bw::new();
+    let http = free_port();
+    let config = format!("[server]\nhttp = \"127.0.0.1:{http}\"\n");
+    std::fs::write(bw.data.path().join("server.toml"), config).unwrap();
+    let server = start(&bw);
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(get(&server, "/").contains("<!doctype html>"));
+    let session: serde_json::Value =
+        serde_json::from_str(&api_get(&server, "/api/v1/session")).unwrap();
+    assert_eq!(session["account"]["username"], "admin");
+    let summary = server.stop();
+    assert!(summary.contains("0 records read"), "{summary}");
+}

@@ -80,7 +80,14 @@ pub fn serve(
     runtime.spawn(stop_on_signal(terminate, stopping.clone(), stop));
     let started =
         runtime.block_on(start_connectors(config, &sources, &to_journal, &stopped, ready))?;
-    drop(to_journal);
+    // The journal stage ends when every sender is gone: the connectors
+    // drop theirs when they stop, and this one goes at the stop signal, so
+    // a server with no PBX yet (the console alone) runs until told to stop.
+    let mut until_stop = stopped.clone();
+    runtime.spawn(async move {
+        let _ = until_stop.wait_for(|s| *s).await;
+        drop(to_journal);
+    });
     let observed = Arc::new(Observed {
         stats: stats.clone(),
         main_database: config.storage.url.is_some(),
