@@ -269,7 +269,7 @@ fn resolve(dir: &str, target: &str) -> String {
 }
 
 /// The names the browser tests rely on.
-const DATA_TEST_NAMES: [&str; 25] = [
+const DATA_TEST_NAMES: [&str; 44] = [
     "login-username",
     "login-password",
     "login-submit",
@@ -295,6 +295,25 @@ const DATA_TEST_NAMES: [&str; 25] = [
     "connectors-table",
     "connector-row",
     "dashboard-cards",
+    "live-table",
+    "live-row",
+    "live-pause",
+    "live-count",
+    "live-rate",
+    "reports-select",
+    "reports-from",
+    "reports-to",
+    "reports-format",
+    "reports-language",
+    "reports-run",
+    "reports-progress",
+    "reports-download",
+    "reports-preview",
+    "price-number",
+    "price-at",
+    "price-duration",
+    "price-submit",
+    "price-cost",
 ];
 
 #[test]

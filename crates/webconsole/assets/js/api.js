@@ -39,9 +39,11 @@ export function apiUrl(path, query = {}) {
   return `${BASE}${path}${search ? `?${search}` : ""}`;
 }
 
-export async function request(method, path, { query, body, signal } = {}) {
+// `body` is sent as JSON; or, with `contentType`, as it is (a file's text
+// or a Blob, for imports).
+export async function request(method, path, { query, body, contentType, signal } = {}) {
   const headers = { Accept: "application/json", "Accept-Language": languageTag() };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (body !== undefined) headers["Content-Type"] = contentType || "application/json";
   if (!SAFE_METHODS.has(method) && csrfToken) headers["X-CSRF-Token"] = csrfToken;
   let response;
   try {
@@ -49,7 +51,7 @@ export async function request(method, path, { query, body, signal } = {}) {
       method,
       headers,
       credentials: "same-origin",
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined || contentType ? body : JSON.stringify(body),
       signal,
     });
   } catch (error) {
@@ -101,4 +103,6 @@ export const api = {
   put: (path, body, options = {}) => request("PUT", path, { ...options, body }),
   patch: (path, body, options = {}) => request("PATCH", path, { ...options, body }),
   delete: (path, options = {}) => request("DELETE", path, options),
+  // A file's content as the body, with its media type (application/toml, text/csv).
+  upload: (path, content, contentType, options = {}) => request("POST", path, { ...options, body: content, contentType }),
 };

@@ -121,3 +121,27 @@ export function compareDecimals(a, b) {
   const y = bFraction.padEnd(width, "0");
   return x === y ? 0 : x < y ? -1 : 1;
 }
+
+// The exact sum of two decimal strings ("12.50" + "0.075" = "12.575"),
+// through BigInt so no digit is lost; the result keeps the longer of the
+// two fractions. Throws on anything that is not a plain decimal.
+export function addDecimals(a, b) {
+  const parse = (text) => {
+    const match = /^(-?)(\d+)(?:\.(\d+))?$/.exec(String(text).trim());
+    if (!match) throw new Error(`not a decimal: ${text}`);
+    return { negative: match[1] === "-", whole: match[2], fraction: match[3] ?? "" };
+  };
+  const x = parse(a);
+  const y = parse(b);
+  const scale = Math.max(x.fraction.length, y.fraction.length);
+  const units = (n) => {
+    const digits = BigInt(n.whole + n.fraction.padEnd(scale, "0"));
+    return n.negative ? -digits : digits;
+  };
+  const sum = units(x) + units(y);
+  const negative = sum < 0n;
+  const digits = (negative ? -sum : sum).toString().padStart(scale + 1, "0");
+  const whole = digits.slice(0, digits.length - scale);
+  const fraction = scale ? `.${digits.slice(digits.length - scale)}` : "";
+  return `${negative ? "-" : ""}${whole}${fraction}`;
+}

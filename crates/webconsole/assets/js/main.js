@@ -12,12 +12,28 @@ import { mountPlaceholder } from "./pages/placeholder.js";
 import { mountDashboard } from "./pages/dashboard.js";
 import { mountCalls } from "./pages/calls.js";
 import { mountConnectors } from "./pages/connectors.js";
+import { mountLive } from "./pages/live.js";
+import { mountReports } from "./pages/reports.js";
+import { mountUsers } from "./pages/users.js";
+import { mountAccount } from "./pages/account.js";
+import { mountAudit } from "./pages/audit.js";
+import { mountQuarantine } from "./pages/quarantine.js";
+import { mountTariffs } from "./pages/tariffs.js";
+import { mountDirectory } from "./pages/directory.js";
 
-// The pages built so far; the others show a placeholder.
+// Every page's mount function; a page missing here shows a placeholder.
 const BUILT = {
   dashboard: mountDashboard,
   calls: mountCalls,
   connectors: mountConnectors,
+  live: mountLive,
+  reports: mountReports,
+  users: mountUsers,
+  account: mountAccount,
+  audit: mountAudit,
+  quarantine: mountQuarantine,
+  tariffs: mountTariffs,
+  directory: mountDirectory,
 };
 
 const main = document.getElementById("main");

@@ -15,14 +15,15 @@ export const PAGES = [
   "quarantine",
   "users",
   "audit",
+  "account",
 ];
 
 const ACCESS = {
   admin: PAGES,
   operator: PAGES.filter((page) => page !== "users"),
-  finance: ["dashboard", "calls", "live", "reports", "directory", "tariffs"],
-  manager: ["dashboard", "calls", "live", "reports"],
-  user: ["dashboard", "calls"],
+  finance: ["dashboard", "calls", "live", "reports", "directory", "tariffs", "account"],
+  manager: ["dashboard", "calls", "live", "reports", "account"],
+  user: ["dashboard", "calls", "account"],
 };
 
 let account = null;
