@@ -45,6 +45,17 @@ pub enum Scope {
 }
 
 impl Scope {
+    /// Whether calls of this owner (department or 0, extension or 0) are
+    /// in the scope.
+    pub fn keeps(&self, department: i64, extension: i64) -> bool {
+        match self {
+            Scope::All => true,
+            // Sorted: `department_subtrees` returns them so.
+            Scope::Departments(ids) => ids.binary_search(&department).is_ok(),
+            Scope::Extensions(ids) => ids.contains(&extension),
+        }
+    }
+
     /// The scope of an account, read from the store.
     pub fn of(account: &store::accounts::Account, store: &store::Store) -> store::Result<Scope> {
         Ok(match account.role {

@@ -604,7 +604,7 @@ pub fn call_type_code(name: &str) -> ApiResult<u8> {
 }
 
 fn classify_call_type(name: &str) -> Option<u8> {
-    (0..=u8::MAX).take(32).find(|&code| charging::call_type_of(code).as_str() == name)
+    classify::CallType::parse(name).map(charging::call_type_code)
 }
 
 /// Calls in the period matching the filters, a page at a time.

@@ -93,15 +93,6 @@ fn totals(s: &Sums) -> Totals {
     }
 }
 
-/// Whether an owner's figures are the caller's to see.
-fn keeps(scope: &Scope, department: i64, extension: i64) -> bool {
-    match scope {
-        Scope::All => true,
-        Scope::Departments(ids) => ids.binary_search(&department).is_ok(),
-        Scope::Extensions(ids) => ids.contains(&extension),
-    }
-}
-
 /// Each owner's sums over the local days `first..=last`, in scope.
 fn owners(
     store: &Store,
@@ -111,7 +102,7 @@ fn owners(
 ) -> store::Result<HashMap<(i64, i64), Agg>> {
     let mut owners: HashMap<(i64, i64), Agg> = HashMap::new();
     store.rollups(first, last, |d, e, agg| {
-        if keeps(scope, d, e) {
+        if scope.keeps(d, e) {
             owners.entry((d, e)).or_default().merge(&agg);
         }
         Ok(())

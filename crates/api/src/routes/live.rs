@@ -71,11 +71,7 @@ struct Watch {
 
 impl Watch {
     fn keeps(&self, department: i64, extension: i64, call_type: Option<u8>) -> bool {
-        let in_scope = match &self.scope {
-            Scope::All => true,
-            Scope::Departments(ids) => ids.binary_search(&department).is_ok(),
-            Scope::Extensions(ids) => ids.contains(&extension),
-        };
+        let in_scope = self.scope.keeps(department, extension);
         in_scope
             && self.departments.as_ref().is_none_or(|d| d.contains(&department))
             && self.extensions.as_ref().is_none_or(|e| e.contains(&extension))
@@ -110,17 +106,7 @@ fn resolve(store: &store::Store, scope: Scope, f: &LiveFilter) -> ApiResult<Watc
     };
     let extensions = match f.extension.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
         None => None,
-        Some(number) => {
-            let mut stmt = store
-                .connection()
-                .prepare("SELECT id FROM extension WHERE number = ?1")
-                .map_err(|e| ApiError::internal(e.to_string()))?;
-            let ids = stmt
-                .query_map([number], |r| r.get(0))
-                .and_then(|rows| rows.collect::<Result<HashSet<i64>, _>>())
-                .map_err(|e| ApiError::internal(e.to_string()))?;
-            Some(ids)
-        }
+        Some(number) => Some(store.extension_ids_of_number(number)?.into_iter().collect()),
     };
     let call_type = match f.call_type.as_deref().filter(|t| !t.is_empty()) {
         None => None,
