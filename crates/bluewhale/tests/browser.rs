@@ -10,11 +10,10 @@
 //! `tests/common/browser.rs`; without Chromium the tests are skipped (they
 //! fail under `CI=true`).
 //!
-//! Scenarios still to write here:
-//! - downloading a report from the Reports page and checking its content
-//!   against the same report from the CLI or the API;
-//! - the Live feed page updating while `bluewhale simulate` sends calls to a
-//!   `tcp-listen` PBX of the server.
+//! Two tests start servers of their own: the Live feed page watched while
+//! `bluewhale simulate` sends Avaya records to a `tcp-listen` PBX, and the
+//! Reports page, whose download is compared with the same report from the
+//! command line.
 
 mod common;
 
@@ -22,6 +21,9 @@ use common::browser::{self, ApiSession, Browser, Table};
 use common::server::{Server, free_port, start};
 use common::{ADMIN_PASSWORD, Bw, fixture_arg};
 use serde_json::{Value, json};
+use std::collections::BTreeSet;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
 
 /// The period of the generated calls, as the console's address gives it.
 const FROM: &str = "2025-04-01T00:00:00Z";
@@ -379,4 +381,187 @@ fn the_language_switch_and_the_theme_toggle_change_the_console() {
     assert_eq!(look(&browser).0, expected, "the theme is remembered");
     browser.click("theme-toggle");
     assert_eq!(look(&browser), (theme, background));
+}
+
+/// The report's lines without the one saying when it was made, which
+/// differs between two runs of the same report.
+fn without_generated_line(report: &str) -> Vec<&str> {
+    report.lines().filter(|line| !line.starts_with("Generated")).collect()
+}
+
+#[test]
+fn a_report_run_in_the_console_downloads_what_the_command_line_writes() {
+    let Some((seeded, browser)) = console() else { return };
+    sign_in(&browser, "admin", ADMIN_PASSWORD);
+    browser.click("nav-reports");
+    browser.wait_until("the report catalogue", |b| {
+        let names = b.script(
+            "return [...document.querySelector(arguments[0]).options].map((o) => o.value)",
+            vec![browser::test_id("reports-select").into()],
+        );
+        let names: Vec<&str> =
+            names.as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+        if names.contains(&"extension") { Ok(()) } else { Err(format!("{names:?}")) }
+    });
+    // The itemised calls of Sales' extension in April, as CSV, in English.
+    browser.set_value("reports-select", "extension");
+    browser.set_value("reports-from", "2025-04-01");
+    browser.set_value("reports-to", "2025-04-30");
+    browser.set_value("reports-format", "csv");
+    browser.set_value("reports-language", "en");
+    browser.type_into("reports-extension", "2001");
+    browser.click("reports-run");
+    browser.wait_for("reports-download");
+    let progress = browser.attribute("reports-progress", "value");
+    assert_eq!(progress.as_deref(), Some("100"), "a finished run shows its whole bar");
+    let name = browser.attribute("reports-download", "download").expect("a file name");
+    assert!(name.ends_with(".csv"), "{name}");
+    browser.click("reports-download");
+    let downloaded = std::fs::read_to_string(browser.wait_for_download(&name)).unwrap();
+
+    let command_line = seeded.bw.ok(&[
+        "report",
+        "extension",
+        "--extension",
+        "2001",
+        "--from",
+        "2025-04-01",
+        "--to",
+        "2025-04-30",
+        "--format",
+        "csv",
+        "--lang",
+        "en",
+    ]);
+    assert_eq!(without_generated_line(&downloaded), without_generated_line(&command_line));
+    // And what it holds: each of the extension's calls once, as the API
+    // prices them (the CSV's cost column against the API's costs).
+    let calls = seeded.admin_api().all_calls(&console_query("2001"));
+    assert_eq!(calls.len(), SALES_CALLS);
+    let mut api_costs: Vec<&str> = calls.iter().map(|c| c["cost"].as_str().unwrap()).collect();
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(downloaded.as_bytes());
+    let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let header = records
+        .iter()
+        .position(|r| r.iter().any(|f| f == "Cost"))
+        .unwrap_or_else(|| panic!("no header row with a Cost column:\n{downloaded}"));
+    let cost = records[header].iter().position(|f| f == "Cost").unwrap();
+    let dialled = records[header].iter().position(|f| f == "Dialled" || f == "Number");
+    let rows: Vec<&csv::StringRecord> = records[header + 1..]
+        .iter()
+        .filter(|r| dialled.is_none_or(|d| r.get(d).is_some_and(|n| !n.is_empty())))
+        .collect();
+    let mut report_costs: Vec<&str> = rows.iter().map(|r| &r[cost]).collect();
+    api_costs.sort();
+    report_costs.sort();
+    assert_eq!(report_costs, api_costs, "{downloaded}");
+}
+
+/// The number a counter of the page shows ("4,000" is 4000).
+fn shown_number(browser: &Browser, test: &str) -> u64 {
+    let digits: String = browser.text(test).chars().filter(char::is_ascii_digit).collect();
+    digits.parse().unwrap_or(0)
+}
+
+/// `bluewhale simulate` sending Avaya records to `port`, in the background.
+fn simulator(bw: &Bw, port: u16, count: u64, rate: u64) -> std::process::Child {
+    let target = format!("tcp://127.0.0.1:{port}");
+    let (count, rate) = (count.to_string(), rate.to_string());
+    let args =
+        ["simulate", "--target", &target, "--format", "avaya", "--rate", &rate, "--count", &count];
+    bw.process(&[&args[..], &["--json"]].concat())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Waits for the simulator; the records it sent.
+fn sent(sender: std::process::Child) -> u64 {
+    let output = sender.wait_with_output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let summary: Value = serde_json::from_slice(&output.stdout).unwrap();
+    summary["records"].as_u64().unwrap_or_else(|| panic!("no record count: {summary}"))
+}
+
+#[test]
+fn the_live_feed_shows_the_calls_while_the_simulator_sends_them() {
+    let Some(tools) = browser::tools() else { return };
+    let bw = Bw::new();
+    bw.ok(&["load", &common::fixture_arg("serve/directory.toml")]);
+    let port = free_port();
+    let config = format!(
+        "[server]\nhttp = \"127.0.0.1:{}\"\n\
+         [[pbx]]\nname = \"avaya-hq\"\nformat = \"avaya:avaya-97\"\n\
+         connector = {{ kind = \"tcp-listen\", listen = \"127.0.0.1:{port}\" }}\n",
+        free_port()
+    );
+    std::fs::write(bw.data.path().join("server.toml"), config).unwrap();
+    let server = start(&bw);
+    let base = format!("http://{}", server.http);
+    let browser = Browser::start(&tools, &base);
+    sign_in(&browser, "admin", ADMIN_PASSWORD);
+    browser.click("nav-live");
+    browser.wait_for("live-connected");
+    assert_eq!(shown_number(&browser, "live-count"), 0);
+    assert!(browser.table("live-table").rows.is_empty());
+
+    // 4,000 calls over about ten seconds: the page, updated each second,
+    // shows the count growing while they come.
+    const SENT: u64 = 4000;
+    let sender = simulator(&bw, port, SENT, 400);
+    let mut counts = BTreeSet::new();
+    let mut top_rate = 0;
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let count = shown_number(&browser, "live-count");
+        counts.insert(count);
+        top_rate = top_rate.max(shown_number(&browser, "live-rate"));
+        if count >= SENT {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the count stopped at {count}; seen {counts:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(sent(sender), SENT);
+    let between: Vec<&u64> = counts.iter().filter(|c| **c > 0 && **c < SENT).collect();
+    assert!(between.len() >= 3, "the count grew as calls came: {counts:?}");
+    // Every call counted once: nothing more comes.
+    std::thread::sleep(Duration::from_millis(2500));
+    assert_eq!(shown_number(&browser, "live-count"), SENT);
+    assert!(top_rate > 0, "a rate of calls per second was shown while they came");
+
+    // The rows are stored calls, each once, newest first, at most 200.
+    let api = ApiSession::sign_in(&base, "admin", ADMIN_PASSWORD);
+    let table = browser.table("live-table");
+    let shown = table.ids();
+    assert!(!shown.is_empty() && shown.len() <= 200, "{} rows", shown.len());
+    assert_eq!(shown.iter().collect::<BTreeSet<_>>().len(), shown.len(), "a call shown twice");
+    for id in shown.iter().take(5) {
+        let (status, call) = api.get(&format!("/calls/{id}"), &[]);
+        assert_eq!(status, 200, "{id}: {call}");
+    }
+
+    // Paused: the counters go on, the rows stay as they were.
+    browser.click("live-pause");
+    assert_eq!(browser.attribute("live-pause", "aria-pressed").as_deref(), Some("true"));
+    assert_eq!(sent(simulator(&bw, port, 500, 0)), 500);
+    browser.wait_until("the paused feed to count the new calls", |b| {
+        let count = shown_number(b, "live-count");
+        if count == SENT + 500 { Ok(()) } else { Err(count.to_string()) }
+    });
+    assert_eq!(browser.table("live-table").ids(), shown);
+    // Resumed: the next calls are shown again.
+    browser.click("live-pause");
+    assert_eq!(sent(simulator(&bw, port, 100, 0)), 100);
+    browser.wait_until("the resumed feed to show new calls", |b| {
+        let now = b.table("live-table").ids();
+        if now.first() != shown.first() { Ok(()) } else { Err(format!("{} rows", now.len())) }
+    });
+    assert_eq!(shown_number(&browser, "live-count"), SENT + 600);
+    drop(browser);
+    server.stop();
 }

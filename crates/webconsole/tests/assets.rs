@@ -269,7 +269,7 @@ fn resolve(dir: &str, target: &str) -> String {
 }
 
 /// The names the browser tests rely on.
-const DATA_TEST_NAMES: [&str; 44] = [
+const DATA_TEST_NAMES: &[&str] = &[
     "login-username",
     "login-password",
     "login-submit",
@@ -300,6 +300,7 @@ const DATA_TEST_NAMES: [&str; 44] = [
     "live-pause",
     "live-count",
     "live-rate",
+    "live-connected",
     "reports-select",
     "reports-from",
     "reports-to",
@@ -309,6 +310,8 @@ const DATA_TEST_NAMES: [&str; 44] = [
     "reports-progress",
     "reports-download",
     "reports-preview",
+    "reports-department",
+    "reports-extension",
     "price-number",
     "price-at",
     "price-duration",

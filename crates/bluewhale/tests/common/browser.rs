@@ -354,6 +354,22 @@ impl Browser {
         });
     }
 
+    /// Sets the value of the field or list named `test` as a person choosing
+    /// it would (the page hears `input` and `change`). For dates and lists,
+    /// whose typing differs from one locale to another.
+    pub fn set_value(&self, test: &str, value: &str) {
+        self.wait_for(test);
+        let set = self.script(
+            "const e = document.querySelector(arguments[0]);
+             e.value = arguments[1];
+             e.dispatchEvent(new Event('input', { bubbles: true }));
+             e.dispatchEvent(new Event('change', { bubbles: true }));
+             return e.value;",
+            vec![test_id(test).into(), value.into()],
+        );
+        assert_eq!(set.as_str(), Some(value), "[data-test={test}] does not take {value:?}");
+    }
+
     /// The text of the first element named `test` (empty if none).
     pub fn text(&self, test: &str) -> String {
         let text = self.script(

@@ -103,7 +103,7 @@ export function mountLive(container, params) {
     on: { click: () => setPaused(!paused) },
   });
   const state = h("span", { class: "muted small", role: "status" });
-  const dot = h("span", { class: "live-dot", "aria-hidden": "true", hidden: true });
+  const dot = h("span", { class: "live-dot", test: "live-connected", "aria-hidden": "true", hidden: true });
   const rate = h("strong", { class: "kpi-value", test: "live-rate", text: "0" });
   const count = h("strong", { class: "kpi-value", test: "live-count", text: "0" });
   const cost = h("strong", { class: "kpi-value", text: "0" });

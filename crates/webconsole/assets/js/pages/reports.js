@@ -46,8 +46,8 @@ export function mountReports(container) {
       { value: "en", i18n: "reports.langEn" },
       { value: "zh", i18n: "reports.langZh" },
     ]),
-    department: input({ name: "department", spellcheck: "false", i18nPlaceholder: "reports.departmentHint" }),
-    extension: input({ name: "extension", inputmode: "numeric", spellcheck: "false" }),
+    department: input({ name: "department", test: "reports-department", spellcheck: "false", i18nPlaceholder: "reports.departmentHint" }),
+    extension: input({ name: "extension", test: "reports-extension", inputmode: "numeric", spellcheck: "false" }),
     top: input({ type: "number", name: "top", min: "1", max: "10000", inputmode: "numeric" }),
   };
   controls.language.value = language();
