@@ -1,0 +1,396 @@
+//! The correlation engine: legs come one by one, in any order, hours apart;
+//! each is joined to the call it belongs to (through the keys legs share)
+//! and the call's attribution is given again, whole, every time it
+//! changes, so whoever stores it can simply overwrite (idempotent).
+//!
+//! Memory is bounded two ways. In time: a call is *complete* once no leg
+//! waits for a continuation and [`Config::settle`] has passed since its
+//! last leg ended; a call without any feature is forgotten
+//! [`Config::plain_window`] after its end, one with a feature
+//! [`Config::window`] after its first start (a late leg within that time
+//! re-opens it). In size: past [`Config::max_legs`] the calls due soonest
+//! are forgotten first. The clock is the records' own time
+//! ([`Correlator::advance`]), so a replay correlates as the live run did.
+//! A leg that arrives after its call was forgotten starts a call of its
+//! own. [`Correlator::snapshot`] and [`Correlator::restore`] carry the
+//! state over a restart.
+
+use crate::call::{LogicalCall, attribute};
+use crate::leg::{Leg, Part};
+use crate::rules::Rules;
+use cdr::{Text, Timestamp};
+use jiff::SignedDuration;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeSet, HashMap};
+
+/// How long calls are remembered, and how many legs at most.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// A call with a feature is remembered this long after its first leg
+    /// started: its legs may arrive this far apart.
+    #[serde(with = "seconds")]
+    pub window: SignedDuration,
+    /// A call is complete this long after its last leg ended, when no leg
+    /// waits for a continuation.
+    #[serde(with = "seconds")]
+    pub settle: SignedDuration,
+    /// A call without any feature (one ordinary leg) is remembered this
+    /// long after it ended, for a barge or a recording leg written later.
+    #[serde(with = "seconds")]
+    pub plain_window: SignedDuration,
+    /// Most legs held; past it the calls due soonest are forgotten.
+    pub max_legs: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            window: SignedDuration::from_hours(48),
+            settle: SignedDuration::from_mins(10),
+            plain_window: SignedDuration::from_mins(10),
+            max_legs: 2_000_000,
+        }
+    }
+}
+
+mod seconds {
+    use jiff::SignedDuration;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &SignedDuration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_i64(d.as_secs())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<SignedDuration, D::Error> {
+        Ok(SignedDuration::from_secs(i64::deserialize(d)?))
+    }
+}
+
+/// One call being remembered.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Open {
+    legs: Vec<Leg>,
+    /// Told complete already (so it is told again only if it changes).
+    complete: bool,
+}
+
+impl Open {
+    fn first_start(&self) -> Timestamp {
+        self.legs.iter().map(|l| l.start).min().unwrap_or_default()
+    }
+
+    fn last_end(&self) -> Timestamp {
+        self.legs.iter().map(|l| l.end).max().unwrap_or_default()
+    }
+
+    fn has_feature(&self) -> bool {
+        self.legs.iter().any(|l| !l.sign.features.is_empty() || l.sign.part != Part::Ordinary)
+    }
+
+    /// A leg says the call goes on elsewhere, and no leg carries it on yet.
+    fn waits(&self) -> bool {
+        let continued = |l: &Leg| {
+            matches!(l.sign.part, Part::Transferred | Part::ConferenceLeg | Part::Retrieved)
+        };
+        self.legs.iter().any(|l| l.sign.continues) && !self.legs.iter().any(continued)
+    }
+
+    /// When it is forgotten.
+    fn due(&self, config: &Config) -> Timestamp {
+        let due = if self.has_feature() {
+            self.first_start().checked_add(config.window)
+        } else {
+            self.last_end().checked_add(config.plain_window)
+        };
+        due.unwrap_or(Timestamp::MAX)
+    }
+
+    fn settled(&self, now: Timestamp, config: &Config) -> bool {
+        !self.waits() && self.last_end().checked_add(config.settle).is_ok_and(|t| t <= now)
+    }
+}
+
+/// The state carried over a restart.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Snapshot {
+    calls: Vec<Open>,
+    now: Option<Timestamp>,
+}
+
+/// What [`Correlator::advance`] did.
+#[derive(Debug, Default)]
+pub struct Advanced {
+    /// Calls that became complete, attributed.
+    pub completed: Vec<LogicalCall>,
+    /// Legs forgotten (their calls are final).
+    pub forgotten_legs: usize,
+}
+
+/// Joins legs into logical calls; see the module doc.
+pub struct Correlator {
+    rules: Rules,
+    config: Config,
+    /// Calls by a number of their own (not their id, which changes as
+    /// earlier legs arrive).
+    calls: HashMap<u64, Open>,
+    next_slot: u64,
+    /// Every key of every remembered leg → its call's slot.
+    by_key: HashMap<Text, u64>,
+    /// Leg id → slot, to recognise a leg given twice.
+    by_leg: HashMap<u64, u64>,
+    legs: usize,
+    now: Option<Timestamp>,
+}
+
+impl Correlator {
+    pub fn new(rules: Rules, config: Config) -> Correlator {
+        Correlator {
+            rules,
+            config,
+            calls: HashMap::new(),
+            next_slot: 0,
+            by_key: HashMap::new(),
+            by_leg: HashMap::new(),
+            legs: 0,
+            now: None,
+        }
+    }
+
+    pub fn rules(&self) -> &Rules {
+        &self.rules
+    }
+
+    /// Legs held now.
+    pub fn legs_held(&self) -> usize {
+        self.legs
+    }
+
+    /// Calls held now.
+    pub fn calls_held(&self) -> usize {
+        self.calls.len()
+    }
+
+    /// Joins `leg` to its call; the call, attributed, as it stands now.
+    /// `None` when this leg was given already (nothing changes).
+    pub fn add(&mut self, leg: Leg) -> Option<LogicalCall> {
+        if self.by_leg.contains_key(&leg.id) {
+            return None;
+        }
+        let mut slots: BTreeSet<u64> =
+            leg.keys.iter().filter_map(|k| self.by_key.get(k).copied()).collect();
+        let slot = match slots.pop_first() {
+            Some(slot) => slot,
+            None => {
+                self.next_slot += 1;
+                self.calls.insert(self.next_slot, Open { legs: Vec::new(), complete: false });
+                self.next_slot
+            }
+        };
+        // The leg ties calls that were apart: one call now.
+        for other in slots {
+            if let Some(merged) = self.calls.remove(&other) {
+                for l in &merged.legs {
+                    self.index(l, slot);
+                }
+                self.calls.get_mut(&slot).expect("slot exists").legs.extend(merged.legs);
+            }
+        }
+        self.index(&leg, slot);
+        self.legs += 1;
+        let call = self.calls.get_mut(&slot).expect("slot exists");
+        call.legs.push(leg);
+        call.complete = false;
+        let attributed = attribute(&call.legs.iter().collect::<Vec<_>>(), &self.rules);
+        if self.legs > self.config.max_legs {
+            self.forget_soonest_due();
+        }
+        Some(attributed)
+    }
+
+    fn index(&mut self, leg: &Leg, slot: u64) {
+        for key in &leg.keys {
+            self.by_key.insert(key.clone(), slot);
+        }
+        self.by_leg.insert(leg.id, slot);
+    }
+
+    /// Moves the clock to `now` (the records' time: the latest end seen,
+    /// or the wall clock when records stop coming): the calls that became
+    /// complete, and forgets the calls that are due.
+    pub fn advance(&mut self, now: Timestamp) -> Advanced {
+        let now = self.now.map_or(now, |n| n.max(now));
+        self.now = Some(now);
+        let mut advanced = Advanced::default();
+        let mut due = Vec::new();
+        for (slot, call) in self.calls.iter_mut() {
+            if !call.complete && call.settled(now, &self.config) {
+                call.complete = true;
+                let mut logical = attribute(&call.legs.iter().collect::<Vec<_>>(), &self.rules);
+                logical.complete = true;
+                advanced.completed.push(logical);
+            }
+            if call.due(&self.config) <= now {
+                due.push(*slot);
+            }
+        }
+        for slot in due {
+            advanced.forgotten_legs += self.forget(slot);
+        }
+        advanced.completed.sort_by_key(|c| c.id);
+        advanced
+    }
+
+    fn forget(&mut self, slot: u64) -> usize {
+        let Some(call) = self.calls.remove(&slot) else { return 0 };
+        for leg in &call.legs {
+            for key in &leg.keys {
+                if self.by_key.get(key) == Some(&slot) {
+                    self.by_key.remove(key);
+                }
+            }
+            self.by_leg.remove(&leg.id);
+        }
+        self.legs -= call.legs.len();
+        call.legs.len()
+    }
+
+    /// Over the size bound: forgets the calls due soonest, down to nine
+    /// tenths of the bound (so it does not run at every leg).
+    fn forget_soonest_due(&mut self) {
+        let target = self.config.max_legs / 10 * 9;
+        let mut by_due: Vec<(Timestamp, u64)> =
+            self.calls.iter().map(|(slot, call)| (call.due(&self.config), *slot)).collect();
+        by_due.sort_unstable();
+        for (_, slot) in by_due {
+            if self.legs <= target {
+                break;
+            }
+            self.forget(slot);
+        }
+    }
+
+    /// The call `leg_id` is part of, attributed, if it is remembered.
+    pub fn call_of(&self, leg_id: u64) -> Option<LogicalCall> {
+        let call = self.calls.get(self.by_leg.get(&leg_id)?)?;
+        let mut logical = attribute(&call.legs.iter().collect::<Vec<_>>(), &self.rules);
+        logical.complete = call.complete;
+        Some(logical)
+    }
+
+    /// Everything remembered, to carry over a restart.
+    pub fn snapshot(&self) -> Snapshot {
+        let mut calls: Vec<(u64, &Open)> = self.calls.iter().map(|(s, c)| (*s, c)).collect();
+        calls.sort_by_key(|(slot, _)| *slot);
+        Snapshot { calls: calls.into_iter().map(|(_, c)| c.clone()).collect(), now: self.now }
+    }
+
+    /// A correlator holding what `snapshot` held.
+    pub fn restore(rules: Rules, config: Config, snapshot: Snapshot) -> Correlator {
+        let mut correlator = Correlator::new(rules, config);
+        for call in snapshot.calls {
+            correlator.next_slot += 1;
+            let slot = correlator.next_slot;
+            for leg in &call.legs {
+                correlator.index(leg, slot);
+            }
+            correlator.legs += call.legs.len();
+            correlator.calls.insert(slot, call);
+        }
+        correlator.now = snapshot.now;
+        correlator
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::leg::{Feature, Party, Sign};
+
+    fn leg(id: u64, key: &str, start: i64, end: i64, part: Part) -> Leg {
+        let party = |n: &str| Party { number: n.into(), inside: n.starts_with('2') };
+        let features = if part == Part::Ordinary { vec![] } else { vec![Feature::Transfer] };
+        Leg {
+            id,
+            pbx: "pbx".into(),
+            start: Timestamp::from_second(start).unwrap(),
+            end: Timestamp::from_second(end).unwrap(),
+            answered: true,
+            calling: party("2001"),
+            called: party("0612345678"),
+            original_called: party("0612345678"),
+            redirecting: Party::default(),
+            keys: vec![key.into()],
+            origin: None,
+            sign: Sign {
+                part,
+                features,
+                continues: part == Part::BeforeTransfer,
+                ..Sign::default()
+            },
+        }
+    }
+
+    fn at(second: i64) -> Timestamp {
+        Timestamp::from_second(second).unwrap()
+    }
+
+    #[test]
+    fn a_call_waiting_for_its_continuation_is_not_complete_until_it_comes() {
+        let mut correlator = Correlator::new(Rules::default(), Config::default());
+        correlator.add(leg(1, "a", 1_000, 1_100, Part::BeforeTransfer));
+        assert!(correlator.advance(at(100_000)).completed.is_empty(), "the transfer is awaited");
+        let call = correlator.add(leg(2, "a", 1_100, 1_200, Part::Transferred)).unwrap();
+        assert_eq!(call.legs.len(), 2);
+        let advanced = correlator.advance(at(100_000));
+        assert_eq!(advanced.completed.len(), 1);
+        assert!(advanced.completed[0].complete);
+        // Told once.
+        assert!(correlator.advance(at(100_001)).completed.is_empty());
+    }
+
+    #[test]
+    fn calls_are_forgotten_when_their_window_closes() {
+        let config = Config::default();
+        let mut correlator = Correlator::new(Rules::default(), config);
+        correlator.add(leg(1, "plain", 0, 60, Part::Ordinary));
+        correlator.add(leg(2, "feature", 0, 60, Part::BeforeTransfer));
+        let plain_due = 60 + config.plain_window.as_secs();
+        assert_eq!(correlator.advance(at(plain_due - 1)).forgotten_legs, 0);
+        assert_eq!(correlator.advance(at(plain_due)).forgotten_legs, 1);
+        assert!(correlator.call_of(1).is_none());
+        assert!(correlator.call_of(2).is_some());
+        assert_eq!(correlator.advance(at(config.window.as_secs())).forgotten_legs, 1);
+        assert_eq!((correlator.legs_held(), correlator.calls_held()), (0, 0));
+        // A leg of a forgotten call starts a call of its own.
+        let late = correlator.add(leg(3, "feature", 100, 200, Part::Transferred)).unwrap();
+        assert_eq!(late.legs.len(), 1);
+    }
+
+    #[test]
+    fn past_its_size_bound_the_calls_due_soonest_are_forgotten() {
+        let config = Config { max_legs: 100, ..Config::default() };
+        let mut correlator = Correlator::new(Rules::default(), config);
+        for i in 0..1_000 {
+            correlator.add(leg(i, &format!("k{i}"), i as i64, i as i64 + 10, Part::Ordinary));
+            assert!(correlator.legs_held() <= 100);
+        }
+        // The newest are kept.
+        assert!(correlator.call_of(999).is_some());
+        assert!(correlator.call_of(0).is_none());
+    }
+
+    #[test]
+    fn a_leg_tying_two_calls_makes_them_one() {
+        let mut correlator = Correlator::new(Rules::default(), Config::default());
+        correlator.add(leg(1, "a", 0, 10, Part::Ordinary));
+        correlator.add(leg(2, "b", 5, 15, Part::Ordinary));
+        let mut tie = leg(3, "a", 20, 30, Part::Ordinary);
+        tie.keys.push("b".into());
+        let call = correlator.add(tie).unwrap();
+        assert_eq!(call.legs.iter().map(|l| l.leg).collect::<Vec<_>>(), [1, 2, 3]);
+        assert_eq!(call.id, 1);
+        assert_eq!(correlator.calls_held(), 1);
+        assert_eq!(correlator.call_of(2).unwrap().id, 1);
+    }
+}

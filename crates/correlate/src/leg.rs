@@ -1,0 +1,196 @@
+//! What correlation reads of one record: a [`Leg`], made from a parsed
+//! [`cdr::Cdr`] by the vendor's reader (`crate::vendor`), with the keys
+//! that tie it to other legs and the [`Sign`] the record gives of its
+//! place in a larger call.
+
+use cdr::{Text, Timestamp};
+use serde::{Deserialize, Serialize};
+
+/// A PBX feature recognised in a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Feature {
+    Transfer,
+    /// Call forward all, busy or no answer.
+    Forward,
+    /// Immediate divert (to voice mail, most often).
+    Divert,
+    Conference,
+    Barge,
+    Cbarge,
+    Park,
+    Pickup,
+    Recording,
+    Monitoring,
+    /// Trunk to trunk through the PBX.
+    Tandem,
+    /// Handled by an attendant.
+    Attendant,
+}
+
+impl Feature {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Feature::Transfer => "transfer",
+            Feature::Forward => "forward",
+            Feature::Divert => "divert",
+            Feature::Conference => "conference",
+            Feature::Barge => "barge",
+            Feature::Cbarge => "cbarge",
+            Feature::Park => "park",
+            Feature::Pickup => "pickup",
+            Feature::Recording => "recording",
+            Feature::Monitoring => "monitoring",
+            Feature::Tandem => "tandem",
+            Feature::Attendant => "attendant",
+        }
+    }
+}
+
+/// The part a leg plays in its call, as its record says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Part {
+    /// An ordinary leg, or one whose record says nothing more.
+    #[default]
+    Ordinary,
+    /// A leg ended by a transfer (the original call or the consultation).
+    BeforeTransfer,
+    /// The leg joining the remaining parties after a transfer.
+    Transferred,
+    /// A leg ended when its parties were moved into a conference.
+    BeforeConference,
+    /// A party's leg to a conference bridge (or a leg the PBX marks as a
+    /// conference leg).
+    ConferenceLeg,
+    /// Reached its destination through a forward.
+    Forwarded,
+    /// Reached its destination through an immediate divert.
+    Diverted,
+    /// A leg ended by parking the call.
+    Parked,
+    /// The parked call, retrieved.
+    Retrieved,
+    /// A ringing call answered by another extension.
+    PickedUp,
+    /// The leg of an extension barging into a call.
+    Barge,
+    Recording,
+    Monitoring,
+}
+
+impl Part {
+    /// Legs that are not calls of anyone: never billed, never counted.
+    pub fn is_observer(self) -> bool {
+        matches!(self, Part::Recording | Part::Monitoring)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Part::Ordinary => "ordinary",
+            Part::BeforeTransfer => "before_transfer",
+            Part::Transferred => "transferred",
+            Part::BeforeConference => "before_conference",
+            Part::ConferenceLeg => "conference_leg",
+            Part::Forwarded => "forwarded",
+            Part::Diverted => "diverted",
+            Part::Parked => "parked",
+            Part::Retrieved => "retrieved",
+            Part::PickedUp => "picked_up",
+            Part::Barge => "barge",
+            Part::Recording => "recording",
+            Part::Monitoring => "monitoring",
+        }
+    }
+}
+
+/// What a record says of its place in a larger call.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Sign {
+    pub part: Part,
+    /// Features the record shows by itself.
+    pub features: Vec<Feature>,
+    /// The conference's controller, when the record names it (CUCM's
+    /// `ConfControllerDn` comment tag).
+    pub controller: Option<Text>,
+    /// The record says the call goes on in another leg (ended by a
+    /// transfer, a conference or a park): the call stays open for it.
+    pub continues: bool,
+    /// The record names its part itself (CUCM's OnBehalfOf codes); when it
+    /// does not, the part is inferred from the call's other legs.
+    pub explicit: bool,
+}
+
+/// One party of a leg: its number, and whether the organisation's
+/// directory knows it as an extension.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Party {
+    pub number: Text,
+    pub inside: bool,
+}
+
+impl Party {
+    pub fn is_extension(&self) -> bool {
+        self.inside && !self.number.is_empty()
+    }
+}
+
+/// One record as correlation sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Leg {
+    /// The caller's id for the record (the stored call's key); a leg added
+    /// twice is recognised by it.
+    pub id: u64,
+    pub pbx: Text,
+    pub start: Timestamp,
+    pub end: Timestamp,
+    pub answered: bool,
+    pub calling: Party,
+    /// The party the call reached (final called).
+    pub called: Party,
+    /// The party first dialled.
+    pub original_called: Party,
+    /// The last party that redirected the call, when one did.
+    pub redirecting: Party,
+    /// Keys shared by the legs of one call (global call ids, leg ids,
+    /// conversation ids), each namespaced by PBX and kind.
+    pub keys: Vec<Text>,
+    /// The key of the leg's own originating side, when the vendor has one.
+    pub origin: Option<Text>,
+    pub sign: Sign,
+}
+
+impl Leg {
+    /// The extensions on this leg (calling first).
+    pub fn extensions(&self) -> impl Iterator<Item = &Text> {
+        [&self.calling, &self.called].into_iter().filter(|p| p.is_extension()).map(|p| &p.number)
+    }
+
+    /// Two outside parties joined through the PBX (a conference bridge is
+    /// not a party).
+    pub fn is_tandem(&self) -> bool {
+        let outside = |p: &Party| !p.inside && !p.number.is_empty() && !is_bridge(&p.number);
+        outside(&self.calling) && outside(&self.called)
+    }
+
+    /// Whether `number` is one of the leg's two parties.
+    pub fn has_party(&self, number: &str) -> bool {
+        self.calling.number == number || self.called.number == number
+    }
+}
+
+/// Tells an extension from an outside number: the organisation's directory.
+pub trait Extensions {
+    fn is_extension(&self, number: &str) -> bool;
+}
+
+impl<F: Fn(&str) -> bool> Extensions for F {
+    fn is_extension(&self, number: &str) -> bool {
+        self(number)
+    }
+}
+
+/// A conference bridge's number (CUCM writes `b00…`).
+pub fn is_bridge(number: &str) -> bool {
+    number.get(..3).is_some_and(|p| p.eq_ignore_ascii_case("b00"))
+}

@@ -1,0 +1,134 @@
+//! Turning a parsed record into a [`Leg`]: each vendor writes the ties
+//! between legs and the features a record is part of differently.
+
+mod cucm;
+mod generic;
+
+use crate::leg::{Extensions, Feature, Leg, Party};
+use cdr::{Cdr, Text};
+
+/// The kind of key of a leg's own side (a call leg identifier, a channel):
+/// legs sharing one are the same party's path through the PBX.
+pub(crate) const LEG: &str = "l";
+
+/// Whether `key` is a leg's side (see [`LEG`]).
+pub fn is_side_key(key: &str) -> bool {
+    key.split('/').nth(1) == Some(LEG)
+}
+
+/// Whose records these are: decides how ties and features are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Vendor {
+    Cucm,
+    Avaya,
+    Asterisk,
+    FreeSwitch,
+    /// Any other format: ties from the correlation ids the parser filled.
+    Other,
+}
+
+impl Vendor {
+    /// The vendor of a format name as `parsers::Format` names it
+    /// (`cucm`, `avaya:…`, `asterisk`, `freeswitch-json`, …).
+    pub fn of_format(name: &str) -> Vendor {
+        let family = name.split([':', '-']).next().unwrap_or_default();
+        match family.to_ascii_lowercase().as_str() {
+            "cucm" | "cisco" => Vendor::Cucm,
+            "avaya" => Vendor::Avaya,
+            "asterisk" => Vendor::Asterisk,
+            "freeswitch" => Vendor::FreeSwitch,
+            _ => Vendor::Other,
+        }
+    }
+}
+
+/// The leg correlation reads of `cdr`, the record stored as `id`.
+pub fn leg_of(cdr: &Cdr, vendor: Vendor, id: u64, extensions: &impl Extensions) -> Leg {
+    let party = |number: &Text| Party {
+        number: number.clone(),
+        inside: !number.is_empty() && extensions.is_extension(number),
+    };
+    let called = if cdr.final_called.is_empty() { &cdr.dialled } else { &cdr.final_called };
+    let original_called =
+        if cdr.original_called.is_empty() { &cdr.dialled } else { &cdr.original_called };
+    let mut keys = Keys { pbx: cdr.pbx.clone(), keys: Vec::new(), origin: None };
+    let sign = match vendor {
+        Vendor::Cucm => {
+            cucm::keys(cdr, &mut keys);
+            cucm::sign(cdr)
+        }
+        Vendor::Avaya | Vendor::Asterisk | Vendor::FreeSwitch | Vendor::Other => {
+            generic::keys(cdr, &mut keys);
+            generic::sign(cdr, vendor)
+        }
+    };
+    let mut leg = Leg {
+        id,
+        pbx: cdr.pbx.clone(),
+        start: cdr.start,
+        end: cdr.end,
+        answered: cdr.answer.is_some(),
+        calling: party(&cdr.calling),
+        called: party(called),
+        original_called: party(original_called),
+        redirecting: party(&cdr.last_redirecting),
+        keys: keys.keys,
+        origin: keys.origin,
+        sign,
+    };
+    if leg.is_tandem() && !leg.sign.part.is_observer() {
+        leg.sign.features.push(Feature::Tandem);
+    }
+    leg
+}
+
+/// The keys of one leg, namespaced by PBX and kind so that ids of two PBXs
+/// (or a leg id and a call id) never meet.
+pub(crate) struct Keys {
+    pbx: Text,
+    keys: Vec<Text>,
+    origin: Option<Text>,
+}
+
+impl Keys {
+    /// The key of the leg's own originating side (CUCM
+    /// `origLegCallIdentifier`, an Asterisk or FreeSWITCH channel's id).
+    pub(crate) fn origin_scoped(&mut self, kind: &str, scope: &str, id: &str) {
+        if !id.is_empty() {
+            self.origin = Some(self.key(kind, scope, id));
+        }
+    }
+
+    fn key(&self, kind: &str, scope: &str, id: &str) -> Text {
+        let mut key = Text::with_capacity(self.pbx.len() + kind.len() + scope.len() + id.len() + 3);
+        for part in [self.pbx.as_str(), "/", kind, "/", scope, ":", id] {
+            key.push_str(part);
+        }
+        key
+    }
+
+    pub(crate) fn add(&mut self, kind: &str, id: &str) {
+        self.add_scoped(kind, "", id);
+    }
+
+    pub(crate) fn add_scoped(&mut self, kind: &str, scope: &str, id: &str) {
+        if id.is_empty() {
+            return;
+        }
+        let key = self.key(kind, scope, id);
+        if !self.keys.contains(&key) {
+            self.keys.push(key);
+        }
+    }
+}
+
+/// A vendor extra by name, any case.
+pub(crate) fn extra<'a>(cdr: &'a Cdr, name: &str) -> Option<&'a str> {
+    cdr.extras.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+}
+
+/// A numeric code among the extras; 0 when absent or not a number (the
+/// value CUCM writes for "none").
+pub(crate) fn extra_code(cdr: &Cdr, name: &str) -> u32 {
+    extra(cdr, name).and_then(|v| v.trim().parse().ok()).unwrap_or(0)
+}
