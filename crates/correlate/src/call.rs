@@ -32,6 +32,8 @@ pub enum Reason {
     AsFirstLeg,
     /// A leg of a barged call (cBarge): the barged call's payer.
     BargedCall,
+    /// Rang while another member of a group answered: as the leg answered.
+    AnsweredElsewhere,
     /// Recording or monitoring: nobody.
     Observer,
 }
@@ -53,6 +55,7 @@ impl Reason {
             Reason::Barging => "the extension that barged in",
             Reason::AsFirstLeg => "the parked or picked-up call goes on: as its first leg",
             Reason::BargedCall => "part of the barged call: as the barged call's first leg",
+            Reason::AnsweredElsewhere => "rang while another leg answered: as the leg answered",
             Reason::Observer => "recording or monitoring: nobody, not counted",
         }
     }
@@ -88,6 +91,16 @@ pub struct LogicalCall {
 pub fn attribute(legs: &[&Leg], rules: &Rules) -> LogicalCall {
     let mut legs: Vec<&Leg> = legs.to_vec();
     legs.sort_by_key(|l| (l.start, l.id));
+    if crate::infer::needed(&legs) {
+        let mut inferred: Vec<Leg> = legs.iter().map(|l| (*l).clone()).collect();
+        crate::infer::infer(&mut inferred);
+        return attribute_sorted(&inferred.iter().collect::<Vec<_>>(), rules);
+    }
+    attribute_sorted(&legs, rules)
+}
+
+/// [`attribute`] of legs in start order, their parts known.
+fn attribute_sorted(legs: &[&Leg], rules: &Rules) -> LogicalCall {
     let mut features: Vec<Feature> =
         legs.iter().flat_map(|l| l.sign.features.iter().copied()).collect();
     features.sort();
@@ -97,7 +110,7 @@ pub fn attribute(legs: &[&Leg], rules: &Rules) -> LogicalCall {
     if features.contains(&Feature::Cbarge) {
         features.retain(|f| *f != Feature::Conference);
     }
-    let context = Context::of(&legs, features.contains(&Feature::Cbarge));
+    let context = Context::of(legs, features.contains(&Feature::Cbarge));
     let counted = legs.iter().find(|l| !l.sign.part.is_observer()).map(|l| l.id);
     let outcomes = legs
         .iter()
@@ -125,6 +138,8 @@ struct Context<'a> {
     /// The consultation's targets: extensions the transferor called.
     consulted: Vec<&'a Text>,
     first: Option<(Option<Text>, Reason)>,
+    /// Who pays for the first leg answered (for legs that rang elsewhere).
+    answered: Option<Text>,
     /// Legs naming a controller: (their side keys, the controller).
     controllers: Vec<(Vec<&'a Text>, &'a Text)>,
 }
@@ -155,7 +170,12 @@ impl<'a> Context<'a> {
         let controller = legs.iter().find_map(|l| l.sign.controller.clone()).or_else(|| {
             let before: Vec<&&Leg> =
                 legs.iter().filter(|l| l.sign.part == Part::BeforeConference).collect();
-            common_extension(&before)
+            // Else whoever opened it: the first conference leg's caller.
+            common_extension(&before).or_else(|| {
+                legs.iter()
+                    .find(|l| l.sign.part == Part::ConferenceLeg && l.calling.is_extension())
+                    .map(|l| l.calling.number.clone())
+            })
         });
         let controllers = legs
             .iter()
@@ -164,7 +184,13 @@ impl<'a> Context<'a> {
                 Some((sides, l.sign.controller.as_ref()?))
             })
             .collect();
-        Context { cbarge, controller, transferor, consulted, first, controllers }
+        let answered = legs
+            .iter()
+            .find(|l| {
+                l.answered && !l.sign.part.is_observer() && l.sign.part != Part::RangElsewhere
+            })
+            .and_then(|l| ordinary(l).0);
+        Context { cbarge, controller, transferor, consulted, first, answered, controllers }
     }
 }
 
@@ -273,6 +299,10 @@ fn payer(leg: &Leg, call: &Context<'_>, rules: &Rules) -> (Option<Text>, Reason)
         Part::Retrieved | Part::PickedUp => match &call.first {
             Some((payer, _)) if payer.is_some() => (payer.clone(), Reason::AsFirstLeg),
             _ => ordinary(leg),
+        },
+        Part::RangElsewhere => match &call.answered {
+            Some(payer) => (Some(payer.clone()), Reason::AnsweredElsewhere),
+            None => ordinary(leg),
         },
         Part::Ordinary | Part::BeforeTransfer | Part::Parked => ordinary(leg),
     }

@@ -16,7 +16,7 @@
 //! state over a restart.
 
 use crate::call::{LogicalCall, attribute};
-use crate::leg::{Leg, Part};
+use crate::leg::{Leg, Near, Part};
 use crate::rules::Rules;
 use cdr::{Text, Timestamp};
 use jiff::SignedDuration;
@@ -41,6 +41,10 @@ pub struct Config {
     pub plain_window: SignedDuration,
     /// Most legs held; past it the calls due soonest are forgotten.
     pub max_legs: usize,
+    /// How far apart two times may be and still agree, for legs tied by
+    /// their times ([`Leg::near`]): a minute, as Avaya writes times.
+    #[serde(with = "seconds")]
+    pub near_tolerance: SignedDuration,
 }
 
 impl Default for Config {
@@ -50,6 +54,7 @@ impl Default for Config {
             settle: SignedDuration::from_mins(10),
             plain_window: SignedDuration::from_mins(10),
             max_legs: 2_000_000,
+            near_tolerance: SignedDuration::from_secs(60),
         }
     }
 }
@@ -127,6 +132,32 @@ pub struct Advanced {
     pub forgotten_legs: usize,
 }
 
+/// A leg held under one of its near keys.
+#[derive(Debug, Clone, Copy)]
+struct NearLeg {
+    leg: u64,
+    near: Near,
+    start: Timestamp,
+    end: Timestamp,
+}
+
+impl NearLeg {
+    /// Whether `leg`, sharing the key, is of the same call.
+    fn agrees(&self, leg: &Leg, near: Near, tolerance: SignedDuration) -> bool {
+        if near != self.near {
+            return false;
+        }
+        let close = |a: Timestamp, b: Timestamp| a.duration_since(b).abs() <= tolerance;
+        match near {
+            Near::Span => close(self.start, leg.start) && close(self.end, leg.end),
+            Near::Touch => {
+                leg.start.duration_since(self.end) <= tolerance
+                    && self.start.duration_since(leg.end) <= tolerance
+            }
+        }
+    }
+}
+
 /// Joins legs into logical calls; see the module doc.
 pub struct Correlator {
     rules: Rules,
@@ -139,6 +170,8 @@ pub struct Correlator {
     by_key: HashMap<Text, u64>,
     /// Leg id → slot, to recognise a leg given twice.
     by_leg: HashMap<u64, u64>,
+    /// Every near key of every remembered leg → those legs and their times.
+    by_near: HashMap<Text, Vec<NearLeg>>,
     legs: usize,
     now: Option<Timestamp>,
 }
@@ -152,6 +185,7 @@ impl Correlator {
             next_slot: 0,
             by_key: HashMap::new(),
             by_leg: HashMap::new(),
+            by_near: HashMap::new(),
             legs: 0,
             now: None,
         }
@@ -179,6 +213,13 @@ impl Correlator {
         }
         let mut slots: BTreeSet<u64> =
             leg.keys.iter().filter_map(|k| self.by_key.get(k).copied()).collect();
+        for (key, near) in &leg.near {
+            for held in self.by_near.get(key).into_iter().flatten() {
+                if held.agrees(&leg, *near, self.config.near_tolerance) {
+                    slots.extend(self.by_leg.get(&held.leg));
+                }
+            }
+        }
         let slot = match slots.pop_first() {
             Some(slot) => slot,
             None => {
@@ -212,7 +253,13 @@ impl Correlator {
         for key in &leg.keys {
             self.by_key.insert(key.clone(), slot);
         }
-        self.by_leg.insert(leg.id, slot);
+        // Held by leg id: a merge moves the leg's slot, not these.
+        if self.by_leg.insert(leg.id, slot).is_none() {
+            for (key, near) in &leg.near {
+                let held = NearLeg { leg: leg.id, near: *near, start: leg.start, end: leg.end };
+                self.by_near.entry(key.clone()).or_default().push(held);
+            }
+        }
     }
 
     /// Moves the clock to `now` (the records' time: the latest end seen,
@@ -250,6 +297,14 @@ impl Correlator {
                 }
             }
             self.by_leg.remove(&leg.id);
+            for (key, _) in &leg.near {
+                if let Some(held) = self.by_near.get_mut(key) {
+                    held.retain(|h| h.leg != leg.id);
+                    if held.is_empty() {
+                        self.by_near.remove(key);
+                    }
+                }
+            }
         }
         self.legs -= call.legs.len();
         call.legs.len()
@@ -322,6 +377,7 @@ mod tests {
             redirecting: Party::default(),
             keys: vec![key.into()],
             origin: None,
+            near: Vec::new(),
             sign: Sign {
                 part,
                 features,

@@ -73,6 +73,9 @@ pub enum Part {
     Retrieved,
     /// A ringing call answered by another extension.
     PickedUp,
+    /// Rang while another leg of the call (a hunt group's, a queue's other
+    /// member) answered.
+    RangElsewhere,
     /// The leg of an extension barging into a call.
     Barge,
     Recording,
@@ -97,6 +100,7 @@ impl Part {
             Part::Parked => "parked",
             Part::Retrieved => "retrieved",
             Part::PickedUp => "picked_up",
+            Part::RangElsewhere => "rang_elsewhere",
             Part::Barge => "barge",
             Part::Recording => "recording",
             Part::Monitoring => "monitoring",
@@ -135,6 +139,16 @@ impl Party {
     }
 }
 
+/// How the times of two legs sharing a [`Leg::near`] key must agree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Near {
+    /// Their spans overlap or touch.
+    Touch,
+    /// They start and end together.
+    Span,
+}
+
 /// One record as correlation sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Leg {
@@ -157,6 +171,10 @@ pub struct Leg {
     pub keys: Vec<Text>,
     /// The key of the leg's own originating side, when the vendor has one.
     pub origin: Option<Text>,
+    /// Keys that tie legs only when their times agree (vendors that write
+    /// no call ids: the same trunk member used back to back, the same
+    /// extension's two records of one forwarded call).
+    pub near: Vec<(Text, Near)>,
     pub sign: Sign,
 }
 

@@ -17,12 +17,13 @@
 
 pub mod call;
 pub mod correlator;
+mod infer;
 pub mod leg;
 pub mod rules;
 pub mod vendor;
 
 pub use call::{LegOutcome, LogicalCall, Reason, attribute};
 pub use correlator::{Advanced, Config, Correlator, Snapshot};
-pub use leg::{Extensions, Feature, Leg, Part, Party, Sign};
+pub use leg::{Extensions, Feature, Leg, Near, Part, Party, Sign};
 pub use rules::{ConferenceRule, ForwardRule, Rules, TransferRule};
 pub use vendor::{Vendor, leg_of};

@@ -1,8 +1,8 @@
-//! Asterisk, FreeSWITCH, Avaya and other formats: legs tied by the ids the
-//! parser put in [`cdr::Correlation`] (Asterisk `linkedid` and `uniqueid`,
-//! FreeSWITCH call and leg uuids); features from what the record names.
+//! FreeSWITCH and other formats: legs tied by the ids the parser put in
+//! [`cdr::Correlation`] (FreeSWITCH call and leg uuids); what the records
+//! do not name is inferred from the call's legs (`crate::infer`).
 
-use super::{Keys, Vendor, extra};
+use super::Keys;
 use crate::leg::{Feature, Part, Sign};
 use cdr::{Cdr, RecordKind};
 
@@ -16,16 +16,10 @@ pub(crate) fn keys(cdr: &Cdr, keys: &mut Keys) {
     }
 }
 
-pub(crate) fn sign(cdr: &Cdr, vendor: Vendor) -> Sign {
+pub(crate) fn sign(cdr: &Cdr) -> Sign {
     let mut features = Vec::new();
-    let app = extra(cdr, "lastapp").unwrap_or_default();
-    let part = if matches!(vendor, Vendor::Asterisk)
-        && ["ConfBridge", "MeetMe"].iter().any(|a| app.eq_ignore_ascii_case(a))
-    {
-        features.push(Feature::Conference);
-        Part::ConferenceLeg
-    } else if cdr.kind == RecordKind::Leg {
-        // Avaya condition code C: a conference leg.
+    let part = if cdr.kind == RecordKind::Leg {
+        // The parser says the record is a conference's leg.
         features.push(Feature::Conference);
         Part::ConferenceLeg
     } else {

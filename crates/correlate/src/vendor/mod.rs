@@ -1,10 +1,12 @@
 //! Turning a parsed record into a [`Leg`]: each vendor writes the ties
 //! between legs and the features a record is part of differently.
 
+mod asterisk;
+mod avaya;
 mod cucm;
 mod generic;
 
-use crate::leg::{Extensions, Feature, Leg, Party};
+use crate::leg::{Extensions, Feature, Leg, Near, Party, Sign};
 use cdr::{Cdr, Text};
 
 /// The kind of key of a leg's own side (a call leg identifier, a channel):
@@ -44,24 +46,12 @@ impl Vendor {
 
 /// The leg correlation reads of `cdr`, the record stored as `id`.
 pub fn leg_of(cdr: &Cdr, vendor: Vendor, id: u64, extensions: &impl Extensions) -> Leg {
-    let party = |number: &Text| Party {
-        number: number.clone(),
-        inside: !number.is_empty() && extensions.is_extension(number),
-    };
+    let is_extension = |number: &str| !number.is_empty() && extensions.is_extension(number);
+    let party = |number: &Text| Party { number: number.clone(), inside: is_extension(number) };
     let called = if cdr.final_called.is_empty() { &cdr.dialled } else { &cdr.final_called };
     let original_called =
         if cdr.original_called.is_empty() { &cdr.dialled } else { &cdr.original_called };
-    let mut keys = Keys { pbx: cdr.pbx.clone(), keys: Vec::new(), origin: None };
-    let sign = match vendor {
-        Vendor::Cucm => {
-            cucm::keys(cdr, &mut keys);
-            cucm::sign(cdr)
-        }
-        Vendor::Avaya | Vendor::Asterisk | Vendor::FreeSwitch | Vendor::Other => {
-            generic::keys(cdr, &mut keys);
-            generic::sign(cdr, vendor)
-        }
-    };
+    let mut keys = Keys { pbx: cdr.pbx.clone(), keys: Vec::new(), origin: None, near: Vec::new() };
     let mut leg = Leg {
         id,
         pbx: cdr.pbx.clone(),
@@ -72,10 +62,26 @@ pub fn leg_of(cdr: &Cdr, vendor: Vendor, id: u64, extensions: &impl Extensions) 
         called: party(called),
         original_called: party(original_called),
         redirecting: party(&cdr.last_redirecting),
-        keys: keys.keys,
-        origin: keys.origin,
-        sign,
+        keys: Vec::new(),
+        origin: None,
+        near: Vec::new(),
+        sign: Sign::default(),
     };
+    match vendor {
+        Vendor::Cucm => {
+            cucm::keys(cdr, &mut keys);
+            leg.sign = cucm::sign(cdr);
+        }
+        Vendor::Asterisk => asterisk::read(cdr, &mut leg, &mut keys, &is_extension),
+        Vendor::Avaya => avaya::read(cdr, &mut leg, &mut keys),
+        Vendor::FreeSwitch | Vendor::Other => {
+            generic::keys(cdr, &mut keys);
+            leg.sign = generic::sign(cdr);
+        }
+    }
+    leg.keys = keys.keys;
+    leg.origin = keys.origin;
+    leg.near = keys.near;
     if leg.is_tandem() && !leg.sign.part.is_observer() {
         leg.sign.features.push(Feature::Tandem);
     }
@@ -88,6 +94,7 @@ pub(crate) struct Keys {
     pbx: Text,
     keys: Vec<Text>,
     origin: Option<Text>,
+    near: Vec<(Text, Near)>,
 }
 
 impl Keys {
@@ -96,6 +103,16 @@ impl Keys {
     pub(crate) fn origin_scoped(&mut self, kind: &str, scope: &str, id: &str) {
         if !id.is_empty() {
             self.origin = Some(self.key(kind, scope, id));
+        }
+    }
+
+    /// A key that ties legs only when their times agree as `near` says.
+    pub(crate) fn add_near(&mut self, kind: &str, id: &str, near: Near) {
+        if !id.is_empty() {
+            let key = self.key(kind, "", id);
+            if !self.near.iter().any(|(k, n)| *k == key && *n == near) {
+                self.near.push((key, near));
+            }
         }
     }
 
