@@ -108,11 +108,10 @@ fn transfers(legs: &mut [Leg]) {
         mark(&mut legs[i], Part::BeforeTransfer, Feature::Transfer);
         mark(&mut legs[j], Part::Transferred, Feature::Transfer);
         // The consultation: the party who left talking to the new one.
-        for k in 0..legs.len() {
-            let c = &legs[k];
+        for (k, c) in legs.iter_mut().enumerate() {
             let pair = (c.calling.number.as_str(), c.called.number.as_str());
             if k != i && k != j && open(c) && (pair == (&left, &new) || pair == (&new, &left)) {
-                mark(&mut legs[k], Part::BeforeTransfer, Feature::Transfer);
+                mark(c, Part::BeforeTransfer, Feature::Transfer);
             }
         }
     }
