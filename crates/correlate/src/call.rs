@@ -34,6 +34,8 @@ pub enum Reason {
     BargedCall,
     /// Rang while another member of a group answered: as the leg answered.
     AnsweredElsewhere,
+    /// The other side of another leg (a B-leg): as that leg.
+    OtherSide,
     /// Recording or monitoring: nobody.
     Observer,
 }
@@ -56,6 +58,7 @@ impl Reason {
             Reason::AsFirstLeg => "the parked or picked-up call goes on: as its first leg",
             Reason::BargedCall => "part of the barged call: as the barged call's first leg",
             Reason::AnsweredElsewhere => "rang while another leg answered: as the leg answered",
+            Reason::OtherSide => "the other side of another leg of the call: as that leg",
             Reason::Observer => "recording or monitoring: nobody, not counted",
         }
     }
@@ -140,6 +143,8 @@ struct Context<'a> {
     first: Option<(Option<Text>, Reason)>,
     /// Who pays for the first leg answered (for legs that rang elsewhere).
     answered: Option<Text>,
+    /// Legs by their origin key, for the other sides billed as them.
+    by_origin: Vec<(&'a Text, &'a Leg)>,
     /// Legs naming a controller: (their side keys, the controller).
     controllers: Vec<(Vec<&'a Text>, &'a Text)>,
 }
@@ -190,7 +195,17 @@ impl<'a> Context<'a> {
                 l.answered && !l.sign.part.is_observer() && l.sign.part != Part::RangElsewhere
             })
             .and_then(|l| ordinary(l).0);
-        Context { cbarge, controller, transferor, consulted, first, answered, controllers }
+        let by_origin = legs.iter().filter_map(|l| Some((l.origin.as_ref()?, *l))).collect();
+        Context {
+            cbarge,
+            controller,
+            transferor,
+            consulted,
+            first,
+            answered,
+            by_origin,
+            controllers,
+        }
     }
 }
 
@@ -300,6 +315,17 @@ fn payer(leg: &Leg, call: &Context<'_>, rules: &Rules) -> (Option<Text>, Reason)
             Some((payer, _)) if payer.is_some() => (payer.clone(), Reason::AsFirstLeg),
             _ => ordinary(leg),
         },
+        Part::OtherSide => {
+            let of = leg.sign.other_side_of.as_ref();
+            let side = call.by_origin.iter().find(|(origin, _)| Some(*origin) == of);
+            match side {
+                Some((_, other)) if other.sign.part != Part::OtherSide => {
+                    let (payer, _) = payer(other, call, rules);
+                    (payer, Reason::OtherSide)
+                }
+                _ => ordinary(leg),
+            }
+        }
         Part::RangElsewhere => match &call.answered {
             Some(payer) => (Some(payer.clone()), Reason::AnsweredElsewhere),
             None => ordinary(leg),

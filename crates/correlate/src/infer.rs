@@ -30,7 +30,48 @@ pub(crate) fn needed(legs: &[&Leg]) -> bool {
 pub(crate) fn infer(legs: &mut [Leg]) {
     hunt(legs);
     transfers(legs);
+    left_by_transfer(legs);
     forwards(legs);
+    other_side_forwards(legs);
+}
+
+/// After a leg that says a transfer ended it, the legs still up are the
+/// transferred call.
+fn left_by_transfer(legs: &mut [Leg]) {
+    let ends: Vec<jiff::Timestamp> = legs
+        .iter()
+        .filter(|l| l.sign.part == Part::BeforeTransfer && !l.sign.explicit && l.sign.continues)
+        .map(|l| l.end)
+        .collect();
+    for end in ends {
+        for leg in legs.iter_mut() {
+            if open(leg) && leg.start <= end && leg.end.duration_since(end) > TOGETHER {
+                mark(leg, Part::Transferred, Feature::Transfer);
+            }
+        }
+    }
+}
+
+/// The other side of a leg that dialled an extension, gone out to an
+/// outside number: the extension's forward sent it there.
+fn other_side_forwards(legs: &mut [Leg]) {
+    let mut found = Vec::new();
+    for (j, b) in legs.iter().enumerate() {
+        let Some(of) = &b.sign.other_side_of else { continue };
+        if b.sign.part != Part::OtherSide || b.called.inside || b.called.number.is_empty() {
+            continue;
+        }
+        let a_leg = legs.iter().find(|a| a.origin.as_ref() == Some(of));
+        if let Some(a) = a_leg.filter(|a| a.called.is_extension()) {
+            found.push((j, a.called.clone()));
+        }
+    }
+    for (j, forwarding) in found {
+        let b = &mut legs[j];
+        b.redirecting = forwarding;
+        b.sign.part = Part::Forwarded;
+        b.sign.features.push(Feature::Forward);
+    }
 }
 
 fn open(leg: &Leg) -> bool {

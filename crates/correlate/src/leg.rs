@@ -76,6 +76,9 @@ pub enum Part {
     /// Rang while another leg of the call (a hunt group's, a queue's other
     /// member) answered.
     RangElsewhere,
+    /// The other side of another leg of the call (a FreeSWITCH B-leg): the
+    /// same call, billed as that leg ([`Sign::other_side_of`]).
+    OtherSide,
     /// The leg of an extension barging into a call.
     Barge,
     Recording,
@@ -101,6 +104,7 @@ impl Part {
             Part::Retrieved => "retrieved",
             Part::PickedUp => "picked_up",
             Part::RangElsewhere => "rang_elsewhere",
+            Part::OtherSide => "other_side",
             Part::Barge => "barge",
             Part::Recording => "recording",
             Part::Monitoring => "monitoring",
@@ -120,6 +124,9 @@ pub struct Sign {
     /// The record says the call goes on in another leg (ended by a
     /// transfer, a conference or a park): the call stays open for it.
     pub continues: bool,
+    /// For [`Part::OtherSide`]: the origin key ([`Leg::origin`]) of the leg
+    /// this one is the other side of.
+    pub other_side_of: Option<Text>,
     /// The record names its part itself (CUCM's OnBehalfOf codes); when it
     /// does not, the part is inferred from the call's other legs.
     pub explicit: bool,

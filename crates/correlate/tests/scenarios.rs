@@ -48,18 +48,13 @@ struct ExpectedLeg {
 /// One call as compared: features, and (record, billed to, counted) per leg.
 type Shape = (Vec<String>, Vec<(u64, String, bool)>);
 
-/// The scenarios of `tests/scenarios/<vendor>/`, or with `pending` those of
-/// `tests/scenarios/pending/<vendor>/`: vendors whose correlation is not
-/// written yet, whose files are only checked to be well formed.
-fn scenario_files_of(pending: bool) -> Vec<PathBuf> {
-    let mut root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios");
-    if pending {
-        root.push("pending");
-    }
+/// The scenarios of `tests/scenarios/<vendor>/`.
+fn scenario_files() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios");
     let mut files = Vec::new();
     for vendor in std::fs::read_dir(&root).unwrap() {
         let vendor = vendor.unwrap().path();
-        if !vendor.is_dir() || vendor.ends_with("pending") {
+        if !vendor.is_dir() {
             continue;
         }
         for file in std::fs::read_dir(&vendor).unwrap() {
@@ -177,16 +172,9 @@ fn shuffled(n: usize, seed: u64) -> Vec<usize> {
     order
 }
 
-fn scenario_files() -> Vec<PathBuf> {
-    scenario_files_of(false)
-}
-
 /// Runs `check` on every scenario; fails naming every file that failed.
 fn for_every_scenario(check: impl Fn(&Scenario, &[Leg]) -> Result<(), String>) {
-    for_scenarios(scenario_files(), check)
-}
-
-fn for_scenarios(files: Vec<PathBuf>, check: impl Fn(&Scenario, &[Leg]) -> Result<(), String>) {
+    let files = scenario_files();
     assert!(!files.is_empty(), "no scenario files");
     let mut failures = Vec::new();
     for file in &files {
@@ -216,11 +204,6 @@ fn compare(what: &str, got: Vec<Shape>, scenario: &Scenario) -> Result<(), Strin
 #[test]
 fn every_scenario_is_well_formed() {
     for_every_scenario(well_formed);
-}
-
-#[test]
-fn every_pending_scenario_is_well_formed() {
-    for_scenarios(scenario_files_of(true), well_formed);
 }
 
 fn well_formed(scenario: &Scenario, legs: &[Leg]) -> Result<(), String> {

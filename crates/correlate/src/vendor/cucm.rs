@@ -146,7 +146,14 @@ pub(crate) fn sign(cdr: &Cdr) -> Sign {
     } else {
         Part::Ordinary
     };
-    Sign { part, features, controller: controller(cdr), continues, explicit: true }
+    Sign {
+        part,
+        features,
+        controller: controller(cdr),
+        continues,
+        explicit: true,
+        ..Sign::default()
+    }
 }
 
 /// The conference controller's number from the `comment` column

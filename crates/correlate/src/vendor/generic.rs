@@ -25,5 +25,5 @@ pub(crate) fn sign(cdr: &Cdr) -> Sign {
     } else {
         Part::Ordinary
     };
-    Sign { part, features, controller: None, continues: false, explicit: false }
+    Sign { part, features, ..Sign::default() }
 }

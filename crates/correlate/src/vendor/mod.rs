@@ -4,9 +4,10 @@
 mod asterisk;
 mod avaya;
 mod cucm;
+mod freeswitch;
 mod generic;
 
-use crate::leg::{Extensions, Feature, Leg, Near, Party, Sign};
+use crate::leg::{Extensions, Feature, Leg, Near, Part, Party, Sign};
 use cdr::{Cdr, Text};
 
 /// The kind of key of a leg's own side (a call leg identifier, a channel):
@@ -74,7 +75,8 @@ pub fn leg_of(cdr: &Cdr, vendor: Vendor, id: u64, extensions: &impl Extensions) 
         }
         Vendor::Asterisk => asterisk::read(cdr, &mut leg, &mut keys, &is_extension),
         Vendor::Avaya => avaya::read(cdr, &mut leg, &mut keys),
-        Vendor::FreeSwitch | Vendor::Other => {
+        Vendor::FreeSwitch => freeswitch::read(cdr, &mut leg, &mut keys, &is_extension),
+        Vendor::Other => {
             generic::keys(cdr, &mut keys);
             leg.sign = generic::sign(cdr);
         }
@@ -82,7 +84,10 @@ pub fn leg_of(cdr: &Cdr, vendor: Vendor, id: u64, extensions: &impl Extensions) 
     leg.keys = keys.keys;
     leg.origin = keys.origin;
     leg.near = keys.near;
-    if leg.is_tandem() && !leg.sign.part.is_observer() {
+    // A conference's or an observer's leg joins the bridge or the
+    // recorder, not two outside parties.
+    let through = !leg.sign.part.is_observer() && leg.sign.part != Part::ConferenceLeg;
+    if leg.is_tandem() && through {
         leg.sign.features.push(Feature::Tandem);
     }
     leg
@@ -116,7 +121,7 @@ impl Keys {
         }
     }
 
-    fn key(&self, kind: &str, scope: &str, id: &str) -> Text {
+    pub(crate) fn key(&self, kind: &str, scope: &str, id: &str) -> Text {
         let mut key = Text::with_capacity(self.pbx.len() + kind.len() + scope.len() + id.len() + 3);
         for part in [self.pbx.as_str(), "/", kind, "/", scope, ":", id] {
             key.push_str(part);
