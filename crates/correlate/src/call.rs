@@ -1,7 +1,7 @@
 //! A logical call: its legs, what was recognised in it, and who pays for
 //! each leg under the [`Rules`], with the reason (for `bluewhale explain`).
 
-use crate::leg::{Feature, Leg, Part};
+use crate::leg::{Feature, Key, Leg, Part};
 use crate::rules::{ConferenceRule, ForwardRule, Rules, TransferRule};
 use cdr::Text;
 use serde::Serialize;
@@ -135,7 +135,7 @@ fn attribute_sorted(legs: &[&Leg], rules: &Rules) -> LogicalCall {
 struct Context<'a> {
     /// cBarge: the legs' keys, to find the barging leg (the one whose own
     /// side is on no other leg).
-    cbarge: Option<Vec<&'a Text>>,
+    cbarge: Option<Vec<Key>>,
     controller: Option<Text>,
     transferor: Option<Text>,
     /// The consultation's targets: extensions the transferor called.
@@ -144,14 +144,14 @@ struct Context<'a> {
     /// Who pays for the first leg answered (for legs that rang elsewhere).
     answered: Option<Text>,
     /// Legs by their origin key, for the other sides billed as them.
-    by_origin: Vec<(&'a Text, &'a Leg)>,
+    by_origin: Vec<(Key, &'a Leg)>,
     /// Legs naming a controller: (their side keys, the controller).
-    controllers: Vec<(Vec<&'a Text>, &'a Text)>,
+    controllers: Vec<(&'a [Key], &'a Text)>,
 }
 
 impl<'a> Context<'a> {
     fn of(legs: &[&'a Leg], cbarge: bool) -> Context<'a> {
-        let cbarge = cbarge.then(|| legs.iter().flat_map(|l| l.keys.iter()).collect());
+        let cbarge = cbarge.then(|| legs.iter().flat_map(|l| l.keys.iter().copied()).collect());
         let first = legs.iter().find(|l| !l.sign.part.is_observer()).map(|l| ordinary(l));
         let before_transfer: Vec<&&Leg> =
             legs.iter().filter(|l| l.sign.part == Part::BeforeTransfer).collect();
@@ -182,20 +182,15 @@ impl<'a> Context<'a> {
                     .map(|l| l.calling.number.clone())
             })
         });
-        let controllers = legs
-            .iter()
-            .filter_map(|l| {
-                let sides = l.keys.iter().filter(|k| crate::vendor::is_side_key(k)).collect();
-                Some((sides, l.sign.controller.as_ref()?))
-            })
-            .collect();
+        let controllers =
+            legs.iter().filter_map(|l| Some((&l.sides[..], l.sign.controller.as_ref()?))).collect();
         let answered = legs
             .iter()
             .find(|l| {
                 l.answered && !l.sign.part.is_observer() && l.sign.part != Part::RangElsewhere
             })
             .and_then(|l| ordinary(l).0);
-        let by_origin = legs.iter().filter_map(|l| Some((l.origin.as_ref()?, *l))).collect();
+        let by_origin = legs.iter().filter_map(|l| Some((l.origin?, *l))).collect();
         Context {
             cbarge,
             controller,
@@ -221,10 +216,9 @@ fn common_extension(legs: &[&&Leg]) -> Option<Text> {
 /// first leg (in start order) sharing one of its sides.
 fn own_controller<'c>(leg: &'c Leg, call: &'c Context<'_>) -> Option<&'c Text> {
     leg.sign.controller.as_ref().or_else(|| {
-        let sides: Vec<&Text> = leg.keys.iter().filter(|k| crate::vendor::is_side_key(k)).collect();
         call.controllers
             .iter()
-            .find(|(other, _)| other.iter().any(|k| sides.contains(k)))
+            .find(|(other, _)| other.iter().any(|k| leg.sides.contains(k)))
             .map(|(_, controller)| *controller)
     })
 }
@@ -283,7 +277,7 @@ fn payer(leg: &Leg, call: &Context<'_>, rules: &Rules) -> (Option<Text>, Reason)
         Part::ConferenceLeg | Part::BeforeConference if call.cbarge.is_some() => {
             let keys = call.cbarge.as_deref().unwrap_or_default();
             let own_side_alone =
-                leg.origin.as_ref().is_some_and(|o| keys.iter().filter(|k| **k == o).count() == 1);
+                leg.origin.is_some_and(|o| keys.iter().filter(|k| **k == o).count() == 1);
             if own_side_alone && leg.calling.is_extension() {
                 (Some(leg.calling.number.clone()), Reason::Barging)
             } else {
@@ -316,7 +310,7 @@ fn payer(leg: &Leg, call: &Context<'_>, rules: &Rules) -> (Option<Text>, Reason)
             _ => ordinary(leg),
         },
         Part::OtherSide => {
-            let of = leg.sign.other_side_of.as_ref();
+            let of = leg.sign.other_side_of;
             let side = call.by_origin.iter().find(|(origin, _)| Some(*origin) == of);
             match side {
                 Some((_, other)) if other.sign.part != Part::OtherSide => {

@@ -16,12 +16,13 @@
 //! state over a restart.
 
 use crate::call::{LogicalCall, attribute};
-use crate::leg::{Leg, Near, Part};
+use crate::leg::{Key, Leg, Near, Part};
 use crate::rules::Rules;
-use cdr::{Text, Timestamp};
+use cdr::Timestamp;
 use jiff::SignedDuration;
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeMap;
 
 /// How long calls are remembered, and how many legs at most.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,7 +54,7 @@ impl Default for Config {
             window: SignedDuration::from_hours(48),
             settle: SignedDuration::from_mins(10),
             plain_window: SignedDuration::from_mins(10),
-            max_legs: 2_000_000,
+            max_legs: 500_000,
             near_tolerance: SignedDuration::from_secs(60),
         }
     }
@@ -78,6 +79,11 @@ struct Open {
     legs: Vec<Leg>,
     /// Told complete already (so it is told again only if it changes).
     complete: bool,
+    /// When it is forgotten, and completes (see `Correlator::schedule`).
+    #[serde(skip)]
+    due: Timestamp,
+    #[serde(skip)]
+    completes: Option<Timestamp>,
 }
 
 impl Open {
@@ -102,7 +108,7 @@ impl Open {
     }
 
     /// When it is forgotten.
-    fn due(&self, config: &Config) -> Timestamp {
+    fn due_time(&self, config: &Config) -> Timestamp {
         let due = if self.has_feature() {
             self.first_start().checked_add(config.window)
         } else {
@@ -111,8 +117,12 @@ impl Open {
         due.unwrap_or(Timestamp::MAX)
     }
 
-    fn settled(&self, now: Timestamp, config: &Config) -> bool {
-        !self.waits() && self.last_end().checked_add(config.settle).is_ok_and(|t| t <= now)
+    /// When it completes, unless a leg waits for its continuation.
+    fn completion_time(&self, config: &Config) -> Option<Timestamp> {
+        if self.waits() {
+            return None;
+        }
+        Some(self.last_end().checked_add(config.settle).unwrap_or(Timestamp::MAX))
     }
 }
 
@@ -121,6 +131,34 @@ impl Open {
 pub struct Snapshot {
     calls: Vec<Open>,
     now: Option<Timestamp>,
+}
+
+/// The second `t` falls in (rounded up, so nothing is taken early).
+fn second_of(t: Timestamp) -> i64 {
+    let s = t.as_second();
+    if t.subsec_nanosecond() > 0 { s + 1 } else { s }
+}
+
+/// What [`Correlator::add`] made of a leg.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Added {
+    /// Given already: nothing changes.
+    Repeated,
+    /// A call of its own with nothing to say (one ordinary leg, billed and
+    /// counted as a call on its own is): nothing to record.
+    Alone,
+    /// The call it is part of, attributed, as it stands now.
+    Call(LogicalCall),
+}
+
+impl Added {
+    /// The call, when there is one to record.
+    pub fn call(self) -> Option<LogicalCall> {
+        match self {
+            Added::Call(call) => Some(call),
+            Added::Repeated | Added::Alone => None,
+        }
+    }
 }
 
 /// What [`Correlator::advance`] did.
@@ -164,14 +202,19 @@ pub struct Correlator {
     config: Config,
     /// Calls by a number of their own (not their id, which changes as
     /// earlier legs arrive).
-    calls: HashMap<u64, Open>,
+    calls: FxHashMap<u64, Open>,
     next_slot: u64,
     /// Every key of every remembered leg → its call's slot.
-    by_key: HashMap<Text, u64>,
+    by_key: FxHashMap<Key, u64>,
     /// Leg id → slot, to recognise a leg given twice.
-    by_leg: HashMap<u64, u64>,
+    by_leg: FxHashMap<u64, u64>,
     /// Every near key of every remembered leg → those legs and their times.
-    by_near: HashMap<Text, Vec<NearLeg>>,
+    by_near: FxHashMap<Key, Vec<NearLeg>>,
+    /// Slots by the second their call is forgotten, and completes: the
+    /// clock takes them in order. A call whose time moved stays filed under
+    /// the old second too, and is checked against its own time when taken.
+    forgetting: BTreeMap<i64, Vec<u64>>,
+    completing: BTreeMap<i64, Vec<u64>>,
     legs: usize,
     now: Option<Timestamp>,
 }
@@ -181,11 +224,13 @@ impl Correlator {
         Correlator {
             rules,
             config,
-            calls: HashMap::new(),
+            calls: FxHashMap::default(),
             next_slot: 0,
-            by_key: HashMap::new(),
-            by_leg: HashMap::new(),
-            by_near: HashMap::new(),
+            by_key: FxHashMap::default(),
+            by_leg: FxHashMap::default(),
+            by_near: FxHashMap::default(),
+            forgetting: BTreeMap::new(),
+            completing: BTreeMap::new(),
             legs: 0,
             now: None,
         }
@@ -205,14 +250,15 @@ impl Correlator {
         self.calls.len()
     }
 
-    /// Joins `leg` to its call; the call, attributed, as it stands now.
-    /// `None` when this leg was given already (nothing changes).
-    pub fn add(&mut self, leg: Leg) -> Option<LogicalCall> {
+    /// Joins `leg` to its call (see [`Added`]).
+    pub fn add(&mut self, leg: Leg) -> Added {
         if self.by_leg.contains_key(&leg.id) {
-            return None;
+            return Added::Repeated;
         }
-        let mut slots: BTreeSet<u64> =
-            leg.keys.iter().filter_map(|k| self.by_key.get(k).copied()).collect();
+        let mut slots: Vec<u64> = Vec::new();
+        for key in &leg.keys {
+            slots.extend(self.by_key.get(key));
+        }
         for (key, near) in &leg.near {
             for held in self.by_near.get(key).into_iter().flatten() {
                 if held.agrees(&leg, *near, self.config.near_tolerance) {
@@ -220,11 +266,20 @@ impl Correlator {
                 }
             }
         }
-        let slot = match slots.pop_first() {
+        slots.sort_unstable();
+        slots.dedup();
+        let mut slots = slots.into_iter();
+        let slot = match slots.next() {
             Some(slot) => slot,
             None => {
                 self.next_slot += 1;
-                self.calls.insert(self.next_slot, Open { legs: Vec::new(), complete: false });
+                let open = Open {
+                    legs: Vec::new(),
+                    complete: false,
+                    due: Timestamp::MAX,
+                    completes: None,
+                };
+                self.calls.insert(self.next_slot, open);
                 self.next_slot
             }
         };
@@ -242,22 +297,44 @@ impl Correlator {
         let call = self.calls.get_mut(&slot).expect("slot exists");
         call.legs.push(leg);
         call.complete = false;
-        let attributed = attribute(&call.legs.iter().collect::<Vec<_>>(), &self.rules);
+        let added = match &call.legs[..] {
+            [only] if only.is_plain() => Added::Alone,
+            legs => Added::Call(attribute(&legs.iter().collect::<Vec<_>>(), &self.rules)),
+        };
+        self.schedule(slot);
         if self.legs > self.config.max_legs {
             self.forget_soonest_due();
         }
-        Some(attributed)
+        added
     }
 
     fn index(&mut self, leg: &Leg, slot: u64) {
         for key in &leg.keys {
-            self.by_key.insert(key.clone(), slot);
+            self.by_key.insert(*key, slot);
         }
         // Held by leg id: a merge moves the leg's slot, not these.
         if self.by_leg.insert(leg.id, slot).is_none() {
             for (key, near) in &leg.near {
                 let held = NearLeg { leg: leg.id, near: *near, start: leg.start, end: leg.end };
-                self.by_near.entry(key.clone()).or_default().push(held);
+                self.by_near.entry(*key).or_default().push(held);
+            }
+        }
+    }
+
+    /// Files the call's forgetting, and its completion unless it is
+    /// complete, when they changed.
+    fn schedule(&mut self, slot: u64) {
+        let Some(call) = self.calls.get_mut(&slot) else { return };
+        let due = call.due_time(&self.config);
+        if due != call.due {
+            call.due = due;
+            self.forgetting.entry(second_of(due)).or_default().push(slot);
+        }
+        let completes = if call.complete { None } else { call.completion_time(&self.config) };
+        if completes != call.completes {
+            call.completes = completes;
+            if let Some(at) = completes {
+                self.completing.entry(second_of(at)).or_default().push(slot);
             }
         }
     }
@@ -269,20 +346,34 @@ impl Correlator {
         let now = self.now.map_or(now, |n| n.max(now));
         self.now = Some(now);
         let mut advanced = Advanced::default();
-        let mut due = Vec::new();
-        for (slot, call) in self.calls.iter_mut() {
-            if !call.complete && call.settled(now, &self.config) {
+        let second = second_of(now);
+        while let Some(entry) = self.completing.first_entry() {
+            if *entry.key() > second {
+                break;
+            }
+            for slot in entry.remove() {
+                let Some(call) = self.calls.get_mut(&slot) else { continue };
+                if call.completes.is_none_or(|at| at > now) {
+                    continue; // complete, or filed again under a later second
+                }
                 call.complete = true;
+                call.completes = None;
                 let mut logical = attribute(&call.legs.iter().collect::<Vec<_>>(), &self.rules);
                 logical.complete = true;
                 advanced.completed.push(logical);
             }
-            if call.due(&self.config) <= now {
-                due.push(*slot);
-            }
         }
-        for slot in due {
-            advanced.forgotten_legs += self.forget(slot);
+        while let Some(entry) = self.forgetting.first_entry() {
+            if *entry.key() > second {
+                break;
+            }
+            for slot in entry.remove() {
+                let Some(call) = self.calls.get(&slot) else { continue };
+                if call.due > now {
+                    continue; // filed again under a later second
+                }
+                advanced.forgotten_legs += self.forget(slot);
+            }
         }
         advanced.completed.sort_by_key(|c| c.id);
         advanced
@@ -314,14 +405,17 @@ impl Correlator {
     /// tenths of the bound (so it does not run at every leg).
     fn forget_soonest_due(&mut self) {
         let target = self.config.max_legs / 10 * 9;
-        let mut by_due: Vec<(Timestamp, u64)> =
-            self.calls.iter().map(|(slot, call)| (call.due(&self.config), *slot)).collect();
-        by_due.sort_unstable();
-        for (_, slot) in by_due {
-            if self.legs <= target {
-                break;
+        while self.legs > target {
+            let Some((second, slots)) = self.forgetting.pop_first() else { break };
+            for slot in slots {
+                match self.calls.get(&slot) {
+                    Some(call) if second_of(call.due) == second => {
+                        self.forget(slot);
+                    }
+                    // Filed under another second since.
+                    _ => {}
+                }
             }
-            self.forget(slot);
         }
     }
 
@@ -351,6 +445,7 @@ impl Correlator {
             }
             correlator.legs += call.legs.len();
             correlator.calls.insert(slot, call);
+            correlator.schedule(slot);
         }
         correlator.now = snapshot.now;
         correlator
@@ -375,7 +470,8 @@ mod tests {
             called: party("0612345678"),
             original_called: party("0612345678"),
             redirecting: Party::default(),
-            keys: vec![key.into()],
+            keys: vec![hash(key)],
+            sides: Vec::new(),
             origin: None,
             near: Vec::new(),
             sign: Sign {
@@ -387,6 +483,10 @@ mod tests {
         }
     }
 
+    fn hash(key: &str) -> Key {
+        xxhash_rust::xxh3::xxh3_64(key.as_bytes())
+    }
+
     fn at(second: i64) -> Timestamp {
         Timestamp::from_second(second).unwrap()
     }
@@ -396,7 +496,7 @@ mod tests {
         let mut correlator = Correlator::new(Rules::default(), Config::default());
         correlator.add(leg(1, "a", 1_000, 1_100, Part::BeforeTransfer));
         assert!(correlator.advance(at(100_000)).completed.is_empty(), "the transfer is awaited");
-        let call = correlator.add(leg(2, "a", 1_100, 1_200, Part::Transferred)).unwrap();
+        let call = correlator.add(leg(2, "a", 1_100, 1_200, Part::Transferred)).call().unwrap();
         assert_eq!(call.legs.len(), 2);
         let advanced = correlator.advance(at(100_000));
         assert_eq!(advanced.completed.len(), 1);
@@ -419,7 +519,7 @@ mod tests {
         assert_eq!(correlator.advance(at(config.window.as_secs())).forgotten_legs, 1);
         assert_eq!((correlator.legs_held(), correlator.calls_held()), (0, 0));
         // A leg of a forgotten call starts a call of its own.
-        let late = correlator.add(leg(3, "feature", 100, 200, Part::Transferred)).unwrap();
+        let late = correlator.add(leg(3, "feature", 100, 200, Part::Transferred)).call().unwrap();
         assert_eq!(late.legs.len(), 1);
     }
 
@@ -442,8 +542,8 @@ mod tests {
         correlator.add(leg(1, "a", 0, 10, Part::Ordinary));
         correlator.add(leg(2, "b", 5, 15, Part::Ordinary));
         let mut tie = leg(3, "a", 20, 30, Part::Ordinary);
-        tie.keys.push("b".into());
-        let call = correlator.add(tie).unwrap();
+        tie.keys.push(hash("b"));
+        let call = correlator.add(tie).call().unwrap();
         assert_eq!(call.legs.iter().map(|l| l.leg).collect::<Vec<_>>(), [1, 2, 3]);
         assert_eq!(call.id, 1);
         assert_eq!(correlator.calls_held(), 1);

@@ -61,7 +61,7 @@ fn other_side_forwards(legs: &mut [Leg]) {
         if b.sign.part != Part::OtherSide || b.called.inside || b.called.number.is_empty() {
             continue;
         }
-        let a_leg = legs.iter().find(|a| a.origin.as_ref() == Some(of));
+        let a_leg = legs.iter().find(|a| a.origin == Some(*of));
         if let Some(a) = a_leg.filter(|a| a.called.is_extension()) {
             found.push((j, a.called.clone()));
         }

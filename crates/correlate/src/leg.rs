@@ -126,7 +126,7 @@ pub struct Sign {
     pub continues: bool,
     /// For [`Part::OtherSide`]: the origin key ([`Leg::origin`]) of the leg
     /// this one is the other side of.
-    pub other_side_of: Option<Text>,
+    pub other_side_of: Option<Key>,
     /// The record names its part itself (CUCM's OnBehalfOf codes); when it
     /// does not, the part is inferred from the call's other legs.
     pub explicit: bool,
@@ -145,6 +145,10 @@ impl Party {
         self.inside && !self.number.is_empty()
     }
 }
+
+/// A key tying legs together: the hash of its PBX, kind and id (64 bits:
+/// no two of the keys held at once meet by chance).
+pub type Key = u64;
 
 /// How the times of two legs sharing a [`Leg::near`] key must agree.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -175,13 +179,16 @@ pub struct Leg {
     pub redirecting: Party,
     /// Keys shared by the legs of one call (global call ids, leg ids,
     /// conversation ids), each namespaced by PBX and kind.
-    pub keys: Vec<Text>,
+    pub keys: Vec<Key>,
+    /// Those of `keys` that name a side of the leg (a call leg identifier,
+    /// a channel): legs sharing one are the same party's path.
+    pub sides: Vec<Key>,
     /// The key of the leg's own originating side, when the vendor has one.
-    pub origin: Option<Text>,
+    pub origin: Option<Key>,
     /// Keys that tie legs only when their times agree (vendors that write
     /// no call ids: the same trunk member used back to back, the same
     /// extension's two records of one forwarded call).
-    pub near: Vec<(Text, Near)>,
+    pub near: Vec<(Key, Near)>,
     pub sign: Sign,
 }
 
@@ -189,6 +196,12 @@ impl Leg {
     /// The extensions on this leg (calling first).
     pub fn extensions(&self) -> impl Iterator<Item = &Text> {
         [&self.calling, &self.called].into_iter().filter(|p| p.is_extension()).map(|p| &p.number)
+    }
+
+    /// An ordinary leg with nothing recognised in it but, perhaps, that it
+    /// joins two outside parties: alone, a call like any other.
+    pub fn is_plain(&self) -> bool {
+        self.sign.part == Part::Ordinary && self.sign.features.iter().all(|f| *f == Feature::Tandem)
     }
 
     /// Two outside parties joined through the PBX (a conference bridge is

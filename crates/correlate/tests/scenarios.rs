@@ -155,7 +155,8 @@ fn calls_of(correlator: &Correlator, legs: &[Leg]) -> Vec<Shape> {
 fn correlate(scenario: &Scenario, legs: &[Leg], order: &[usize]) -> Vec<Shape> {
     let mut correlator = Correlator::new(scenario.rules, Config::default());
     for &i in order {
-        correlator.add(legs[i].clone()).expect("a new leg changes its call");
+        let added = correlator.add(legs[i].clone());
+        assert_ne!(added, correlate::Added::Repeated, "a new leg is not a repeated one");
     }
     calls_of(&correlator, legs)
 }
@@ -305,11 +306,14 @@ fn a_late_leg_reopens_its_call_and_a_repeated_one_changes_nothing() {
         // An hour later: every call that can be is complete.
         let end = legs.iter().map(|l| l.end).max().unwrap();
         correlator.advance(end + jiff::SignedDuration::from_hours(1));
-        let reopened = correlator.add(last.clone()).ok_or("the late leg changed nothing")?;
-        if reopened.complete {
-            return Err("a call a late leg joined is not complete yet".into());
+        match correlator.add(last.clone()) {
+            correlate::Added::Call(reopened) if reopened.complete => {
+                return Err("a call a late leg joined is not complete yet".into());
+            }
+            correlate::Added::Repeated => return Err("the late leg was taken for a repeat".into()),
+            correlate::Added::Call(_) | correlate::Added::Alone => {}
         }
-        if correlator.add(last.clone()).is_some() {
+        if correlator.add(last.clone()) != correlate::Added::Repeated {
             return Err("the same leg again changed its call".into());
         }
         compare("with the last leg late", calls_of(&correlator, legs), scenario)

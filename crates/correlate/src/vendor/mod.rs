@@ -7,17 +7,12 @@ mod cucm;
 mod freeswitch;
 mod generic;
 
-use crate::leg::{Extensions, Feature, Leg, Near, Part, Party, Sign};
+use crate::leg::{Extensions, Feature, Key, Leg, Near, Part, Party, Sign};
 use cdr::{Cdr, Text};
 
 /// The kind of key of a leg's own side (a call leg identifier, a channel):
 /// legs sharing one are the same party's path through the PBX.
 pub(crate) const LEG: &str = "l";
-
-/// Whether `key` is a leg's side (see [`LEG`]).
-pub fn is_side_key(key: &str) -> bool {
-    key.split('/').nth(1) == Some(LEG)
-}
 
 /// Whose records these are: decides how ties and features are read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -52,7 +47,13 @@ pub fn leg_of(cdr: &Cdr, vendor: Vendor, id: u64, extensions: &impl Extensions) 
     let called = if cdr.final_called.is_empty() { &cdr.dialled } else { &cdr.final_called };
     let original_called =
         if cdr.original_called.is_empty() { &cdr.dialled } else { &cdr.original_called };
-    let mut keys = Keys { pbx: cdr.pbx.clone(), keys: Vec::new(), origin: None, near: Vec::new() };
+    let mut keys = Keys {
+        pbx: cdr.pbx.clone(),
+        keys: Vec::new(),
+        sides: Vec::new(),
+        origin: None,
+        near: Vec::new(),
+    };
     let mut leg = Leg {
         id,
         pbx: cdr.pbx.clone(),
@@ -64,6 +65,7 @@ pub fn leg_of(cdr: &Cdr, vendor: Vendor, id: u64, extensions: &impl Extensions) 
         original_called: party(original_called),
         redirecting: party(&cdr.last_redirecting),
         keys: Vec::new(),
+        sides: Vec::new(),
         origin: None,
         near: Vec::new(),
         sign: Sign::default(),
@@ -82,6 +84,7 @@ pub fn leg_of(cdr: &Cdr, vendor: Vendor, id: u64, extensions: &impl Extensions) 
         }
     }
     leg.keys = keys.keys;
+    leg.sides = keys.sides;
     leg.origin = keys.origin;
     leg.near = keys.near;
     // A conference's or an observer's leg joins the bridge or the
@@ -97,12 +100,30 @@ pub fn leg_of(cdr: &Cdr, vendor: Vendor, id: u64, extensions: &impl Extensions) 
 /// (or a leg id and a call id) never meet.
 pub(crate) struct Keys {
     pbx: Text,
-    keys: Vec<Text>,
-    origin: Option<Text>,
-    near: Vec<(Text, Near)>,
+    keys: Vec<Key>,
+    sides: Vec<Key>,
+    origin: Option<Key>,
+    near: Vec<(Key, Near)>,
 }
 
 impl Keys {
+    pub(crate) fn add(&mut self, kind: &str, id: &str) {
+        self.add_scoped(kind, "", id);
+    }
+
+    pub(crate) fn add_scoped(&mut self, kind: &str, scope: &str, id: &str) {
+        if id.is_empty() {
+            return;
+        }
+        let key = self.key(kind, scope, id);
+        if !self.keys.contains(&key) {
+            self.keys.push(key);
+            if kind == LEG {
+                self.sides.push(key);
+            }
+        }
+    }
+
     /// The key of the leg's own originating side (CUCM
     /// `origLegCallIdentifier`, an Asterisk or FreeSWITCH channel's id).
     pub(crate) fn origin_scoped(&mut self, kind: &str, scope: &str, id: &str) {
@@ -121,36 +142,31 @@ impl Keys {
         }
     }
 
-    pub(crate) fn key(&self, kind: &str, scope: &str, id: &str) -> Text {
-        let mut key = Text::with_capacity(self.pbx.len() + kind.len() + scope.len() + id.len() + 3);
-        for part in [self.pbx.as_str(), "/", kind, "/", scope, ":", id] {
-            key.push_str(part);
+    pub(crate) fn key(&self, kind: &str, scope: &str, id: &str) -> Key {
+        // One-shot hashing of the parts laid end to end on the stack: a
+        // streaming hasher's set-up costs more than these few bytes.
+        let parts = [self.pbx.as_str(), kind, scope, id];
+        let mut buffer = [0u8; 160];
+        let mut at = 0;
+        for part in parts {
+            let bytes = part.as_bytes();
+            if at + bytes.len() + 1 > buffer.len() {
+                let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+                for part in parts {
+                    hasher.update(part.as_bytes());
+                    hasher.update(&[0xff]);
+                }
+                return hasher.digest();
+            }
+            buffer[at..at + bytes.len()].copy_from_slice(bytes);
+            buffer[at + bytes.len()] = 0xff;
+            at += bytes.len() + 1;
         }
-        key
-    }
-
-    pub(crate) fn add(&mut self, kind: &str, id: &str) {
-        self.add_scoped(kind, "", id);
-    }
-
-    pub(crate) fn add_scoped(&mut self, kind: &str, scope: &str, id: &str) {
-        if id.is_empty() {
-            return;
-        }
-        let key = self.key(kind, scope, id);
-        if !self.keys.contains(&key) {
-            self.keys.push(key);
-        }
+        xxhash_rust::xxh3::xxh3_64(&buffer[..at])
     }
 }
 
 /// A vendor extra by name, any case.
 pub(crate) fn extra<'a>(cdr: &'a Cdr, name: &str) -> Option<&'a str> {
     cdr.extras.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
-}
-
-/// A numeric code among the extras; 0 when absent or not a number (the
-/// value CUCM writes for "none").
-pub(crate) fn extra_code(cdr: &Cdr, name: &str) -> u32 {
-    extra(cdr, name).and_then(|v| v.trim().parse().ok()).unwrap_or(0)
 }
