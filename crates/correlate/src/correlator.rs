@@ -17,6 +17,7 @@
 
 use crate::call::{LogicalCall, attribute};
 use crate::leg::{Key, Leg, Near, Part};
+use crate::recent::Recent;
 use crate::rules::Rules;
 use cdr::Timestamp;
 use jiff::SignedDuration;
@@ -42,6 +43,9 @@ pub struct Config {
     pub plain_window: SignedDuration,
     /// Most legs held; past it the calls due soonest are forgotten.
     pub max_legs: usize,
+    /// Ordinary legs of vendors that name their records' parts, kept aside
+    /// in case a later leg ties to them (see `crate::recent`).
+    pub recent_plain_legs: usize,
     /// How far apart two times may be and still agree, for legs tied by
     /// their times ([`Leg::near`]): a minute, as Avaya writes times.
     #[serde(with = "seconds")]
@@ -55,6 +59,7 @@ impl Default for Config {
             settle: SignedDuration::from_mins(10),
             plain_window: SignedDuration::from_mins(10),
             max_legs: 500_000,
+            recent_plain_legs: 65_536,
             near_tolerance: SignedDuration::from_secs(60),
         }
     }
@@ -131,6 +136,9 @@ impl Open {
 pub struct Snapshot {
     calls: Vec<Open>,
     now: Option<Timestamp>,
+    /// The plain legs set aside, oldest first.
+    #[serde(default)]
+    recent: Vec<Leg>,
 }
 
 /// The second `t` falls in (rounded up, so nothing is taken early).
@@ -217,6 +225,7 @@ pub struct Correlator {
     completing: BTreeMap<i64, Vec<u64>>,
     legs: usize,
     now: Option<Timestamp>,
+    recent: Recent,
 }
 
 impl Correlator {
@@ -233,6 +242,7 @@ impl Correlator {
             completing: BTreeMap::new(),
             legs: 0,
             now: None,
+            recent: Recent::new(config.recent_plain_legs),
         }
     }
 
@@ -266,6 +276,27 @@ impl Correlator {
                 }
             }
         }
+        // Plain legs set aside that this one ties to join its call.
+        let mut recent = Vec::new();
+        for key in &leg.keys {
+            recent.extend(self.recent.take(*key));
+        }
+        // Set aside longer ago than a plain call is remembered: not this
+        // leg's (ids come round again).
+        let window = self.config.plain_window;
+        recent.retain(|plain: &Leg| plain.end.checked_add(window).is_ok_and(|t| t >= leg.start));
+        if recent.iter().any(|plain| plain.id == leg.id) {
+            // This very leg, set aside before: given again.
+            for plain in recent {
+                self.recent.put(plain);
+            }
+            return Added::Repeated;
+        }
+        let aside = leg.sign.explicit && leg.is_plain() && leg.near.is_empty();
+        if aside && slots.is_empty() && recent.is_empty() && self.recent.capacity() > 0 {
+            self.recent.put(leg);
+            return Added::Alone;
+        }
         slots.sort_unstable();
         slots.dedup();
         let mut slots = slots.into_iter();
@@ -291,6 +322,11 @@ impl Correlator {
                 }
                 self.calls.get_mut(&slot).expect("slot exists").legs.extend(merged.legs);
             }
+        }
+        for plain in recent {
+            self.index(&plain, slot);
+            self.legs += 1;
+            self.calls.get_mut(&slot).expect("slot exists").legs.push(plain);
         }
         self.index(&leg, slot);
         self.legs += 1;
@@ -421,7 +457,13 @@ impl Correlator {
 
     /// The call `leg_id` is part of, attributed, if it is remembered.
     pub fn call_of(&self, leg_id: u64) -> Option<LogicalCall> {
-        let call = self.calls.get(self.by_leg.get(&leg_id)?)?;
+        let Some(slot) = self.by_leg.get(&leg_id) else {
+            let plain = self.recent.get(leg_id)?;
+            let mut logical = attribute(&[plain], &self.rules);
+            logical.complete = true;
+            return Some(logical);
+        };
+        let call = self.calls.get(slot)?;
         let mut logical = attribute(&call.legs.iter().collect::<Vec<_>>(), &self.rules);
         logical.complete = call.complete;
         Some(logical)
@@ -431,7 +473,11 @@ impl Correlator {
     pub fn snapshot(&self) -> Snapshot {
         let mut calls: Vec<(u64, &Open)> = self.calls.iter().map(|(s, c)| (*s, c)).collect();
         calls.sort_by_key(|(slot, _)| *slot);
-        Snapshot { calls: calls.into_iter().map(|(_, c)| c.clone()).collect(), now: self.now }
+        Snapshot {
+            calls: calls.into_iter().map(|(_, c)| c.clone()).collect(),
+            now: self.now,
+            recent: self.recent.legs().cloned().collect(),
+        }
     }
 
     /// A correlator holding what `snapshot` held.
@@ -448,6 +494,11 @@ impl Correlator {
             correlator.schedule(slot);
         }
         correlator.now = snapshot.now;
+        for leg in snapshot.recent {
+            if correlator.recent.capacity() > 0 {
+                correlator.recent.put(leg);
+            }
+        }
         correlator
     }
 }
