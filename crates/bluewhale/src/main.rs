@@ -44,6 +44,9 @@ enum Command {
     /// Import, export, list and try tariffs.
     #[command(subcommand)]
     Tariff(cmd::tariff::Command),
+    /// Show the logical calls of a PBX's records: legs of one transfer,
+    /// forward or conference joined, who pays for each leg and why.
+    Correlate(cmd::correlate::Args),
     /// Show how a stored call was classified and priced, step by step.
     Explain(cmd::explain::Args),
     /// Price a stored period on a candidate tariff, changing nothing.
@@ -78,6 +81,7 @@ fn main() -> ExitCode {
         Command::Formats => cmd::formats::run(),
         Command::Bench(c) => cmd::bench::run(c),
         Command::Tariff(c) => cmd::tariff::run(&cli.data_dir, c),
+        Command::Correlate(args) => cmd::correlate::run(&cli.data_dir, args),
         Command::Explain(args) => cmd::explain::run(&cli.data_dir, args),
         Command::Whatif(args) => cmd::whatif::run(&cli.data_dir, args),
         Command::Rerate(args) => cmd::rerate::run(&cli.data_dir, args),

@@ -165,3 +165,34 @@ fn unreadable_or_unrecognised_input_fails_with_a_clear_message() {
         "{err}"
     );
 }
+
+/// `correlate` on the ad hoc conference of Cisco's CDR examples (the
+/// records of `crates/correlate/tests/scenarios/cucm/conference_adhoc_pstn.toml`).
+#[test]
+fn correlate_shows_one_conference_and_who_pays_for_each_leg() {
+    let bw = Bw::new();
+    bw.ok(&["load", &fixture_arg("correlate/directory.toml")]);
+    let records = fixture_arg("correlate/conference.csv");
+    let calls = |rule: &[&str]| -> Vec<serde_json::Value> {
+        let args = [&["correlate", "--pbx", "cucm-hq", "--json"], rule, &[records.as_str()]];
+        bw.ok(&args.concat()).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+    };
+    let by_controller = calls(&[]);
+    assert_eq!(by_controller.len(), 1, "{by_controller:?}");
+    let call = &by_controller[0];
+    assert_eq!(call["features"], serde_json::json!(["conference"]));
+    let legs = call["legs"].as_array().unwrap();
+    assert_eq!(legs.len(), 6);
+    assert!(legs.iter().all(|l| l["billed_to"] == "2001"), "{legs:?}");
+    assert_eq!(legs.iter().filter(|l| l["counted"] == true).count(), 1);
+    assert_eq!(legs[0]["record"], format!("{records}:3"));
+
+    // Each party its own leg: 2309's leg to the bridge is 2309's.
+    let by_party = calls(&["--conference", "party"]);
+    let legs = by_party[0]["legs"].as_array().unwrap();
+    let of_2309 = legs.iter().find(|l| l["calling"] == "2309").unwrap();
+    assert_eq!(of_2309["billed_to"], "2309");
+
+    let unknown = bw.fails(&["correlate", "--pbx", "nowhere", &records]);
+    assert!(unknown.contains("no PBX \"nowhere\""), "{unknown}");
+}

@@ -160,6 +160,11 @@ impl DirectoryIndex {
         self.pbxs.get(name)
     }
 
+    /// Whether `number` is an extension at `site` at time `at` (seconds).
+    pub fn is_extension_at(&self, site: Option<Id>, number: &str, at: i64) -> bool {
+        self.extension_at(site, number, at).is_some()
+    }
+
     fn extension_at(&self, site: Option<Id>, number: &str, at: i64) -> Option<&ExtensionPeriod> {
         if number.is_empty() {
             return None;

@@ -3,6 +3,7 @@ pub mod bench;
 pub mod bench_search;
 pub mod bench_serve;
 pub mod cdrs;
+pub mod correlate;
 mod demo;
 pub mod explain;
 pub mod formats;
