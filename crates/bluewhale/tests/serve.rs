@@ -321,3 +321,185 @@ fn a_server_with_no_pbx_yet_serves_the_console_until_it_is_stopped() {
     let summary = server.stop();
     assert!(summary.contains("0 records read"), "{summary}");
 }
+
+/// One HTTP/1.1 exchange with the server's HTTP side: the status line and
+/// the body.
+fn http_exchange(server: &common::server::Server, request: &str) -> (String, String) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(&server.http).unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    (head.to_string(), body.to_string())
+}
+
+/// A POST to the API as the `admin` account, signed in as the console
+/// does (session cookie, CSRF token); returns the status line and body.
+fn api_post(
+    server: &common::server::Server,
+    path: &str,
+    content_type: &str,
+    body: &str,
+) -> (String, String) {
+    let login = format!(r#"{{"username":"admin","password":"{}"}}"#, common::ADMIN_PASSWORD);
+    let (head, session) = http_exchange(
+        server,
+        &format!(
+            "POST /api/v1/session HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{login}",
+            login.len()
+        ),
+    );
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    let cookie = head
+        .lines()
+        .find_map(|l| l.strip_prefix("set-cookie: "))
+        .and_then(|c| c.split(';').next())
+        .unwrap_or_else(|| panic!("no session cookie: {head}"))
+        .to_string();
+    let session: serde_json::Value = serde_json::from_str(&session).unwrap();
+    let csrf = session["csrf"].as_str().unwrap();
+    let (head, body) = http_exchange(
+        server,
+        &format!(
+            "POST {path} HTTP/1.1\r\nHost: test\r\nCookie: {cookie}\r\nX-CSRF-Token: {csrf}\r\n\
+             Content-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        ),
+    );
+    (head.lines().next().unwrap_or_default().to_string(), body)
+}
+
+/// Sends pipe-separated call lines to a listening connector, on one
+/// connection closed after them.
+fn send_lines(port: u16, lines: &[&str]) {
+    use std::io::Write;
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    for line in lines {
+        stream.write_all(format!("{line}\n").as_bytes()).unwrap();
+    }
+    stream.shutdown(std::net::Shutdown::Both).unwrap();
+}
+
+/// Waits (30 s at most) until the store holds `calls` calls.
+fn wait_for_calls(bw: &Bw, calls: u64) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let stored = bw.store().cdr_count().unwrap();
+        if stored == calls {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "{stored} calls stored, not {calls}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn directory_and_tariff_changes_reach_the_running_server_for_the_calls_after_them() {
+    // Paris: extension 2001 is Alice's, 2003 nobody's; Acme charges 0.06 a
+    // minute for French fixed calls at peak.
+    let bw = Bw::with_directory_and_tariffs("rating/directory.toml", "rating/tariffs.toml");
+    let (port, http) = (free_port(), free_port());
+    let config = format!(
+        "[server]\nhttp = \"127.0.0.1:{http}\"\n\
+         [[pbx]]\nname = \"pbx-paris\"\nformat = '{}'\n\
+         connector = {{ kind = \"tcp-listen\", listen = \"127.0.0.1:{port}\" }}\n",
+        fixture_arg("pipe_calls.toml")
+    );
+    std::fs::write(bw.data.path().join("server.toml"), config).unwrap();
+    let server = start(&bw);
+    // Monday 14 April 2025, peak hours in Paris; 90 s is two minutes.
+    send_lines(
+        port,
+        &["14.04.2025 10:00:00|90|2001|0155512345", "14.04.2025 10:10:00|90|2003|0155512345"],
+    );
+    wait_for_calls(&bw, 2);
+    let generation = || bw.store().reference_generation().unwrap();
+    // Waits until the server says it has put generation `g` (or a later
+    // one) in force: a few seconds at most.
+    let in_force = |g: i64| loop {
+        let line = server.wait_for("reference data changed (generation ");
+        let said: i64 = line
+            .split("(generation ")
+            .nth(1)
+            .and_then(|rest| rest.split(')').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{line}"));
+        if said >= g {
+            break;
+        }
+    };
+    let before = generation();
+
+    // While it runs, the administrator makes Acme dearer (0.08 a minute)
+    // through the API, as the console does.
+    let dearer = std::fs::read_to_string(common::fixture("rating/acme_dearer.toml")).unwrap();
+    let (status, body) = api_post(&server, "/api/v1/tariffs/import", "application/toml", &dearer);
+    assert!(status.starts_with("HTTP/1.1 200"), "{status}: {body}");
+    let priced = generation();
+    assert!(priced > before, "{before} → {priced}");
+    in_force(priced);
+    send_lines(port, &["14.04.2025 10:20:00|90|2003|0155512345"]);
+    wait_for_calls(&bw, 3);
+
+    // Then gives 2003 to Bob on the command line (another process).
+    let directory = bw.data.path().join("more.toml");
+    std::fs::write(
+        &directory,
+        "[[extension]]\nnumber = \"2003\"\nsite = \"Paris\"\nuser = \"bob\"\n",
+    )
+    .unwrap();
+    let out = bw.ok(&["load", &common::arg(&directory)]);
+    assert!(out.contains("1 extensions"), "{out}");
+    let attributed = generation();
+    assert!(attributed > priced, "{priced} → {attributed}");
+    in_force(attributed);
+    send_lines(
+        port,
+        &["14.04.2025 11:00:00|90|2001|0155512345", "14.04.2025 11:10:00|90|2003|0155512345"],
+    );
+    wait_for_calls(&bw, 5);
+    let summary = server.stop();
+    assert!(summary.contains("5 records read: 5 stored"), "{summary}");
+
+    let calls = bw.calls("2025-04-14", "2025-04-14");
+    let call = |start: &str| {
+        calls
+            .iter()
+            .find(|c| c["start"] == start)
+            .unwrap_or_else(|| panic!("no call at {start}: {calls:#?}"))
+    };
+    let owner_and_cost = |start: &str| {
+        let c = call(start);
+        (c["user"].clone(), c["department"].clone(), c["charge"]["cost"].clone())
+    };
+    let alice = (serde_json::json!("Alice Martin"), serde_json::json!("Company\\Sales"));
+    // Before the change: as they were stored.
+    assert_eq!(
+        owner_and_cost("2025-04-14T08:00:00Z"),
+        (alice.0.clone(), alice.1.clone(), serde_json::json!("0.12"))
+    );
+    assert_eq!(
+        owner_and_cost("2025-04-14T08:10:00Z"),
+        (serde_json::json!(null), serde_json::json!(null), serde_json::json!("0.12"))
+    );
+    // After the new tariff, before the directory change.
+    assert_eq!(
+        owner_and_cost("2025-04-14T08:20:00Z"),
+        (serde_json::json!(null), serde_json::json!(null), serde_json::json!("0.16"))
+    );
+    // After both: Bob's number, Acme's new price.
+    assert_eq!(
+        owner_and_cost("2025-04-14T09:00:00Z"),
+        (alice.0, alice.1, serde_json::json!("0.16"))
+    );
+    assert_eq!(
+        owner_and_cost("2025-04-14T09:10:00Z"),
+        (
+            serde_json::json!("Bob Durand"),
+            serde_json::json!("Company\\Support"),
+            serde_json::json!("0.16")
+        )
+    );
+}

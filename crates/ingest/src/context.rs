@@ -1,6 +1,8 @@
 //! What turning records into calls needs besides the records: the
 //! directory's index, the charger (dial plans, tariffs) and the reporting
-//! calendar. Built once per import or retry, shared by every thread.
+//! calendar. Built once per import or retry, shared by every thread; the
+//! server builds a new one whenever the store's reference generation
+//! changes (see `store::settings`), for the records it takes up after.
 
 use cdr::{Cdr, Timestamp};
 use charging::{Calendar, CallFacts, Charger, Ledger, Period, PeriodOwner};

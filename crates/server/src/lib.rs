@@ -12,6 +12,7 @@ mod lock;
 mod main_sink;
 mod offline;
 pub mod processing;
+mod reference;
 mod replay;
 mod run;
 mod sink;

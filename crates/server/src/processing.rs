@@ -17,13 +17,14 @@
 //!   position after its last unit.
 
 use crate::journaling::DurableEnds;
+use crate::reference::Reference;
 use crate::sink::{Pending, Sink};
 use crate::stats::{Stage, Stats};
 use api::live::LiveFeed;
 use cdr::{Location, ParserContext, RecordParser, Timestamp};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, bounded};
 use directory::PbxInfo;
-use ingest::{Context, Counts, Item, Origin};
+use ingest::{Counts, Item, Origin};
 use journal::{Entry, EntryKind, Journal, Position, SourceReader};
 use parsers::Format;
 use std::collections::{BTreeMap, HashMap};
@@ -51,11 +52,12 @@ const WRITER_QUEUE: usize = 128;
 /// How long the reader waits for new entries before looking again.
 const POLL: Duration = Duration::from_millis(200);
 
-/// One configured PBX as the processing stage reads it.
+/// One configured PBX as the processing stage reads it. Its directory
+/// entry (`PbxInfo`) is reference data, which may change while the server
+/// runs: see `reference`.
 pub struct Source {
     /// The PBX's name: its journal source and directory entry.
     pub name: String,
-    pub pbx: PbxInfo,
     pub format: Format,
     /// `source.id` of the stream in the store.
     pub source_id: i64,
@@ -97,10 +99,12 @@ impl Parsed {
 }
 
 /// Processes journal entries until the journal stage has finished and
-/// everything durable is stored; returns the counts.
+/// everything durable is stored; returns the counts. Records are parsed,
+/// attributed and priced with the reference data in force when their unit
+/// is taken up (see `reference`).
 pub(crate) fn run(
     sink: &mut dyn Sink,
-    context: &Context,
+    reference: &Reference,
     journal: &Journal,
     sources: &[Source],
     ends: &DurableEnds,
@@ -125,7 +129,7 @@ pub(crate) fn run(
             let to_writer = to_writer.clone();
             std::thread::Builder::new()
                 .name(format!("parse-{n}"))
-                .spawn_scoped(scope, move || parse_units(&units, &to_writer, sources, context))
+                .spawn_scoped(scope, move || parse_units(&units, &to_writer, sources, reference))
                 .map_err(|e| format!("cannot start a parse worker: {e}"))?;
         }
         drop(to_writer);
@@ -231,17 +235,20 @@ fn dispatch(
     })
 }
 
-/// A worker: parses and prices units, one parser per connection.
+/// A worker: parses and prices units, one parser per connection, each
+/// unit with the reference data in force when it is taken up.
 fn parse_units(
     units: &Receiver<Unit>,
     to_writer: &Sender<Parsed>,
     sources: &[Source],
-    context: &Context,
+    reference: &Reference,
 ) {
     let mut parsers: HashMap<(usize, u64), Box<dyn RecordParser>> = HashMap::new();
     let format_names: Vec<String> = sources.iter().map(|s| s.format.name()).collect();
     for unit in units {
         let source = &sources[unit.source];
+        let current = reference.current();
+        let pbx = &current.pbxs[unit.source];
         let mut parsed = Parsed {
             seq: unit.seq,
             source: unit.source,
@@ -252,23 +259,24 @@ fn parse_units(
         };
         let origin = Origin {
             pbx_name: &source.name,
-            pbx: Some(&source.pbx),
+            pbx: Some(pbx),
             format_name: &format_names[unit.source],
             source_id: source.source_id,
-            context,
+            context: &current.context,
         };
         for entry in &unit.entries {
             let key = (unit.source, entry.connection);
             match entry.kind {
                 EntryKind::Open => {
-                    parsers.insert(key, new_parser(source, entry));
+                    parsers.insert(key, new_parser(source, pbx, entry));
                 }
                 EntryKind::Close => {
                     parsers.remove(&key);
                 }
                 EntryKind::Data => {
                     // Its opening may be before where reading resumed.
-                    let parser = parsers.entry(key).or_insert_with(|| new_parser(source, entry));
+                    let parser =
+                        parsers.entry(key).or_insert_with(|| new_parser(source, pbx, entry));
                     records(entry, &origin, parser.as_mut(), &mut parsed);
                 }
             }
@@ -279,9 +287,11 @@ fn parse_units(
     }
 }
 
-pub(crate) fn new_parser(source: &Source, entry: &Entry) -> Box<dyn RecordParser> {
+/// The parser of a connection opening (or first seen) at `entry`, reading
+/// local times in the zone of `pbx` as it is then.
+pub(crate) fn new_parser(source: &Source, pbx: &PbxInfo, entry: &Entry) -> Box<dyn RecordParser> {
     let received = Timestamp::try_from(entry.received).unwrap_or_else(|_| Timestamp::now());
-    let ctx = ParserContext { time_zone: source.pbx.time_zone.clone(), received };
+    let ctx = ParserContext { time_zone: pbx.time_zone.clone(), received };
     source.format.parser(&ctx)
 }
 

@@ -48,7 +48,7 @@ pub fn replay(
     let format =
         Format::by_name(format.unwrap_or(&info.format)).map_err(|e| format!("{pbx}: {e}"))?;
     let source_id = store.source_id(&format!("{pbx}@live")).map_err(err)?;
-    let source = Source { name: pbx.to_string(), pbx: info, format, source_id };
+    let source = Source { name: pbx.to_string(), format, source_id };
     let context = Context::with_index(&store, index)?;
     let config = JournalConfig { compress: false, ..JournalConfig::default() };
     let journal = Journal::open(&data_dir.join("journal"), config).map_err(|e| e.to_string())?;
@@ -58,7 +58,7 @@ pub fn replay(
     let format_name = source.format.name();
     let origin = Origin {
         pbx_name: &source.name,
-        pbx: Some(&source.pbx),
+        pbx: Some(&info),
         format_name: &format_name,
         source_id: source.source_id,
         context: &context,
@@ -75,15 +75,16 @@ pub fn replay(
         done.entries += 1;
         match entry.kind {
             EntryKind::Open => {
-                parsers.insert(entry.connection, new_parser(&source, &entry));
+                parsers.insert(entry.connection, new_parser(&source, &info, &entry));
             }
             EntryKind::Close => {
                 parsers.remove(&entry.connection);
             }
             EntryKind::Data => {
                 // Its opening may be before the period.
-                let parser =
-                    parsers.entry(entry.connection).or_insert_with(|| new_parser(&source, &entry));
+                let parser = parsers
+                    .entry(entry.connection)
+                    .or_insert_with(|| new_parser(&source, &info, &entry));
                 records(&entry, &origin, parser.as_mut(), &mut parsed);
                 if parsed.calls.len() >= sink.calls_per_transaction() {
                     store_parsed(sink.as_mut(), &mut parsed, &mut done.counts)?;

@@ -1,6 +1,7 @@
-//! Starting and stopping the server: the store and its context, the raw
-//! journal, the connectors on a tokio runtime, the journal stage on its
-//! own thread and the processing stage on this one. SIGTERM or Ctrl-C
+//! Starting and stopping the server: the store and its context (kept
+//! current by the reloader, see `reference`), the raw journal, the
+//! connectors on a tokio runtime, the journal stage on its own thread and
+//! the processing stage on this one. SIGTERM or Ctrl-C
 //! stops the connectors; the journal stage then syncs what they handed
 //! on, and the processing stage stores everything durable before the
 //! server exits: a clean stop leaves nothing unprocessed.
@@ -8,13 +9,14 @@
 use crate::config::ServerConfig;
 use crate::journaling::{self, DurableEnds, Journaled};
 use crate::processing::{self, Source};
+use crate::reference::{self, Current, Reference};
 use crate::stats::{Observed, Stats};
 use connectors::http_post::HttpIntake;
 use connectors::{
     ConnectionIds, ConnectorConfig, ConnectorState, Feed, StreamFraming, file_drop, rsp, serial,
     tcp_connect, tcp_listen,
 };
-use directory::DirectoryIndex;
+use directory::{DirectoryIndex, PbxInfo};
 use ingest::{Context, Counts};
 use journal::{Journal, JournalConfig};
 use parsers::Format;
@@ -46,9 +48,13 @@ pub fn serve(
     let _lock = crate::lock::lock_data_dir(data_dir, "bluewhale serve")?;
     let mut store = store::Store::open(data_dir).map_err(err)?;
     first_admin(&store, ready)?;
+    // Read before what it stands for: a change made meanwhile shows as a
+    // newer generation, and the reloader puts it in force.
+    let generation = store.reference_generation().map_err(err)?;
     let index = DirectoryIndex::build(&store.directory().map_err(err)?);
-    let sources = sources(&store, &index, config)?;
+    let (sources, pbxs) = sources(&store, &index, config)?;
     let context = Context::with_index(&store, index)?;
+    let reference = Reference::new(Current { generation, context, pbxs });
     let stats = Arc::new(Stats::default());
     let mut sink = crate::sink::open(config.storage.url.as_deref(), data_dir, &mut store, &stats)?;
     let journal = Journal::open(&data_dir.join("journal"), journal_config(config)?)
@@ -106,12 +112,24 @@ pub fn serve(
     runtime.spawn(watch_silence(observed));
     runtime.spawn(keep_retention(journal.clone(), stopped.clone()));
     std::thread::scope(|scope| {
+        // Stops when `stop_reloading` goes, at the end of this scope.
+        let (stop_reloading, reloading_stopped) = crossbeam_channel::bounded::<()>(0);
+        let (reference, sources) = (&reference, &sources);
+        let reloader = std::thread::Builder::new()
+            .name("reference".into())
+            .spawn_scoped(scope, move || {
+                let log = |line: &str| eprintln!("{line}");
+                reference::keep_current(data_dir, reference, sources, &reloading_stopped, &log)
+            })
+            .map_err(|e| format!("cannot start the reference reloader: {e}"))?;
         let journaling = std::thread::Builder::new()
             .name("journal-write".into())
             .spawn_scoped(scope, || journaling::run(&mut received, writers, &ends, &stats))
             .map_err(|e| format!("cannot start the journal stage: {e}"))?;
         let counts =
-            processing::run(sink.as_mut(), &context, &journal, &sources, &ends, &stats, &live);
+            processing::run(sink.as_mut(), reference, &journal, sources, &ends, &stats, &live);
+        drop(stop_reloading);
+        let _ = reloader.join();
         if counts.is_err() {
             // Nothing more can be stored: stop receiving what cannot be.
             let _ = stopping.send(true);
@@ -127,12 +145,13 @@ pub fn serve(
     })
 }
 
-/// The configured PBXs, checked against the directory and the formats.
+/// The configured PBXs, checked against the directory and the formats,
+/// and their directory entries.
 fn sources(
     store: &store::Store,
     index: &DirectoryIndex,
     config: &ServerConfig,
-) -> Result<Vec<Source>, String> {
+) -> Result<(Vec<Source>, Vec<PbxInfo>), String> {
     config
         .pbx
         .iter()
@@ -148,9 +167,10 @@ fn sources(
                 Format::by_name(&p.format).map_err(|e| format!("[[pbx]] {:?}: {e}", p.name))?;
             let source_id =
                 store.source_id(&format!("{}@live", p.name)).map_err(|e| e.to_string())?;
-            Ok(Source { name: p.name.clone(), pbx, format, source_id })
+            Ok((Source { name: p.name.clone(), format, source_id }, pbx))
         })
-        .collect()
+        .collect::<Result<Vec<_>, String>>()
+        .map(|both| both.into_iter().unzip())
 }
 
 fn journal_config(config: &ServerConfig) -> Result<JournalConfig, String> {

@@ -58,7 +58,8 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Replaces the stored tariff book's files, all at once.
+    /// Replaces the stored tariff book's files, all at once (bumping the
+    /// reference generation: see `settings`).
     pub fn replace_tariff_files(&mut self, files: &[(String, Vec<u8>)]) -> Result<()> {
         let tx = self.conn_mut().transaction()?;
         tx.execute("DELETE FROM tariff_file", [])?;

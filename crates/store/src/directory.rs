@@ -1,5 +1,6 @@
 //! Persisting the directory. Loading is an upsert keyed by natural keys,
-//! so loading the same file twice changes nothing.
+//! so loading the same file twice changes nothing (but the reference
+//! generation, which every load bumps: see `settings`).
 
 use crate::{Error, Result, Store};
 use directory::{
@@ -260,6 +261,7 @@ impl Store {
             .map_err(|e| Error::Invalid(e.to_string()))?;
         }
         drop(l);
+        crate::settings::bump_reference_generation(&tx)?;
         tx.commit()?;
         Ok(sum)
     }
@@ -288,17 +290,23 @@ impl Store {
             read_extensions_csv(path, zone_of, |row| l.extension(&row).map_err(|e| e.to_string()))
                 .map_err(|e| Error::Invalid(e.to_string()))?;
         drop(l);
+        if n > 0 {
+            crate::settings::bump_reference_generation(&tx)?;
+        }
         tx.commit()?;
         Ok(n)
     }
 
-    /// The PBX's id; a PBX not yet in the directory is added with `format`.
+    /// The PBX's id; a PBX not yet in the directory is added with `format`
+    /// (a change of the reference data).
     pub fn ensure_pbx(&self, name: &str, format: &str) -> Result<i64> {
-        self.conn.execute(
-            "INSERT OR IGNORE INTO pbx(name, format) VALUES (?1, ?2)",
-            params![name, format],
-        )?;
-        Ok(self.conn.query_row("SELECT id FROM pbx WHERE name = ?1", [name], |r| r.get(0))?)
+        crate::settings::writing_reference(&self.conn, || {
+            self.conn.execute(
+                "INSERT OR IGNORE INTO pbx(name, format) VALUES (?1, ?2)",
+                params![name, format],
+            )?;
+            Ok(self.conn.query_row("SELECT id FROM pbx WHERE name = ?1", [name], |r| r.get(0))?)
+        })
     }
 
     /// The whole directory.

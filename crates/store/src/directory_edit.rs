@@ -3,12 +3,16 @@
 //! connection [`Store::audited`] hands its change, so a change and its
 //! audit entry commit together or not at all.
 //!
+//! Each change bumps the reference generation with it (see `settings`),
+//! and is made as one even on a connection in no transaction.
+//!
 //! Stored calls are never touched here: a call keeps the extension,
 //! department and site it was attributed to until it is re-rated. That is
 //! why an entity stored calls refer to cannot be deleted, and why a number
 //! changes owner by a new validity period rather than by rewriting the one
 //! its earlier calls fall in.
 
+use crate::settings::writing_reference;
 use crate::{Error, Result, Store};
 use directory::{Department, Extension, Pbx, Site, Trunk, User, department_levels};
 use rusqlite::{Connection, OptionalExtension, Row, params};
@@ -248,57 +252,63 @@ impl<'c> DirectoryEdit<'c> {
 
     /// Adds a site (`s.id` is ignored); returns its id.
     pub fn create_site(&self, s: &Site) -> Result<i64> {
-        let s = self.checked_site(s)?;
-        self.0
-            .execute(
-                "INSERT INTO site (name, time_zone, country_code, area_code, carrier,
+        writing_reference(self.0, || {
+            let s = self.checked_site(s)?;
+            self.0
+                .execute(
+                    "INSERT INTO site (name, time_zone, country_code, area_code, carrier,
                  reference_carrier, holidays) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![
-                    s.name,
-                    s.time_zone,
-                    s.country_code,
-                    s.area_code,
-                    s.carrier,
-                    s.reference_carrier,
-                    s.holidays
-                ],
-            )
-            .map_err(|e| unique(e, || format!("a site named {:?}", s.name)))?;
-        Ok(self.0.last_insert_rowid())
+                    params![
+                        s.name,
+                        s.time_zone,
+                        s.country_code,
+                        s.area_code,
+                        s.carrier,
+                        s.reference_carrier,
+                        s.holidays
+                    ],
+                )
+                .map_err(|e| unique(e, || format!("a site named {:?}", s.name)))?;
+            Ok(self.0.last_insert_rowid())
+        })
     }
 
     /// Replaces a site's fields; false when there is no site `id`.
     pub fn update_site(&self, id: i64, s: &Site) -> Result<bool> {
-        let s = self.checked_site(s)?;
-        let n = self
-            .0
-            .execute(
-                "UPDATE site SET name = ?2, time_zone = ?3, country_code = ?4, area_code = ?5,
+        writing_reference(self.0, || {
+            let s = self.checked_site(s)?;
+            let n = self
+                .0
+                .execute(
+                    "UPDATE site SET name = ?2, time_zone = ?3, country_code = ?4, area_code = ?5,
                  carrier = ?6, reference_carrier = ?7, holidays = ?8 WHERE id = ?1",
-                params![
-                    id,
-                    s.name,
-                    s.time_zone,
-                    s.country_code,
-                    s.area_code,
-                    s.carrier,
-                    s.reference_carrier,
-                    s.holidays
-                ],
-            )
-            .map_err(|e| unique(e, || format!("a site named {:?}", s.name)))?;
-        Ok(n > 0)
+                    params![
+                        id,
+                        s.name,
+                        s.time_zone,
+                        s.country_code,
+                        s.area_code,
+                        s.carrier,
+                        s.reference_carrier,
+                        s.holidays
+                    ],
+                )
+                .map_err(|e| unique(e, || format!("a site named {:?}", s.name)))?;
+            Ok(n > 0)
+        })
     }
 
     /// Deletes a site no PBX or extension names (Conflict otherwise);
     /// false when there is no site `id`.
     pub fn delete_site(&self, id: i64) -> Result<bool> {
-        let Some(site) = self.site(id)? else { return Ok(false) };
-        let mut refs = self.referrers(id);
-        refs.rows("PBXs", "pbx WHERE site_id = ?1", "name")?;
-        refs.rows("extension periods", "extension WHERE site_id = ?1", "number")?;
-        refs.refuse(|| format!("site {id} ({})", site.name))?;
-        Ok(self.0.execute("DELETE FROM site WHERE id = ?1", [id])? > 0)
+        writing_reference(self.0, || {
+            let Some(site) = self.site(id)? else { return Ok(false) };
+            let mut refs = self.referrers(id);
+            refs.rows("PBXs", "pbx WHERE site_id = ?1", "name")?;
+            refs.rows("extension periods", "extension WHERE site_id = ?1", "number")?;
+            refs.refuse(|| format!("site {id} ({})", site.name))?;
+            Ok(self.0.execute("DELETE FROM site WHERE id = ?1", [id])? > 0)
+        })
     }
 
     // PBXs -------------------------------------------------------------
@@ -320,26 +330,30 @@ impl<'c> DirectoryEdit<'c> {
 
     /// Adds a PBX (`p.id` is ignored); returns its id.
     pub fn create_pbx(&self, p: &Pbx) -> Result<i64> {
-        let p = self.checked_pbx(p)?;
-        self.0
-            .execute(
-                "INSERT INTO pbx (name, format, site_id, time_zone) VALUES (?1, ?2, ?3, ?4)",
-                params![p.name, p.format, p.site_id, p.time_zone],
-            )
-            .map_err(|e| unique(e, || format!("a PBX named {:?}", p.name)))?;
-        Ok(self.0.last_insert_rowid())
+        writing_reference(self.0, || {
+            let p = self.checked_pbx(p)?;
+            self.0
+                .execute(
+                    "INSERT INTO pbx (name, format, site_id, time_zone) VALUES (?1, ?2, ?3, ?4)",
+                    params![p.name, p.format, p.site_id, p.time_zone],
+                )
+                .map_err(|e| unique(e, || format!("a PBX named {:?}", p.name)))?;
+            Ok(self.0.last_insert_rowid())
+        })
     }
 
     pub fn update_pbx(&self, id: i64, p: &Pbx) -> Result<bool> {
-        let p = self.checked_pbx(p)?;
-        let n = self
+        writing_reference(self.0, || {
+            let p = self.checked_pbx(p)?;
+            let n = self
             .0
             .execute(
                 "UPDATE pbx SET name = ?2, format = ?3, site_id = ?4, time_zone = ?5 WHERE id = ?1",
                 params![id, p.name, p.format, p.site_id, p.time_zone],
             )
             .map_err(|e| unique(e, || format!("a PBX named {:?}", p.name)))?;
-        Ok(n > 0)
+            Ok(n > 0)
+        })
     }
 
     /// Whether any stored call came from PBX `id`. Calls have no index by
@@ -355,11 +369,13 @@ impl<'c> DirectoryEdit<'c> {
     /// Deletes a PBX without trunks (Conflict otherwise; see
     /// [`DirectoryEdit::pbx_has_calls`] for its calls).
     pub fn delete_pbx(&self, id: i64) -> Result<bool> {
-        let Some(pbx) = self.pbx(id)? else { return Ok(false) };
-        let mut refs = self.referrers(id);
-        refs.rows("trunks", "trunk WHERE pbx_id = ?1", "code")?;
-        refs.refuse(|| format!("PBX {id} ({})", pbx.name))?;
-        Ok(self.0.execute("DELETE FROM pbx WHERE id = ?1", [id])? > 0)
+        writing_reference(self.0, || {
+            let Some(pbx) = self.pbx(id)? else { return Ok(false) };
+            let mut refs = self.referrers(id);
+            refs.rows("trunks", "trunk WHERE pbx_id = ?1", "code")?;
+            refs.refuse(|| format!("PBX {id} ({})", pbx.name))?;
+            Ok(self.0.execute("DELETE FROM pbx WHERE id = ?1", [id])? > 0)
+        })
     }
 
     // Trunks -----------------------------------------------------------
@@ -377,32 +393,38 @@ impl<'c> DirectoryEdit<'c> {
 
     /// Adds a trunk (`t.id` is ignored); returns its id.
     pub fn create_trunk(&self, t: &Trunk) -> Result<i64> {
-        let t = self.checked_trunk(t)?;
-        self.0
-            .execute(
-                "INSERT INTO trunk (pbx_id, code, name, carrier) VALUES (?1, ?2, ?3, ?4)",
-                params![t.pbx_id, t.code, t.name, t.carrier],
-            )
-            .map_err(|e| unique(e, || format!("trunk {:?} of PBX {}", t.code, t.pbx_id)))?;
-        Ok(self.0.last_insert_rowid())
+        writing_reference(self.0, || {
+            let t = self.checked_trunk(t)?;
+            self.0
+                .execute(
+                    "INSERT INTO trunk (pbx_id, code, name, carrier) VALUES (?1, ?2, ?3, ?4)",
+                    params![t.pbx_id, t.code, t.name, t.carrier],
+                )
+                .map_err(|e| unique(e, || format!("trunk {:?} of PBX {}", t.code, t.pbx_id)))?;
+            Ok(self.0.last_insert_rowid())
+        })
     }
 
     pub fn update_trunk(&self, id: i64, t: &Trunk) -> Result<bool> {
-        let t = self.checked_trunk(t)?;
-        let n = self
+        writing_reference(self.0, || {
+            let t = self.checked_trunk(t)?;
+            let n = self
             .0
             .execute(
                 "UPDATE trunk SET pbx_id = ?2, code = ?3, name = ?4, carrier = ?5 WHERE id = ?1",
                 params![id, t.pbx_id, t.code, t.name, t.carrier],
             )
             .map_err(|e| unique(e, || format!("trunk {:?} of PBX {}", t.code, t.pbx_id)))?;
-        Ok(n > 0)
+            Ok(n > 0)
+        })
     }
 
     /// Deletes a trunk. Calls that used it keep its id; re-rating them
     /// finds no trunk and takes the site's carrier.
     pub fn delete_trunk(&self, id: i64) -> Result<bool> {
-        Ok(self.0.execute("DELETE FROM trunk WHERE id = ?1", [id])? > 0)
+        writing_reference(self.0, || {
+            Ok(self.0.execute("DELETE FROM trunk WHERE id = ?1", [id])? > 0)
+        })
     }
 
     // Departments ------------------------------------------------------
@@ -430,63 +452,69 @@ impl<'c> DirectoryEdit<'c> {
     /// Adds a department named `name` under `parent_id` (at the top when
     /// None); returns its id.
     pub fn create_department(&self, parent_id: Option<i64>, name: &str) -> Result<i64> {
-        let (name, path) = self.department_path(parent_id, name)?;
-        self.0
-            .execute(
-                "INSERT INTO department (parent_id, name, path) VALUES (?1, ?2, ?3)",
-                params![parent_id, name, path],
-            )
-            .map_err(|e| unique(e, || format!("department {path:?}")))?;
-        Ok(self.0.last_insert_rowid())
+        writing_reference(self.0, || {
+            let (name, path) = self.department_path(parent_id, name)?;
+            self.0
+                .execute(
+                    "INSERT INTO department (parent_id, name, path) VALUES (?1, ?2, ?3)",
+                    params![parent_id, name, path],
+                )
+                .map_err(|e| unique(e, || format!("department {path:?}")))?;
+            Ok(self.0.last_insert_rowid())
+        })
     }
 
     /// Renames a department and/or moves it under another parent; the
     /// paths of every department below it follow. False when there is no
     /// department `id`.
     pub fn update_department(&self, id: i64, parent_id: Option<i64>, name: &str) -> Result<bool> {
-        let Some(current) = self.department(id)? else { return Ok(false) };
-        let (name, path) = self.department_path(parent_id, name)?;
-        let below = format!("{}\\", current.path);
-        // Only a parent in its own subtree (or itself) puts it below itself.
-        if path.starts_with(&below) {
-            return Err(Error::Invalid(format!(
-                "parent_id: department {id} cannot move under itself or a department below it"
-            )));
-        }
-        let taken = || format!("department {path:?}");
-        self.0
-            .execute(
-                "UPDATE department SET parent_id = ?2, name = ?3, path = ?4 WHERE id = ?1",
-                params![id, parent_id, name, path],
-            )
-            .map_err(|e| unique(e, taken))?;
-        self.0
-            .execute(
-                "UPDATE department SET path = ?2 || substr(path, length(?1) + 1)
+        writing_reference(self.0, || {
+            let Some(current) = self.department(id)? else { return Ok(false) };
+            let (name, path) = self.department_path(parent_id, name)?;
+            let below = format!("{}\\", current.path);
+            // Only a parent in its own subtree (or itself) puts it below itself.
+            if path.starts_with(&below) {
+                return Err(Error::Invalid(format!(
+                    "parent_id: department {id} cannot move under itself or a department below it"
+                )));
+            }
+            let taken = || format!("department {path:?}");
+            self.0
+                .execute(
+                    "UPDATE department SET parent_id = ?2, name = ?3, path = ?4 WHERE id = ?1",
+                    params![id, parent_id, name, path],
+                )
+                .map_err(|e| unique(e, taken))?;
+            self.0
+                .execute(
+                    "UPDATE department SET path = ?2 || substr(path, length(?1) + 1)
                  WHERE substr(path, 1, length(?1)) = ?1",
-                params![below, format!("{path}\\")],
-            )
-            .map_err(|e| unique(e, taken))?;
-        Ok(true)
+                    params![below, format!("{path}\\")],
+                )
+                .map_err(|e| unique(e, taken))?;
+            Ok(true)
+        })
     }
 
     /// Deletes a department nothing refers to: no department below it, no
     /// user, extension period or manager account, no stored call
     /// (Conflict naming them otherwise).
     pub fn delete_department(&self, id: i64) -> Result<bool> {
-        let Some(department) = self.department(id)? else { return Ok(false) };
-        let mut refs = self.referrers(id);
-        refs.rows("departments below it", "department WHERE parent_id = ?1", "path")?;
-        refs.rows("users", "person WHERE department_id = ?1", "key")?;
-        refs.rows("extension periods", "extension WHERE department_id = ?1", "number")?;
-        refs.rows(
+        writing_reference(self.0, || {
+            let Some(department) = self.department(id)? else { return Ok(false) };
+            let mut refs = self.referrers(id);
+            refs.rows("departments below it", "department WHERE parent_id = ?1", "path")?;
+            refs.rows("users", "person WHERE department_id = ?1", "key")?;
+            refs.rows("extension periods", "extension WHERE department_id = ?1", "number")?;
+            refs.rows(
             "manager accounts",
             "account WHERE id IN (SELECT account_id FROM account_department WHERE department_id = ?1)",
             "username",
         )?;
-        refs.calls("department_id")?;
-        refs.refuse(|| format!("department {id} ({})", department.path))?;
-        Ok(self.0.execute("DELETE FROM department WHERE id = ?1", [id])? > 0)
+            refs.calls("department_id")?;
+            refs.refuse(|| format!("department {id} ({})", department.path))?;
+            Ok(self.0.execute("DELETE FROM department WHERE id = ?1", [id])? > 0)
+        })
     }
 
     // Users ------------------------------------------------------------
@@ -503,36 +531,42 @@ impl<'c> DirectoryEdit<'c> {
 
     /// Adds a user (a person; `u.id` is ignored); returns its id.
     pub fn create_user(&self, u: &User) -> Result<i64> {
-        let u = self.checked_user(u)?;
-        self.0
-            .execute(
-                "INSERT INTO person (key, name, department_id) VALUES (?1, ?2, ?3)",
-                params![u.key, u.name, u.department_id],
-            )
-            .map_err(|e| unique(e, || format!("a user with key {:?}", u.key)))?;
-        Ok(self.0.last_insert_rowid())
+        writing_reference(self.0, || {
+            let u = self.checked_user(u)?;
+            self.0
+                .execute(
+                    "INSERT INTO person (key, name, department_id) VALUES (?1, ?2, ?3)",
+                    params![u.key, u.name, u.department_id],
+                )
+                .map_err(|e| unique(e, || format!("a user with key {:?}", u.key)))?;
+            Ok(self.0.last_insert_rowid())
+        })
     }
 
     pub fn update_user(&self, id: i64, u: &User) -> Result<bool> {
-        let u = self.checked_user(u)?;
-        let n = self
-            .0
-            .execute(
-                "UPDATE person SET key = ?2, name = ?3, department_id = ?4 WHERE id = ?1",
-                params![id, u.key, u.name, u.department_id],
-            )
-            .map_err(|e| unique(e, || format!("a user with key {:?}", u.key)))?;
-        Ok(n > 0)
+        writing_reference(self.0, || {
+            let u = self.checked_user(u)?;
+            let n = self
+                .0
+                .execute(
+                    "UPDATE person SET key = ?2, name = ?3, department_id = ?4 WHERE id = ?1",
+                    params![id, u.key, u.name, u.department_id],
+                )
+                .map_err(|e| unique(e, || format!("a user with key {:?}", u.key)))?;
+            Ok(n > 0)
+        })
     }
 
     /// Deletes a user no extension period or account refers to.
     pub fn delete_user(&self, id: i64) -> Result<bool> {
-        let Some(user) = self.user(id)? else { return Ok(false) };
-        let mut refs = self.referrers(id);
-        refs.rows("extension periods", "extension WHERE person_id = ?1", "number")?;
-        refs.rows("accounts", "account WHERE person_id = ?1", "username")?;
-        refs.refuse(|| format!("user {id} ({})", user.key))?;
-        Ok(self.0.execute("DELETE FROM person WHERE id = ?1", [id])? > 0)
+        writing_reference(self.0, || {
+            let Some(user) = self.user(id)? else { return Ok(false) };
+            let mut refs = self.referrers(id);
+            refs.rows("extension periods", "extension WHERE person_id = ?1", "number")?;
+            refs.rows("accounts", "account WHERE person_id = ?1", "username")?;
+            refs.refuse(|| format!("user {id} ({})", user.key))?;
+            Ok(self.0.execute("DELETE FROM person WHERE id = ?1", [id])? > 0)
+        })
     }
 
     // Extensions -------------------------------------------------------
@@ -585,28 +619,31 @@ impl<'c> DirectoryEdit<'c> {
 
     /// Adds an extension period (`e.id` is ignored); returns its id.
     pub fn create_extension(&self, e: &Extension) -> Result<i64> {
-        let e = self.checked_extension(e, None)?;
-        self.0.execute(
-            "INSERT INTO extension (site_id, number, person_id, department_id, valid_from,
+        writing_reference(self.0, || {
+            let e = self.checked_extension(e, None)?;
+            self.0.execute(
+                "INSERT INTO extension (site_id, number, person_id, department_id, valid_from,
              valid_to, site_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![
-                e.site_id,
-                e.number,
-                e.user_id,
-                e.department_id,
-                e.valid_from,
-                e.valid_to,
-                e.site_id.unwrap_or(0)
-            ],
-        )?;
-        Ok(self.0.last_insert_rowid())
+                params![
+                    e.site_id,
+                    e.number,
+                    e.user_id,
+                    e.department_id,
+                    e.valid_from,
+                    e.valid_to,
+                    e.site_id.unwrap_or(0)
+                ],
+            )?;
+            Ok(self.0.last_insert_rowid())
+        })
     }
 
     /// Rewrites period `id` in place: calls already stored in it keep
     /// their attribution until re-rated, and then follow the new values.
     pub fn update_extension(&self, id: i64, e: &Extension) -> Result<bool> {
-        let e = self.checked_extension(e, Some(id))?;
-        let n = self.0.execute(
+        writing_reference(self.0, || {
+            let e = self.checked_extension(e, Some(id))?;
+            let n = self.0.execute(
             "UPDATE extension SET site_id = ?2, number = ?3, person_id = ?4, department_id = ?5,
              valid_from = ?6, valid_to = ?7, site_key = ?8 WHERE id = ?1",
             params![
@@ -620,7 +657,8 @@ impl<'c> DirectoryEdit<'c> {
                 e.site_id.unwrap_or(0)
             ],
         )?;
-        Ok(n > 0)
+            Ok(n > 0)
+        })
     }
 
     /// Hands the number of period `id` to another owner from `from` on:
@@ -636,28 +674,35 @@ impl<'c> DirectoryEdit<'c> {
         department_id: Option<i64>,
         valid_to: Option<i64>,
     ) -> Result<Option<i64>> {
-        let Some(current) = self.extension(id)? else { return Ok(None) };
-        if from <= current.valid_from || current.valid_to.is_some_and(|to| from >= to) {
-            return Err(Error::Invalid(format!(
-                "owner_from: must fall inside period {id} (after its start, before its end)"
-            )));
-        }
-        self.0.execute("UPDATE extension SET valid_to = ?2 WHERE id = ?1", [id, from])?;
-        let next =
-            Extension { id: 0, user_id, department_id, valid_from: from, valid_to, ..current };
-        self.create_extension(&next).map(Some)
+        writing_reference(self.0, || {
+            let Some(current) = self.extension(id)? else { return Ok(None) };
+            if from <= current.valid_from || current.valid_to.is_some_and(|to| from >= to) {
+                return Err(Error::Invalid(format!(
+                    "owner_from: must fall inside period {id} (after its start, before its end)"
+                )));
+            }
+            self.0.execute("UPDATE extension SET valid_to = ?2 WHERE id = ?1", [id, from])?;
+            let next =
+                Extension { id: 0, user_id, department_id, valid_from: from, valid_to, ..current };
+            self.create_extension(&next).map(Some)
+        })
     }
 
     /// Deletes an extension period no stored call belongs to (Conflict
     /// otherwise: end it with `valid_to` instead).
     pub fn delete_extension(&self, id: i64) -> Result<bool> {
-        let Some(extension) = self.extension(id)? else { return Ok(false) };
-        let mut refs = self.referrers(id);
-        refs.calls("extension_id")?;
-        refs.refuse(|| {
-            format!("extension period {id} ({}; end it with valid_to instead)", extension.number)
-        })?;
-        Ok(self.0.execute("DELETE FROM extension WHERE id = ?1", [id])? > 0)
+        writing_reference(self.0, || {
+            let Some(extension) = self.extension(id)? else { return Ok(false) };
+            let mut refs = self.referrers(id);
+            refs.calls("extension_id")?;
+            refs.refuse(|| {
+                format!(
+                    "extension period {id} ({}; end it with valid_to instead)",
+                    extension.number
+                )
+            })?;
+            Ok(self.0.execute("DELETE FROM extension WHERE id = ?1", [id])? > 0)
+        })
     }
 }
 

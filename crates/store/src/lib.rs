@@ -157,6 +157,9 @@ impl Store {
         .map_err(open_err)?;
         rollup::register_functions(&conn).map_err(open_err)?;
         migrate::upgrade(&conn)?;
+        // Writes of the tariff book on this connection bump the reference
+        // generation, whoever makes them (see `settings`).
+        settings::watch_tariff_files(&conn).map_err(open_err)?;
         Ok(Store {
             conn,
             path,
