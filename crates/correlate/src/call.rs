@@ -182,8 +182,10 @@ impl<'a> Context<'a> {
                     .map(|l| l.calling.number.clone())
             })
         });
-        let controllers =
-            legs.iter().filter_map(|l| Some((&l.sides[..], l.sign.controller.as_ref()?))).collect();
+        let controllers = legs
+            .iter()
+            .filter_map(|l| Some((l.side_keys(), l.sign.controller.as_ref()?)))
+            .collect();
         let answered = legs
             .iter()
             .find(|l| {
@@ -218,7 +220,7 @@ fn own_controller<'c>(leg: &'c Leg, call: &'c Context<'_>) -> Option<&'c Text> {
     leg.sign.controller.as_ref().or_else(|| {
         call.controllers
             .iter()
-            .find(|(other, _)| other.iter().any(|k| leg.sides.contains(k)))
+            .find(|(other, _)| other.iter().any(|k| leg.side_keys().contains(k)))
             .map(|(_, controller)| *controller)
     })
 }

@@ -522,7 +522,7 @@ mod tests {
             original_called: party("0612345678"),
             redirecting: Party::default(),
             keys: vec![hash(key)],
-            sides: Vec::new(),
+            sides: 0,
             origin: None,
             near: Vec::new(),
             sign: Sign {

@@ -178,11 +178,11 @@ pub struct Leg {
     /// The last party that redirected the call, when one did.
     pub redirecting: Party,
     /// Keys shared by the legs of one call (global call ids, leg ids,
-    /// conversation ids), each namespaced by PBX and kind.
+    /// conversation ids), each namespaced by PBX and kind; the first
+    /// `sides` of them name a side of the leg (a call leg identifier, a
+    /// channel): legs sharing one are the same party's path.
     pub keys: Vec<Key>,
-    /// Those of `keys` that name a side of the leg (a call leg identifier,
-    /// a channel): legs sharing one are the same party's path.
-    pub sides: Vec<Key>,
+    pub sides: u8,
     /// The key of the leg's own originating side, when the vendor has one.
     pub origin: Option<Key>,
     /// Keys that tie legs only when their times agree (vendors that write
@@ -209,6 +209,11 @@ impl Leg {
     pub fn is_tandem(&self) -> bool {
         let outside = |p: &Party| !p.inside && !p.number.is_empty() && !is_bridge(&p.number);
         outside(&self.calling) && outside(&self.called)
+    }
+
+    /// The keys naming the leg's sides (see [`Leg::keys`]).
+    pub fn side_keys(&self) -> &[Key] {
+        &self.keys[..usize::from(self.sides).min(self.keys.len())]
     }
 
     /// Whether `number` is one of the leg's two parties.

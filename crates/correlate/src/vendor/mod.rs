@@ -49,8 +49,8 @@ pub fn leg_of(cdr: &Cdr, vendor: Vendor, id: u64, extensions: &impl Extensions) 
         if cdr.original_called.is_empty() { &cdr.dialled } else { &cdr.original_called };
     let mut keys = Keys {
         pbx: cdr.pbx.clone(),
-        keys: Vec::new(),
-        sides: Vec::new(),
+        keys: Vec::with_capacity(6),
+        sides: 0,
         origin: None,
         near: Vec::new(),
     };
@@ -65,7 +65,7 @@ pub fn leg_of(cdr: &Cdr, vendor: Vendor, id: u64, extensions: &impl Extensions) 
         original_called: party(original_called),
         redirecting: party(&cdr.last_redirecting),
         keys: Vec::new(),
-        sides: Vec::new(),
+        sides: 0,
         origin: None,
         near: Vec::new(),
         sign: Sign::default(),
@@ -83,8 +83,8 @@ pub fn leg_of(cdr: &Cdr, vendor: Vendor, id: u64, extensions: &impl Extensions) 
             leg.sign = generic::sign(cdr);
         }
     }
+    leg.sides = keys.sides.min(usize::from(u8::MAX)) as u8;
     leg.keys = keys.keys;
-    leg.sides = keys.sides;
     leg.origin = keys.origin;
     leg.near = keys.near;
     // A conference's or an observer's leg joins the bridge or the
@@ -100,8 +100,9 @@ pub fn leg_of(cdr: &Cdr, vendor: Vendor, id: u64, extensions: &impl Extensions) 
 /// (or a leg id and a call id) never meet.
 pub(crate) struct Keys {
     pbx: Text,
+    /// Side keys first, `sides` of them.
     keys: Vec<Key>,
-    sides: Vec<Key>,
+    sides: usize,
     origin: Option<Key>,
     near: Vec<(Key, Near)>,
 }
@@ -117,9 +118,12 @@ impl Keys {
         }
         let key = self.key(kind, scope, id);
         if !self.keys.contains(&key) {
-            self.keys.push(key);
+            // Sides first (see `Leg::sides`).
             if kind == LEG {
-                self.sides.push(key);
+                self.keys.insert(self.sides, key);
+                self.sides += 1;
+            } else {
+                self.keys.push(key);
             }
         }
     }
