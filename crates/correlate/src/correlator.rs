@@ -169,6 +169,21 @@ impl Added {
     }
 }
 
+/// A call held by the correlator, as [`Correlator::join`] names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CallRef(u64);
+
+/// What [`Correlator::join`] made of a leg.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Joined {
+    /// Given already: nothing changes.
+    Repeated,
+    /// A call of its own with nothing to say (see [`Added::Alone`]).
+    Alone,
+    /// Part of this call, which changed.
+    Call(CallRef),
+}
+
 /// What [`Correlator::advance`] did.
 #[derive(Debug, Default)]
 pub struct Advanced {
@@ -260,10 +275,23 @@ impl Correlator {
         self.calls.len()
     }
 
-    /// Joins `leg` to its call (see [`Added`]).
+    /// Joins `leg` to its call, and attributes the call (see [`Added`]).
     pub fn add(&mut self, leg: Leg) -> Added {
+        match self.join(leg) {
+            Joined::Repeated => Added::Repeated,
+            Joined::Alone => Added::Alone,
+            Joined::Call(call) => {
+                Added::Call(self.attribution(call).expect("a call just joined is held"))
+            }
+        }
+    }
+
+    /// Joins `leg` to its call without attributing it: for a writer that
+    /// adds a batch of legs, then attributes each call they touched once
+    /// ([`Correlator::attribution`]).
+    pub fn join(&mut self, leg: Leg) -> Joined {
         if self.by_leg.contains_key(&leg.id) {
-            return Added::Repeated;
+            return Joined::Repeated;
         }
         let mut slots: Vec<u64> = Vec::new();
         for key in &leg.keys {
@@ -290,12 +318,12 @@ impl Correlator {
             for plain in recent {
                 self.recent.put(plain);
             }
-            return Added::Repeated;
+            return Joined::Repeated;
         }
         let aside = leg.sign.explicit && leg.is_plain() && leg.near.is_empty();
         if aside && slots.is_empty() && recent.is_empty() && self.recent.capacity() > 0 {
             self.recent.put(leg);
-            return Added::Alone;
+            return Joined::Alone;
         }
         slots.sort_unstable();
         slots.dedup();
@@ -333,15 +361,25 @@ impl Correlator {
         let call = self.calls.get_mut(&slot).expect("slot exists");
         call.legs.push(leg);
         call.complete = false;
-        let added = match &call.legs[..] {
-            [only] if only.is_plain() => Added::Alone,
-            legs => Added::Call(attribute(&legs.iter().collect::<Vec<_>>(), &self.rules)),
+        let joined = match &call.legs[..] {
+            [only] if only.is_plain() => Joined::Alone,
+            _ => Joined::Call(CallRef(slot)),
         };
         self.schedule(slot);
         if self.legs > self.config.max_legs {
             self.forget_soonest_due();
         }
-        added
+        joined
+    }
+
+    /// The call `call` attributed as it stands now; `None` once it was
+    /// merged into another (a leg tying it to one joined after it: that
+    /// call was touched too) or forgotten.
+    pub fn attribution(&self, call: CallRef) -> Option<LogicalCall> {
+        let open = self.calls.get(&call.0)?;
+        let mut logical = attribute(&open.legs.iter().collect::<Vec<_>>(), &self.rules);
+        logical.complete = open.complete;
+        Some(logical)
     }
 
     fn index(&mut self, leg: &Leg, slot: u64) {

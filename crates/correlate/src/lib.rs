@@ -24,7 +24,7 @@ pub mod rules;
 pub mod vendor;
 
 pub use call::{LegOutcome, LogicalCall, Reason, attribute};
-pub use correlator::{Added, Advanced, Config, Correlator, Snapshot};
+pub use correlator::{Added, Advanced, CallRef, Config, Correlator, Joined, Snapshot};
 pub use leg::{Extensions, Feature, Leg, Near, Part, Party, Sign};
 pub use rules::{ConferenceRule, ForwardRule, Rules, TransferRule};
 pub use vendor::{Vendor, leg_of};
