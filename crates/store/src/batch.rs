@@ -28,6 +28,10 @@ pub(crate) struct Posting {
     pub sums: Sums,
     /// Whether it belongs in the day's `cdr_owner` row (key and sums).
     pub day_row: bool,
+    /// Whether its key is listed in that row (the call is the owner's);
+    /// unlisted, only its sums count there (a contribution moved to
+    /// another owner, see [`Batch::move_contribution`]).
+    pub listed: bool,
     /// Whether its sums go into the month rollup.
     pub month_row: bool,
 }
@@ -36,6 +40,23 @@ impl Posting {
     fn owner(&self) -> (i64, i64, i64) {
         (self.key.0, self.key.1, self.key.2)
     }
+}
+
+/// A stored call's contribution to the rollups moved from one owner to
+/// another (see [`Batch::move_contribution`]). Owners are (department,
+/// extension); `None` is "none", as a call without one is filed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Moved {
+    /// The call's local day and month (as [`CdrRow::day`], [`CdrRow::month`]).
+    pub day: i64,
+    pub month: i64,
+    pub bucket: Bucket,
+    pub from: (Option<i64>, Option<i64>),
+    /// What `from` gives up (its sums of the call as filed).
+    pub taken: Sums,
+    pub to: (Option<i64>, Option<i64>),
+    /// What `to` receives (the same, or without the call counted).
+    pub given: Sums,
 }
 
 /// Calls stored by one execution of the multi-row insert: one statement
@@ -147,8 +168,32 @@ impl<'c> Batch<'c> {
             bucket: r.bucket,
             sums: r.sums,
             day_row: true,
+            listed: true,
             month_row: true,
         });
+    }
+
+    /// Moves what a stored call adds to the rollups of its day and month:
+    /// `from` gives up `taken`, `to` receives `given`, both in the call's
+    /// `bucket`. The call stays listed under the owner it was stored with
+    /// (searches find it there); only the sums move. For a leg that another
+    /// extension pays for, or that is not counted as a call of its own.
+    /// Idempotence is the caller's: moving twice moves twice.
+    pub fn move_contribution(&mut self, moved: &Moved) {
+        let owner = |o: (Option<i64>, Option<i64>)| (o.0.unwrap_or(0), o.1.unwrap_or(0));
+        for (who, sums) in
+            [(owner(moved.from), moved.taken.negated()), (owner(moved.to), moved.given)]
+        {
+            self.postings.push(Posting {
+                key: (moved.day, who.0, who.1, 0, 0),
+                month: moved.month,
+                bucket: moved.bucket,
+                sums,
+                day_row: true,
+                listed: false,
+                month_row: true,
+            });
+        }
     }
 
     /// Stores a call unless one with the same key is already stored.
@@ -388,7 +433,9 @@ impl OwnerRows {
         let keys_end = self.keys.len();
         let mut part = 0;
         let mut from = keys_from;
-        while from < keys_end {
+        // Sums without any key listed (moved contributions): one row, no keys.
+        let sums_alone = keys_from == keys_end && !agg.is_empty();
+        while from < keys_end || (sums_alone && part == 0) {
             let end = (from + 16 * KEYS_PER_OWNER_ROW).min(keys_end);
             if part == 0 {
                 agg.encode_into(&mut self.aggs);
@@ -436,8 +483,10 @@ fn file_postings(
         let mut agg = Agg::default();
         let keys_before = owners.keys.len();
         for p in group.iter().filter(|p| p.day_row) {
-            owners.keys.extend_from_slice(&p.key.3.to_le_bytes());
-            owners.keys.extend_from_slice(&p.key.4.to_le_bytes());
+            if p.listed {
+                owners.keys.extend_from_slice(&p.key.3.to_le_bytes());
+                owners.keys.extend_from_slice(&p.key.4.to_le_bytes());
+            }
             agg.add(p.bucket, &p.sums);
         }
         parts = parts.max(owners.push_owner(owner, keys_before, &agg));
@@ -762,6 +811,65 @@ mod tests {
             })
             .unwrap();
         assert_eq!(found, many + max + 4);
+    }
+
+    #[test]
+    fn a_moved_contribution_changes_the_rollups_not_the_owner_of_the_call() {
+        use crate::{Moved, Sums};
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let mut call = row(86_400 + 60, 1, Some(5));
+        call.sums = Sums { calls: 1, seconds: 30, cost: crate::Amount(1_200), ..Sums::default() };
+        let mut batch = store.batch().unwrap();
+        batch.insert_cdr(&call).unwrap();
+        batch.commit().unwrap();
+        // Extension 6 (department 2) pays for it; it is not counted as a call.
+        let moved = Moved {
+            day: call.day,
+            month: call.month,
+            bucket: call.bucket,
+            from: (call.department_id, call.extension_id),
+            taken: call.sums,
+            to: (Some(2), Some(6)),
+            given: Sums { calls: 0, ..call.sums },
+        };
+        let mut batch = store.batch().unwrap();
+        batch.move_contribution(&moved);
+        batch.commit().unwrap();
+        let sums_of = |store: &Store, first: i64, last: i64| {
+            let mut sums = std::collections::BTreeMap::new();
+            store
+                .rollups(first, last, |department, extension, agg| {
+                    let t = agg.total();
+                    let e = sums.entry((department, extension)).or_insert((0, 0, 0));
+                    *e = (e.0 + t.calls, e.1 + t.seconds, e.2 + t.cost.0);
+                    Ok(())
+                })
+                .unwrap();
+            sums.into_iter().filter(|(_, s)| *s != (0, 0, 0)).collect::<Vec<_>>()
+        };
+        assert_eq!(sums_of(&store, call.day, call.day), [((2, 6), (0, 30, 1_200))]);
+        store.fold_months().unwrap();
+        let month = (crate::days::first_day_of_month(call.month), call.day + 40);
+        assert_eq!(sums_of(&store, month.0, month.1), [((2, 6), (0, 30, 1_200))]);
+        // The call is still listed where it was filed, not under the payer.
+        let listed = |department: i64| {
+            let q = CdrQuery {
+                from_s: 0,
+                to_s: 3 * 86_400,
+                department_ids: Some(vec![department]),
+                ..Default::default()
+            };
+            let mut found = 0;
+            store
+                .query_cdrs(&q, |_| {
+                    found += 1;
+                    Ok(())
+                })
+                .unwrap();
+            found
+        };
+        assert_eq!((listed(0), listed(2)), (1, 0));
     }
 
     #[test]

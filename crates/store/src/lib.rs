@@ -29,7 +29,7 @@ mod row;
 pub mod settings;
 mod settle;
 
-pub use batch::{Batch, Insert};
+pub use batch::{Batch, Insert, Moved};
 pub use charge::{Charge, ChargeStatus, PriceTrace};
 pub use money::{AMOUNT_DECIMALS, Amount};
 pub use quarantine::{QuarantineEntry, QuarantineItem};

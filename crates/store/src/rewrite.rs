@@ -190,6 +190,7 @@ impl DayRewrite<'_> {
             bucket: c.bucket,
             sums,
             day_row,
+            listed: true,
             month_row,
         };
         let Some((extension_id, department_id, blob)) = &change.update else {
