@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod backup;
 mod batch;
+mod call_leg;
 mod carriers;
 mod charge;
 mod checkpoint;
@@ -30,6 +31,7 @@ pub mod settings;
 mod settle;
 
 pub use batch::{Batch, Insert, Moved};
+pub use call_leg::LegBilling;
 pub use charge::{Charge, ChargeStatus, PriceTrace};
 pub use money::{AMOUNT_DECIMALS, Amount};
 pub use quarantine::{QuarantineEntry, QuarantineItem};

@@ -10,6 +10,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0002_rating", include_str!("../migrations/0002_rating.sql")),
     ("0003_journal", include_str!("../migrations/0003_journal.sql")),
     ("0004_accounts", include_str!("../migrations/0004_accounts.sql")),
+    ("0005_correlation", include_str!("../migrations/0005_correlation.sql")),
 ];
 
 /// The schema version this program writes.

@@ -1,0 +1,301 @@
+//! Correlation's outcome for a stored call that is a leg of a logical call
+//! (`call_leg`): the call it is part of, who pays for it and whether it is
+//! the leg the call is counted by. Writing one moves the leg's sums in the
+//! rollups from what was in force (the previous outcome, or the call as
+//! filed: its owner pays, it counts) to the new one, so writing the same
+//! outcome again changes nothing and a changed one corrects the rollups.
+
+use crate::batch::Moved;
+use crate::charge::Charge;
+use crate::days::{day_number, month_number};
+use crate::query::{COLUMNS, row};
+use crate::rollup::{Bucket, Sums};
+use crate::{Batch, Error, Result, Store, UNCLASSIFIED};
+use jiff::tz::TimeZone;
+use rusqlite::{OptionalExtension, params};
+
+/// One leg's outcome.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LegBilling {
+    /// The leg: a stored call's key.
+    pub start_s: i64,
+    pub dedup: i64,
+    /// The logical call: its first leg's key.
+    pub call: (i64, i64),
+    /// The leg's part (`transferred`, `conference_leg`, …).
+    pub part: String,
+    /// The call's features, comma-separated.
+    pub features: String,
+    /// (extension, its department) that pays; `None`: nobody.
+    pub payer: Option<(i64, Option<i64>)>,
+    pub counted: bool,
+    /// Why it is billed so, in words.
+    pub reason: String,
+}
+
+/// Who a leg's sums are filed under, and whether it counts as a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct InForce {
+    /// (department, extension).
+    owner: (Option<i64>, Option<i64>),
+    counted: bool,
+}
+
+impl Batch<'_> {
+    /// Records `leg`'s outcome and moves its sums in the rollups (see the
+    /// module doc); `zone` is the reporting zone its day is taken in.
+    /// Returns whether the rollups changed.
+    pub fn bill_leg(&mut self, leg: &LegBilling, zone: &TimeZone) -> Result<bool> {
+        let conn = self.connection();
+        let stored = conn
+            .prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM cdr WHERE start_s = ?1 AND dedup = ?2"
+            ))?
+            .query_row(params![leg.start_s, leg.dedup], row)
+            .optional()?
+            .ok_or_else(|| {
+                Error::Invalid(format!("no stored call {}", crate::call_id(leg.start_s, leg.dedup)))
+            })?;
+        let previous: Option<InForce> = conn
+            .prepare_cached(
+                "SELECT payer_department_id, payer_extension_id, counted FROM call_leg
+                 WHERE start_s = ?1 AND dedup = ?2",
+            )?
+            .query_row(params![leg.start_s, leg.dedup], |r| {
+                Ok(InForce { owner: (r.get(0)?, r.get(1)?), counted: r.get::<_, i64>(2)? != 0 })
+            })
+            .optional()?;
+        let was = previous.unwrap_or(InForce {
+            owner: (stored.department_id, stored.extension_id),
+            counted: true,
+        });
+        let now = InForce {
+            owner: match leg.payer {
+                Some((extension, department)) => (department, Some(extension)),
+                None => (None, None),
+            },
+            counted: leg.counted,
+        };
+        conn.prepare_cached(
+            "INSERT INTO call_leg (start_s, dedup, call_start_s, call_dedup, part, features,
+                 payer_extension_id, payer_department_id, counted, reason)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+             ON CONFLICT (start_s, dedup) DO UPDATE SET
+                 call_start_s = excluded.call_start_s, call_dedup = excluded.call_dedup,
+                 part = excluded.part, features = excluded.features,
+                 payer_extension_id = excluded.payer_extension_id,
+                 payer_department_id = excluded.payer_department_id,
+                 counted = excluded.counted, reason = excluded.reason",
+        )?
+        .execute(params![
+            leg.start_s,
+            leg.dedup,
+            leg.call.0,
+            leg.call.1,
+            leg.part,
+            leg.features,
+            now.owner.1,
+            now.owner.0,
+            i64::from(leg.counted),
+            leg.reason
+        ])?;
+        if was == now {
+            return Ok(false);
+        }
+        let record = stored.decode_for_rating().map_err(Error::Invalid)?;
+        let (bucket, sums) = match &stored.charge {
+            Some(blob) => {
+                let charge = Charge::decode(blob).map_err(Error::Invalid)?;
+                (charge.bucket(), charge.sums(record.duration_s))
+            }
+            None => (
+                Bucket { call_type: UNCLASSIFIED, carrier_id: 0 },
+                Sums { calls: 1, seconds: i64::from(record.duration_s), ..Sums::default() },
+            ),
+        };
+        let date = jiff::Timestamp::from_second(leg.start_s)
+            .map(|t| zone.to_datetime(t).date())
+            .map_err(|e| Error::Invalid(format!("call start {}: {e}", leg.start_s)))?;
+        let as_counted = |counted: bool| {
+            if counted { sums } else { Sums { calls: 0, unrated: 0, ..sums } }
+        };
+        self.move_contribution(&Moved {
+            day: day_number(date),
+            month: month_number(date),
+            bucket,
+            from: was.owner,
+            taken: as_counted(was.counted),
+            to: now.owner,
+            given: as_counted(now.counted),
+        });
+        Ok(true)
+    }
+}
+
+impl Store {
+    /// The outcome recorded for the leg `(start_s, dedup)`, if any.
+    pub fn leg_billing(&self, start_s: i64, dedup: i64) -> Result<Option<LegBilling>> {
+        let found = self
+            .connection()
+            .prepare_cached(&format!("{SELECT_LEG} WHERE start_s = ?1 AND dedup = ?2"))?
+            .query_row(params![start_s, dedup], leg_billing)
+            .optional()?;
+        Ok(found)
+    }
+
+    /// Every leg recorded for the logical call whose first leg is `call`,
+    /// in key order.
+    pub fn legs_of_call(&self, call: (i64, i64)) -> Result<Vec<LegBilling>> {
+        let mut statement = self.connection().prepare_cached(&format!(
+            "{SELECT_LEG} WHERE call_start_s = ?1 AND call_dedup = ?2 ORDER BY start_s, dedup"
+        ))?;
+        let legs = statement.query_map(params![call.0, call.1], leg_billing)?;
+        Ok(legs.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+const SELECT_LEG: &str = "SELECT start_s, dedup, call_start_s, call_dedup, part, features,
+    payer_extension_id, payer_department_id, counted, reason FROM call_leg";
+
+fn leg_billing(r: &rusqlite::Row<'_>) -> rusqlite::Result<LegBilling> {
+    let payer: Option<i64> = r.get(6)?;
+    let department: Option<i64> = r.get(7)?;
+    Ok(LegBilling {
+        start_s: r.get(0)?,
+        dedup: r.get(1)?,
+        call: (r.get(2)?, r.get(3)?),
+        part: r.get(4)?,
+        features: r.get(5)?,
+        payer: payer.map(|extension| (extension, department)),
+        counted: r.get::<_, i64>(8)? != 0,
+        reason: r.get(9)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Amount, CdrRow};
+
+    fn stored_call(store: &mut Store) -> CdrRow {
+        let cdr = cdr::Cdr {
+            start: cdr::Timestamp::from_second(86_400 + 60).unwrap(),
+            end: cdr::Timestamp::from_second(86_400 + 90).unwrap(),
+            duration_s: 30,
+            ..Default::default()
+        };
+        let attribution = directory::Attribution {
+            extension_id: Some(5),
+            department_id: Some(1),
+            ..Default::default()
+        };
+        let mut call = CdrRow::new(&cdr, 7, 1, 1, &attribution);
+        let charge = Charge { cost: Amount(1_200), ..Charge::default() };
+        call.set_charge(&charge, 30);
+        let mut batch = store.batch().unwrap();
+        batch.insert_cdr(&call).unwrap();
+        batch.commit().unwrap();
+        call
+    }
+
+    /// (department, extension) and its (calls, seconds, cost).
+    type OwnerSums = ((i64, i64), (i64, i64, i64));
+
+    /// What each owner has on the call's day, owners whose sums are all
+    /// zero left out.
+    fn sums(store: &Store, day: i64) -> Vec<OwnerSums> {
+        let mut sums = std::collections::BTreeMap::new();
+        store
+            .rollups(day, day, |department, extension, agg| {
+                let t = agg.total();
+                let e = sums.entry((department, extension)).or_insert((0, 0, 0));
+                *e = (e.0 + t.calls, e.1 + t.seconds, e.2 + t.cost.0);
+                Ok(())
+            })
+            .unwrap();
+        sums.into_iter().filter(|(_, s)| *s != (0, 0, 0)).collect()
+    }
+
+    fn bill(store: &mut Store, leg: &LegBilling) -> bool {
+        let mut batch = store.batch().unwrap();
+        let moved = batch.bill_leg(leg, &TimeZone::UTC).unwrap();
+        batch.commit().unwrap();
+        moved
+    }
+
+    #[test]
+    fn billing_a_leg_moves_its_sums_once_and_back_when_it_changes_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let call = stored_call(&mut store);
+        let day = call.start_s.div_euclid(86_400);
+        assert_eq!(sums(&store, day), [((1, 5), (1, 30, 1_200))]);
+
+        // A transferred leg: extension 6 (department 2) pays, not counted.
+        let mut leg = LegBilling {
+            start_s: call.start_s,
+            dedup: call.dedup,
+            call: (call.start_s - 60, 3),
+            part: "transferred".into(),
+            features: "transfer".into(),
+            payer: Some((6, Some(2))),
+            counted: false,
+            reason: "after the transfer: the extension that transferred it".into(),
+        };
+        assert!(bill(&mut store, &leg));
+        assert_eq!(sums(&store, day), [((2, 6), (0, 30, 1_200))]);
+        assert_eq!(store.leg_billing(call.start_s, call.dedup).unwrap().as_ref(), Some(&leg));
+        assert_eq!(store.legs_of_call(leg.call).unwrap(), [leg.clone()]);
+
+        // The same again: nothing moves.
+        assert!(!bill(&mut store, &leg));
+        assert_eq!(sums(&store, day), [((2, 6), (0, 30, 1_200))]);
+
+        // Back to its owner, counted: the rollups are as they were.
+        leg.payer = Some((5, Some(1)));
+        leg.counted = true;
+        assert!(bill(&mut store, &leg));
+        assert_eq!(sums(&store, day), [((1, 5), (1, 30, 1_200))]);
+
+        // Nobody pays (a recording leg): filed under no extension.
+        leg.payer = None;
+        leg.counted = false;
+        assert!(bill(&mut store, &leg));
+        assert_eq!(sums(&store, day), [((0, 0), (0, 30, 1_200))]);
+        // Folded into the month rollup, the same.
+        store.fold_months().unwrap();
+        let first = crate::days::first_day_of_month(call.month);
+        let last = crate::days::first_day_of_month(call.month + 1) - 1;
+        let mut month = Sums::default();
+        store
+            .rollups(first, last, |department, extension, agg| {
+                let total = agg.total();
+                if total != Sums::default() {
+                    assert_eq!((department, extension), (0, 0), "only no extension has sums");
+                }
+                month.add(&total);
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!((month.calls, month.seconds, month.cost), (0, 30, Amount(1_200)));
+    }
+
+    #[test]
+    fn a_leg_that_is_not_stored_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let leg = LegBilling {
+            start_s: 86_400,
+            dedup: 1,
+            call: (86_400, 1),
+            part: "ordinary".into(),
+            features: String::new(),
+            payer: None,
+            counted: true,
+            reason: String::new(),
+        };
+        let mut batch = store.batch().unwrap();
+        let error = batch.bill_leg(&leg, &TimeZone::UTC).unwrap_err();
+        assert!(error.to_string().contains("no stored call"), "{error}");
+    }
+}
