@@ -69,6 +69,8 @@ impl Reason {
 pub struct LegOutcome {
     /// The leg's id ([`Leg::id`]).
     pub leg: u64,
+    /// When the leg started (with `leg`, the stored call's key).
+    pub start: cdr::Timestamp,
     pub part: Part,
     /// The extension number that pays for this leg's cost; `None`: nobody.
     pub billed_to: Option<Text>,
@@ -121,6 +123,7 @@ fn attribute_sorted(legs: &[&Leg], rules: &Rules) -> LogicalCall {
             let (billed_to, reason) = payer(leg, &context, rules);
             LegOutcome {
                 leg: leg.id,
+                start: leg.start,
                 part: leg.sign.part,
                 billed_to,
                 reason,

@@ -160,6 +160,17 @@ impl DirectoryIndex {
         self.pbxs.get(name)
     }
 
+    /// The extension `number` is at `site` at time `at` (seconds), and its
+    /// department then.
+    pub fn extension_owner_at(
+        &self,
+        site: Option<Id>,
+        number: &str,
+        at: i64,
+    ) -> Option<(Id, Option<Id>)> {
+        self.extension_at(site, number, at).map(|p| (p.extension_id, p.department_id))
+    }
+
     /// Whether `number` is an extension at `site` at time `at` (seconds).
     pub fn is_extension_at(&self, site: Option<Id>, number: &str, at: i64) -> bool {
         self.extension_at(site, number, at).is_some()

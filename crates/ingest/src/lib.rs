@@ -2,6 +2,7 @@
 //! check → attribute → dedup → store), the dedup filter, retrying
 //! quarantined records, and pricing stored calls again (re-rating).
 
+pub mod billing;
 mod context;
 mod dedup;
 mod input;
