@@ -104,6 +104,13 @@ impl Open {
         self.legs.iter().any(|l| !l.sign.features.is_empty() || l.sign.part != Part::Ordinary)
     }
 
+    /// The call attributed as it stands, saying whether it is complete.
+    fn attributed(&self, rules: &Rules) -> LogicalCall {
+        let mut logical = attribute(&self.legs.iter().collect::<Vec<_>>(), rules);
+        logical.complete = self.complete;
+        logical
+    }
+
     /// A leg says the call goes on elsewhere, and no leg carries it on yet.
     fn waits(&self) -> bool {
         let continued = |l: &Leg| {
@@ -376,10 +383,7 @@ impl Correlator {
     /// merged into another (a leg tying it to one joined after it: that
     /// call was touched too) or forgotten.
     pub fn attribution(&self, call: CallRef) -> Option<LogicalCall> {
-        let open = self.calls.get(&call.0)?;
-        let mut logical = attribute(&open.legs.iter().collect::<Vec<_>>(), &self.rules);
-        logical.complete = open.complete;
-        Some(logical)
+        Some(self.calls.get(&call.0)?.attributed(&self.rules))
     }
 
     fn index(&mut self, leg: &Leg, slot: u64) {
@@ -432,9 +436,7 @@ impl Correlator {
                 }
                 call.complete = true;
                 call.completes = None;
-                let mut logical = attribute(&call.legs.iter().collect::<Vec<_>>(), &self.rules);
-                logical.complete = true;
-                advanced.completed.push(logical);
+                advanced.completed.push(call.attributed(&self.rules));
             }
         }
         while let Some(entry) = self.forgetting.first_entry() {
@@ -501,10 +503,7 @@ impl Correlator {
             logical.complete = true;
             return Some(logical);
         };
-        let call = self.calls.get(slot)?;
-        let mut logical = attribute(&call.legs.iter().collect::<Vec<_>>(), &self.rules);
-        logical.complete = call.complete;
-        Some(logical)
+        self.attribution(CallRef(*slot))
     }
 
     /// Everything remembered, to carry over a restart.

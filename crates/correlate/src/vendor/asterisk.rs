@@ -10,7 +10,7 @@
 //! that were dialled out to a trunk (a forward done in the dialplan), are
 //! read from the record.
 
-use super::{Keys, LEG, extra};
+use super::{Keys, LEG};
 use crate::leg::{Feature, Leg, Part, Party, Sign};
 use cdr::Cdr;
 
@@ -23,7 +23,7 @@ pub(crate) fn read(cdr: &Cdr, leg: &mut Leg, keys: &mut Keys, is_extension: &dyn
         keys.add("c", channel);
     }
 
-    let app = extra(cdr, "lastapp").unwrap_or_default();
+    let app = cdr.extra("lastapp").unwrap_or_default();
     let mut sign = Sign::default();
     if ["ConfBridge", "MeetMe"].iter().any(|a| app.eq_ignore_ascii_case(a)) {
         sign.part = Part::ConferenceLeg;
@@ -36,7 +36,7 @@ pub(crate) fn read(cdr: &Cdr, leg: &mut Leg, keys: &mut Keys, is_extension: &dyn
         leg.called = Party { number: endpoint.into(), inside: true };
     } else if !cdr.device_dest.is_empty() && leg.called.inside && app.eq_ignore_ascii_case("Dial") {
         // An extension dialled, a trunk reached: the dialplan forwarded it.
-        let target = extra(cdr, "lastdata").map(dial_target).unwrap_or_default();
+        let target = cdr.extra("lastdata").map(dial_target).unwrap_or_default();
         leg.redirecting = leg.called.clone();
         leg.called = Party { number: target.into(), inside: is_extension(target) };
         if !leg.called.inside {

@@ -15,7 +15,7 @@
 //! call (`crate::infer`). Members of one `mod_conference` room at the same
 //! time are one conference.
 
-use super::{Keys, LEG, extra};
+use super::{Keys, LEG};
 use crate::leg::{Feature, Leg, Near, Part, Party, Sign};
 use cdr::Cdr;
 
@@ -31,7 +31,7 @@ pub(crate) fn read(cdr: &Cdr, leg: &mut Leg, keys: &mut Keys, is_extension: &dyn
     };
 
     let mut sign = Sign::default();
-    let outbound = extra(cdr, "direction").is_some_and(|d| d.eq_ignore_ascii_case("outbound"));
+    let outbound = cdr.extra("direction").is_some_and(|d| d.eq_ignore_ascii_case("outbound"));
     let is_b_leg = outbound && !cdr.device_dest.is_empty() && ids.global_call_id != ids.orig_leg_id;
     if is_b_leg {
         leg.calling = party(&cdr.device_dest);
@@ -44,13 +44,13 @@ pub(crate) fn read(cdr: &Cdr, leg: &mut Leg, keys: &mut Keys, is_extension: &dyn
             leg.calling = own;
         }
     }
-    if let Some(room) = extra(cdr, "conference_name") {
+    if let Some(room) = cdr.extra("conference_name") {
         keys.add_near("conf", room, Near::Touch);
         sign.part = Part::ConferenceLeg;
         sign.features.push(Feature::Conference);
     }
     let left_by_transfer = ["endpoint_disposition", "hangup_cause"].iter().any(|name| {
-        extra(cdr, name).is_some_and(|v| v == "BLIND_TRANSFER" || v == "ATTENDED_TRANSFER")
+        cdr.extra(name).is_some_and(|v| v == "BLIND_TRANSFER" || v == "ATTENDED_TRANSFER")
     }) || cdr.cause_dest == "ATTENDED_TRANSFER";
     if left_by_transfer {
         sign.part = Part::BeforeTransfer;

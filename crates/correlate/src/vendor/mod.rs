@@ -169,8 +169,3 @@ impl Keys {
         xxhash_rust::xxh3::xxh3_64(&buffer[..at])
     }
 }
-
-/// A vendor extra by name, any case.
-pub(crate) fn extra<'a>(cdr: &'a Cdr, name: &str) -> Option<&'a str> {
-    cdr.extras.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
-}
