@@ -520,3 +520,73 @@ fn rsp_resends_what_was_not_acknowledged_when_the_adjunct_dies() {
     let distinct: HashSet<&[u8]> = whole.iter().copied().collect();
     assert_eq!(distinct.len(), 3000);
 }
+
+#[test]
+fn cucm_feature_mix_drops_whole_calls_that_correlate() {
+    let error = Bw::new().fails(&[
+        "simulate",
+        "--target",
+        "tcp://127.0.0.1:9",
+        "--format",
+        "avaya",
+        "--mix",
+        "features",
+        "--count",
+        "1",
+    ]);
+    assert!(error.contains("--mix features needs --format cucm"), "{error}");
+
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("drop");
+    let bw = Bw::new();
+    let args = [
+        "simulate",
+        "--target",
+        &arg(&dir),
+        "--format",
+        "cucm",
+        "--mix",
+        "features",
+        "--count",
+        "2000",
+        "--rate",
+        "0",
+        "--extensions",
+        "500",
+        "--json",
+    ];
+    let summary = bw.json(&args);
+    // The last call is sent whole: up to a conference's five records more.
+    let records = summary["records"].as_u64().unwrap();
+    assert!((2000..=2005).contains(&records), "{summary}");
+
+    // What `correlate` makes of the files, with the organisation's
+    // directory: every record in one call, every call counted once, the
+    // features in the mix's proportions (per whole hundred calls, 10
+    // transfers, 5 forwards, 2 conferences).
+    let org = synth::Org::new(500);
+    let directory = org.write_directory(&work.path().join("directory"), &[("cucm", "cucm")]);
+    bw.ok(&["load", &arg(&directory.unwrap())]);
+    let files: Vec<String> = file_names(&dir).iter().map(|n| arg(&dir.join(n))).collect();
+    let files: Vec<&str> = files.iter().map(String::as_str).collect();
+    let out = bw.ok(&[&["correlate", "--pbx", "cucm", "--json"], &files[..]].concat());
+    let calls: Vec<Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let legs: usize = calls.iter().map(|c| c["legs"].as_array().unwrap().len()).sum();
+    assert_eq!(legs as u64, records);
+    for call in &calls {
+        let counted = call["legs"].as_array().unwrap().iter().filter(|l| l["counted"] == true);
+        assert_eq!(counted.count(), 1, "{call}");
+    }
+    let hundreds = calls.len() / 100;
+    for (feature, per_hundred) in [("transfer", 10), ("forward", 5), ("conference", 2)] {
+        let with =
+            calls.iter().filter(|c| c["features"].as_array().unwrap().contains(&feature.into()));
+        let n = with.count();
+        let least = hundreds * per_hundred;
+        assert!((least..=least + per_hundred).contains(&n), "{feature}: {n} in {}", calls.len());
+    }
+
+    // And `import` stores every record.
+    let summary = Bw::new().import(&["--format", "cucm"], &[dir]);
+    assert_eq!(import_counts(&summary), [records, records, 0, 0], "{summary}");
+}

@@ -60,26 +60,9 @@ impl<'o> CallGenerator<'o> {
         self.clock
     }
 
-    fn external_number(&mut self) -> String {
-        let r: f64 = self.rng.random();
-        if r < 0.45 {
-            format!("0{}{:08}", 1, self.rng.random_range(0..100_000_000u32)) // local
-        } else if r < 0.70 {
-            format!(
-                "0{}{:08}",
-                self.rng.random_range(2..=5u32),
-                self.rng.random_range(0..100_000_000u32)
-            )
-        } else if r < 0.92 {
-            format!(
-                "0{}{:08}",
-                self.rng.random_range(6..=7u32),
-                self.rng.random_range(0..100_000_000u32)
-            )
-        } else {
-            let cc = ["44", "49", "1", "86", "34", "39", "81"][self.rng.random_range(0..7usize)];
-            format!("00{cc}{:09}", self.rng.random_range(0..1_000_000_000u32))
-        }
+    /// The organisation the calls are of.
+    pub(crate) fn org(&self) -> &'o Org {
+        self.org
     }
 
     pub fn next_call(&mut self) -> Call {
@@ -97,17 +80,13 @@ impl<'o> CallGenerator<'o> {
             CallKind::Internal
         };
         let answered = self.rng.random::<f64>() >= 0.2;
-        // Log-normal talk time: median about 70 s, a long tail of hours.
-        let duration_s = if answered {
-            let normal: f64 = (0..12).map(|_| self.rng.random::<f64>()).sum::<f64>() - 6.0;
-            ((4.25 + 1.1 * normal).exp().round() as u32).clamp(1, 4 * 3600)
-        } else {
-            0
-        };
+        let duration_s = if answered { talk_time(&mut self.rng) } else { 0 };
         let ring_s = self.rng.random_range(2..30u32);
         let (calling, dialled) = match kind {
-            CallKind::Outgoing => (ext, self.external_number()),
-            CallKind::Incoming => (self.external_number().trim_start_matches('0').to_string(), ext),
+            CallKind::Outgoing => (ext, external_number(&mut self.rng)),
+            CallKind::Incoming => {
+                (external_number(&mut self.rng).trim_start_matches('0').to_string(), ext)
+            }
             CallKind::Internal => {
                 let other = self.rng.random_range(0..self.org.extensions.len());
                 (ext, self.org.extensions[other].clone())
@@ -129,4 +108,26 @@ impl<'o> CallGenerator<'o> {
             extension_index: ext_index,
         }
     }
+}
+
+/// An outside number as an extension dials it (trunk prefix 0): local,
+/// national, mobile or international.
+pub(crate) fn external_number(rng: &mut SmallRng) -> String {
+    let r: f64 = rng.random();
+    if r < 0.45 {
+        format!("0{}{:08}", 1, rng.random_range(0..100_000_000u32)) // local
+    } else if r < 0.70 {
+        format!("0{}{:08}", rng.random_range(2..=5u32), rng.random_range(0..100_000_000u32))
+    } else if r < 0.92 {
+        format!("0{}{:08}", rng.random_range(6..=7u32), rng.random_range(0..100_000_000u32))
+    } else {
+        let cc = ["44", "49", "1", "86", "34", "39", "81"][rng.random_range(0..7usize)];
+        format!("00{cc}{:09}", rng.random_range(0..1_000_000_000u32))
+    }
+}
+
+/// A talk time: log-normal, median about 70 s, a long tail of hours.
+pub(crate) fn talk_time(rng: &mut SmallRng) -> u32 {
+    let normal: f64 = (0..12).map(|_| rng.random::<f64>()).sum::<f64>() - 6.0;
+    ((4.25 + 1.1 * normal).exp().round() as u32).clamp(1, 4 * 3600)
 }

@@ -11,9 +11,9 @@ mod org;
 mod stream;
 
 pub use calls::{Call, CallGenerator, CallKind};
-pub use cucm::write_cucm;
+pub use cucm::{CucmFeature, CucmMix, MixedCall, write_cucm, write_cucm_features};
 pub use org::Org;
-pub use stream::{RecordChunk, RecordFormat, RecordStream};
+pub use stream::{FeaturesUnsupported, RecordChunk, RecordFormat, RecordStream};
 pub use tariffs::write_tariffs;
 pub mod tariffs;
 

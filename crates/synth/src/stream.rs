@@ -3,7 +3,7 @@
 
 use crate::asterisk::render_asterisk;
 use crate::avaya::render_avaya;
-use crate::cucm::CucmRenderer;
+use crate::cucm::{CucmMix, CucmRenderer};
 use crate::nec::render_nec;
 use crate::{AVAYA_ZONE, CallGenerator, Org};
 use jiff::tz::TimeZone;
@@ -77,15 +77,43 @@ enum Renderer {
     Nec,
 }
 
+/// Where a stream's records come from.
+enum Calls<'o> {
+    /// One call at a time, rendered in the stream's format.
+    Plain { calls: CallGenerator<'o>, renderer: Renderer },
+    /// The CUCM feature mix: each call's records rendered together, then
+    /// handed out one by one from `pending` (`at` is where the next starts).
+    Features { mix: Box<CucmMix<'o>>, pending: Vec<u8>, at: usize },
+}
+
+/// [`RecordStream::with_features`] asked of a format other than CUCM.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FeaturesUnsupported(pub RecordFormat);
+
+impl std::fmt::Display for FeaturesUnsupported {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the feature mix (transfers, forwards, conferences) is rendered as Cisco UCM records \
+             only; format {} has plain calls only",
+            self.0.name()
+        )
+    }
+}
+
+impl std::error::Error for FeaturesUnsupported {}
+
 /// An endless stream of distinct records in one format: the calls of a
 /// [`CallGenerator`], in order. The same org, format and seed give the same
 /// records; Avaya and CUCM records are those [`crate::write_avaya`] and
-/// [`crate::write_cucm`] write.
+/// [`crate::write_cucm`] write, and a CUCM stream
+/// [`with features`](RecordStream::with_features) those
+/// [`crate::write_cucm_features`] writes.
 pub struct RecordStream<'o> {
     format: RecordFormat,
-    calls: CallGenerator<'o>,
+    seed: u64,
     zone: TimeZone,
-    renderer: Renderer,
+    calls: Calls<'o>,
     /// Index of the next call (CUCM ids and Asterisk uniqueids derive from it).
     next_call: u64,
     /// Index of the next record (NEC skips calls that have none).
@@ -93,6 +121,7 @@ pub struct RecordStream<'o> {
 }
 
 impl<'o> RecordStream<'o> {
+    /// Plain calls, one record each (see [`RecordStream::with_features`]).
     pub fn new(org: &'o Org, format: RecordFormat, seed: u64) -> Self {
         RecordStream::of_calls(CallGenerator::new(org, seed), format, seed)
     }
@@ -107,11 +136,42 @@ impl<'o> RecordStream<'o> {
             RecordFormat::Asterisk => Renderer::Asterisk,
             RecordFormat::Nec => Renderer::Nec,
         };
-        RecordStream { format, calls, zone, renderer, next_call: 0, next_record: 0 }
+        RecordStream {
+            format,
+            seed,
+            zone,
+            calls: Calls::Plain { calls, renderer },
+            next_call: 0,
+            next_record: 0,
+        }
+    }
+
+    /// The calls from here on are those of the CUCM feature mix
+    /// ([`crate::CucmMix`]: per hundred calls, ten consultation transfers,
+    /// five forwards, two ad hoc conferences, the rest plain), a call's
+    /// records one after the other. CUCM only: the other formats' records
+    /// do not carry what ties a feature call's legs together.
+    pub fn with_features(self) -> Result<Self, FeaturesUnsupported> {
+        if self.format != RecordFormat::Cucm {
+            return Err(FeaturesUnsupported(self.format));
+        }
+        let calls = match self.calls {
+            Calls::Plain { calls, .. } => {
+                let mix = CucmMix::continuing(calls, self.seed, self.next_call, self.next_record);
+                Calls::Features { mix: Box::new(mix), pending: Vec::with_capacity(8 << 10), at: 0 }
+            }
+            features @ Calls::Features { .. } => features,
+        };
+        Ok(RecordStream { calls, ..self })
     }
 
     pub fn format(&self) -> RecordFormat {
         self.format
+    }
+
+    /// Whether the stream has the feature mix ([`RecordStream::with_features`]).
+    pub fn has_features(&self) -> bool {
+        matches!(self.calls, Calls::Features { .. })
     }
 
     /// [`RecordFormat::file_header`] of the stream's format.
@@ -121,7 +181,10 @@ impl<'o> RecordStream<'o> {
 
     /// When the last call rendered ended (Unix seconds).
     pub fn clock_s(&self) -> i64 {
-        self.calls.clock_s()
+        match &self.calls {
+            Calls::Plain { calls, .. } => calls.clock_s(),
+            Calls::Features { mix, .. } => mix.clock_s(),
+        }
     }
 
     /// Index of the record [`RecordStream::next_record`] appends next.
@@ -129,32 +192,57 @@ impl<'o> RecordStream<'o> {
         self.next_record
     }
 
+    /// Whether records of a call already begun are still to come (a
+    /// feature call's): a run that must end on whole calls goes on until
+    /// this is false.
+    pub fn mid_call(&self) -> bool {
+        match &self.calls {
+            Calls::Plain { .. } => false,
+            Calls::Features { pending, at, .. } => *at < pending.len(),
+        }
+    }
+
     /// Appends the next record, with its line terminator, to `out`.
     pub fn next_record(&mut self, out: &mut Vec<u8>) {
-        loop {
-            let call = self.calls.next_call();
-            let i = self.next_call;
-            self.next_call += 1;
-            let written = match &mut self.renderer {
-                Renderer::Avaya => {
-                    render_avaya(&call, &self.zone, out);
-                    true
+        match &mut self.calls {
+            Calls::Plain { calls, renderer } => loop {
+                let call = calls.next_call();
+                let i = self.next_call;
+                self.next_call += 1;
+                let written = match renderer {
+                    Renderer::Avaya => {
+                        render_avaya(&call, &self.zone, out);
+                        true
+                    }
+                    Renderer::Cucm(cucm) => {
+                        cucm.render(i, &call, out);
+                        true
+                    }
+                    Renderer::Asterisk => {
+                        render_asterisk(i, &call, &self.zone, out);
+                        true
+                    }
+                    Renderer::Nec => render_nec(&call, &self.zone, out),
+                };
+                if written {
+                    break;
                 }
-                Renderer::Cucm(cucm) => {
-                    cucm.render(i, &call, out);
-                    true
+            },
+            Calls::Features { mix, pending, at } => {
+                if *at == pending.len() {
+                    pending.clear();
+                    *at = 0;
+                    mix.next_call(pending);
+                    self.next_call += 1;
                 }
-                Renderer::Asterisk => {
-                    render_asterisk(i, &call, &self.zone, out);
-                    true
-                }
-                Renderer::Nec => render_nec(&call, &self.zone, out),
-            };
-            if written {
-                self.next_record += 1;
-                return;
+                // Each record is one line.
+                let rest = &pending[*at..];
+                let len = rest.iter().position(|b| *b == b'\n').map_or(rest.len(), |n| n + 1);
+                out.extend_from_slice(&rest[..len]);
+                *at += len;
             }
         }
+        self.next_record += 1;
     }
 
     /// The next `count` records as one chunk.

@@ -55,6 +55,16 @@ impl Format {
     }
 }
 
+/// Which calls a run sends.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Mix {
+    /// Every call one record.
+    Plain,
+    /// Cisco UCM calls with features: per hundred calls, ten consultation
+    /// transfers, five forwards and two ad hoc conferences, the rest plain.
+    Features,
+}
+
 #[derive(clap::Args)]
 #[command(group = clap::ArgGroup::new("length").required(true).args(["duration", "count"]))]
 pub struct Args {
@@ -66,6 +76,13 @@ pub struct Args {
     target: String,
     #[arg(long, value_enum)]
     format: Format,
+    /// Which calls: `plain`, one record each, or `features` (with
+    /// --format cucm only): per hundred calls, 10 consultation transfers,
+    /// 5 forwards, 2 ad hoc conferences, each call's records written
+    /// together as CUCM writes them. A --count run then ends on a whole
+    /// call: up to 5 records more than the count.
+    #[arg(long, value_enum, default_value_t = Mix::Plain)]
+    mix: Mix,
     /// Records a second over all connections; 0: as fast as possible.
     /// Records are rendered ahead (up to 512 MiB of them) before the clock
     /// starts.
@@ -113,6 +130,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
         bail!("--extensions must be at least 1");
     }
     let format = args.format.record_format();
+    if args.mix == Mix::Features && format != RecordFormat::Cucm {
+        bail!(
+            "--mix features needs --format cucm: transfers, forwards and conferences are \
+             rendered as Cisco UCM records only (--format {} sends plain calls)",
+            format.name()
+        );
+    }
     let patience = Patience { give_up_after: Duration::from_secs(args.give_up_after) };
     let target = target::parse(&args.target, format, args.connections, patience)?;
     if target.connections().is_none() && args.drop_every.is_some() {
@@ -135,6 +159,7 @@ async fn simulate(args: Args, target: Box<dyn target::Target>) -> Result<ExitCod
     };
     let plan = Plan {
         format,
+        features: args.mix == Mix::Features,
         extensions: args.extensions,
         seed: args.seed,
         count: args.count,

@@ -14,6 +14,9 @@ use tokio::sync::{Mutex, mpsc, oneshot};
 /// in chunks of how many.
 pub struct Plan {
     pub format: RecordFormat,
+    /// The CUCM feature mix rather than plain calls
+    /// ([`RecordStream::with_features`]).
+    pub features: bool,
     pub extensions: usize,
     pub seed: u64,
     /// `None`: until the run stops taking them (`--duration`).
@@ -34,6 +37,9 @@ impl Source {
     /// Starts rendering; returns once `ahead_records` are ready (or all of
     /// them, if fewer), so that a run's clock does not time the rendering.
     pub async fn start(plan: Plan) -> Result<Arc<Source>> {
+        if plan.features && plan.format != RecordFormat::Cucm {
+            return Err(synth::FeaturesUnsupported(plan.format).into());
+        }
         let lanes = plan.lanes.max(1);
         let chunks_ahead = plan.ahead_records.div_ceil(plan.chunk_records as u64);
         let per_lane = usize::try_from(chunks_ahead.div_ceil(lanes as u64)).unwrap_or(usize::MAX);
@@ -59,19 +65,29 @@ impl Source {
 /// The renderer thread: chunks dealt to the lanes in turn, skipping a
 /// lane whose queue is full (its connection is slow or down: the others
 /// go on), until the count is reached or no lane takes any more; `ready`
-/// fires when every lane is first full.
+/// fires when every lane is first full. With the feature mix the last
+/// chunk ends on a whole call, past the count if need be.
 fn render(plan: Plan, mut lanes: Vec<mpsc::Sender<RecordChunk>>, ready: oneshot::Sender<()>) {
     let org = Org::new(plan.extensions);
     let mut stream = RecordStream::new(&org, plan.format, plan.seed);
+    if plan.features {
+        stream = stream.with_features().expect("checked by Source::start");
+    }
     let mut ready = Some(ready);
     let mut turn = 0;
     loop {
-        let left = plan.count.map_or(u64::MAX, |count| count - stream.position());
+        let left = plan.count.map_or(u64::MAX, |count| count.saturating_sub(stream.position()));
         if left == 0 {
             return;
         }
         let size = usize::try_from(left).unwrap_or(usize::MAX).min(plan.chunk_records);
         let mut chunk = stream.next_chunk(size);
+        if plan.count.is_some_and(|count| stream.position() >= count) {
+            while stream.mid_call() {
+                stream.next_record(&mut chunk.bytes);
+                chunk.ends.push(chunk.bytes.len());
+            }
+        }
         let mut full = 0;
         loop {
             if lanes.is_empty() {
@@ -113,6 +129,7 @@ mod tests {
     async fn hands_out_every_record_once_in_chunks() {
         let plan = Plan {
             format: RecordFormat::Avaya,
+            features: false,
             extensions: 50,
             seed: 3,
             count: Some(1001),
@@ -142,5 +159,53 @@ mod tests {
         let expected: Vec<(u64, usize)> =
             (0..=10).map(|c| (c * 100, if c == 10 { 1 } else { 100 })).collect();
         assert_eq!(all, expected);
+    }
+
+    #[tokio::test]
+    async fn a_feature_run_ends_on_a_whole_call() {
+        let plan = Plan {
+            format: RecordFormat::Cucm,
+            features: true,
+            extensions: 50,
+            seed: 3,
+            count: Some(1001),
+            chunk_records: 100,
+            ahead_records: 300,
+            lanes: 1,
+        };
+        let source = Source::start(plan).await.unwrap();
+        let mut sent = Vec::new();
+        let mut records = 0;
+        while let Some(chunk) = source.next(0).await {
+            sent.extend_from_slice(&chunk.bytes);
+            records += chunk.len();
+        }
+        // The stream's first records, up to the end of the call that
+        // reaches the count.
+        let org = Org::new(50);
+        let mut stream = RecordStream::new(&org, RecordFormat::Cucm, 3).with_features().unwrap();
+        let mut expected = stream.next_chunk(1001).bytes;
+        while stream.mid_call() {
+            stream.next_record(&mut expected);
+        }
+        assert_eq!(records as u64, stream.position());
+        assert!((1001..=1006).contains(&records), "{records}");
+        assert_eq!(sent, expected);
+    }
+
+    #[tokio::test]
+    async fn only_cucm_renders_the_feature_mix() {
+        let plan = Plan {
+            format: RecordFormat::Asterisk,
+            features: true,
+            extensions: 50,
+            seed: 3,
+            count: Some(10),
+            chunk_records: 10,
+            ahead_records: 10,
+            lanes: 1,
+        };
+        let error = Source::start(plan).await.err().unwrap().to_string();
+        assert!(error.contains("asterisk"), "{error}");
     }
 }
