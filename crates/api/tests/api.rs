@@ -339,3 +339,98 @@ async fn errors_are_json_with_a_code_and_the_openapi_document_is_served() {
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     assert!(doc["paths"]["/calls"]["get"]["parameters"].as_array().unwrap().len() >= 10);
 }
+
+/// Bills calls 0, 1 and 2 of the fixture (of 1001, 2001 and 3001) as one
+/// conference set up by 1001, which pays for every leg; call 0 counts it.
+fn bill_a_conference(app: &App) -> [String; 3] {
+    let mut store = store::Store::open(app.dir.path()).unwrap();
+    let zone = store.reporting_zone().unwrap();
+    let keys = [0, 1, 2].map(|n| {
+        let call = common::call(n);
+        (call.start_s, call.dedup)
+    });
+    let mut batch = store.batch().unwrap();
+    for (index, key) in keys.iter().enumerate() {
+        let leg = store::LegBilling {
+            start_s: key.0,
+            dedup: key.1,
+            call: keys[0],
+            part: if index == 0 { "before_conference" } else { "conference_leg" }.into(),
+            features: "conference".into(),
+            payer: Some((1, Some(2))),
+            counted: index == 0,
+            reason: "the conference's controller".into(),
+        };
+        batch.bill_leg(&leg, &zone).unwrap();
+    }
+    batch.commit().unwrap();
+    keys.map(|(s, d)| store::call_id(s, d))
+}
+
+#[tokio::test]
+async fn a_call_detail_shows_the_legs_of_its_logical_call_and_who_pays_for_each() {
+    let app = App::new().await;
+    let ids = bill_a_conference(&app);
+    let (status, detail) =
+        app.as_role(Role::Admin, Method::GET, &format!("/calls/{}", ids[1]), None).await;
+    assert_eq!(status, StatusCode::OK, "{detail}");
+    assert_eq!(detail["logical_call"], ids[0].as_str());
+    assert_eq!(detail["features"], json!(["conference"]));
+    let legs = detail["legs"].as_array().unwrap();
+    let field = |name: &str| legs.iter().map(|l| l[name].clone()).collect::<Vec<Value>>();
+    assert_eq!(field("id"), ids.iter().map(|id| json!(id)).collect::<Vec<_>>());
+    assert_eq!(
+        field("part"),
+        [json!("before_conference"), json!("conference_leg"), json!("conference_leg")]
+    );
+    assert_eq!(field("counted"), [json!(true), json!(false), json!(false)]);
+    assert_eq!(field("this_call"), [json!(false), json!(true), json!(false)]);
+    let payer = json!({"extension_id": 1, "extension": "1001", "department_id": 2});
+    assert_eq!(field("payer"), [payer.clone(), payer.clone(), payer]);
+    assert_eq!(
+        (legs[2]["calling"].as_str(), legs[2]["dialled"].as_str()),
+        (Some("3001"), Some("00331000002"))
+    );
+    assert_eq!(legs[0]["reason"], "the conference's controller");
+    assert_eq!(legs[0]["start"], "2026-12-01T00:00:00Z");
+
+    // A call of its own.
+    let own = common::call(3);
+    let id = store::call_id(own.start_s, own.dedup);
+    let (status, detail) =
+        app.as_role(Role::Admin, Method::GET, &format!("/calls/{id}"), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!((&detail["logical_call"], &detail["legs"]), (&Value::Null, &json!([])));
+
+    // The legs belong to 1001 (Sales), who pays: its lists hold them, the
+    // user of 3001 (Finance) no longer sees the one it was on.
+    assert_eq!(all_calls(&app, Role::Admin, "&extension=1001").await.len(), 12);
+    assert_eq!(all_calls(&app, Role::Admin, "&extension=3001").await.len(), 9);
+    assert_eq!(all_calls(&app, Role::Manager, "").await.len(), 21, "Sales, with 3001's leg");
+    assert_eq!(all_calls(&app, Role::User, "").await.len(), 9);
+    let path = format!("/calls/{}", ids[2]);
+    let (status, _) = app.as_role(Role::User, Method::GET, &path, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, detail) = app.as_role(Role::Manager, Method::GET, &path, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(detail["legs"].as_array().unwrap().len(), 3);
+
+    // The dashboard counts the conference once, and its cost as 1001's.
+    let busy_calls = |dashboard: &Value| -> u64 {
+        let grid = dashboard["busy_hours"].as_array().unwrap();
+        grid.iter().flat_map(|day| day.as_array().unwrap()).map(|n| n.as_u64().unwrap()).sum()
+    };
+    let at = "/dashboard?at=2026-12-01T23:00:00Z";
+    let (_, all) = app.as_role(Role::Admin, Method::GET, at, None).await;
+    assert_eq!((busy_calls(&all), &all["today"]["calls"]), (CALLS as u64 - 2, &json!(CALLS - 2)));
+    let (_, user) = app.as_role(Role::User, Method::GET, at, None).await;
+    assert_eq!((busy_calls(&user), &user["today"]["calls"]), (9, &json!(9)));
+
+    let (_, _, body) = app.send(request(Method::GET, "/openapi.json", None, &[])).await;
+    let doc = json_of(&body);
+    let schemas = &doc["components"]["schemas"];
+    // The detail flattens the call's view: its own fields are the second part.
+    let detail = &schemas["CallDetail"]["allOf"][1]["properties"];
+    assert_eq!(detail["legs"]["items"]["$ref"], "#/components/schemas/LegView", "{detail}");
+    assert!(schemas["LegView"]["properties"]["payer"].is_object(), "{}", schemas["LegView"]);
+}

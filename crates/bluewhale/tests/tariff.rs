@@ -321,6 +321,7 @@ fn explain_shows_the_stored_charge_and_today_s_price() {
   direction     outgoing
   extension     2001 (Alice Martin, Company\\Sales)
   other party   0155512345
+  logical call  none: a call on its own
 classified as local (ordinary), E.164 +33155512345, destination France / Île-de-France
 status rated
   carrier       Orange

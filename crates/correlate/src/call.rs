@@ -85,6 +85,9 @@ pub struct LogicalCall {
     /// The id of its first leg (earliest start, then smallest id): stable
     /// whatever order the legs came in.
     pub id: u64,
+    /// The PBX its legs came from (keys are per PBX: a call never spans
+    /// two).
+    pub pbx: Text,
     pub features: Vec<Feature>,
     /// In start order.
     pub legs: Vec<LegOutcome>,
@@ -131,7 +134,13 @@ fn attribute_sorted(legs: &[&Leg], rules: &Rules) -> LogicalCall {
             }
         })
         .collect();
-    LogicalCall { id: legs.first().map_or(0, |l| l.id), features, legs: outcomes, complete: false }
+    LogicalCall {
+        id: legs.first().map_or(0, |l| l.id),
+        pbx: legs.first().map(|l| l.pbx.clone()).unwrap_or_default(),
+        features,
+        legs: outcomes,
+        complete: false,
+    }
 }
 
 /// What the whole call tells about its legs' payers.

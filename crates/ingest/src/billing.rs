@@ -99,6 +99,7 @@ mod tests {
         let pbx = index.pbx("cucm").unwrap().clone();
         let call = LogicalCall {
             id: 11,
+            pbx: "cucm".into(),
             features: vec![Feature::Transfer, Feature::Tandem],
             legs: vec![
                 leg(11, 900, Some("2001"), true),

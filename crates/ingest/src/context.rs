@@ -6,6 +6,7 @@
 
 use cdr::{Cdr, Timestamp};
 use charging::{Calendar, CallFacts, Charger, Ledger, Period, PeriodOwner};
+use correlate::Rules;
 use directory::{Attribution, DirectoryIndex, PbxInfo};
 use std::sync::Arc;
 use store::{CallRecord, Charge, Recharge, Store};
@@ -14,6 +15,9 @@ pub struct Context {
     pub index: DirectoryIndex,
     pub charger: Charger,
     pub calendar: Calendar,
+    /// The rules stored calls are correlated by; `None`: they are not
+    /// (see [`correlation_setting`]).
+    pub correlation: Option<Rules>,
 }
 
 impl Context {
@@ -28,8 +32,38 @@ impl Context {
         let book = charging::tariffs::load_book(store).map_err(|e| format!("tariffs: {e}"))?;
         let charger = Charger::new(store, Arc::new(book)).map_err(|e| e.to_string())?;
         let calendar = Calendar::new(store.reporting_zone().map_err(|e| e.to_string())?);
-        Ok(Context { index, charger, calendar })
+        let correlation = correlation_setting(store)?;
+        Ok(Context { index, charger, calendar, correlation })
     }
+}
+
+/// The store's correlation setting ([`store::settings::CORRELATION`]):
+/// absent is on with the default rules, `off` is off, anything else the
+/// rules as JSON (`{"forward": "caller", …}`, unnamed rules at their
+/// defaults).
+pub fn correlation_setting(store: &Store) -> Result<Option<Rules>, String> {
+    let value = store.setting(store::settings::CORRELATION).map_err(|e| e.to_string())?;
+    match value.as_deref().map(str::trim) {
+        None => Ok(Some(Rules::default())),
+        Some("off") => Ok(None),
+        Some(json) => serde_json::from_str(json)
+            .map(Some)
+            .map_err(|e| format!("setting {}: {e}: {json:?}", store::settings::CORRELATION)),
+    }
+}
+
+/// Stores the correlation setting: `None` turns correlation off. Written
+/// only when it changes (a write is a change of the reference data, which
+/// running servers reload).
+pub fn save_correlation_setting(store: &Store, rules: Option<Rules>) -> Result<(), String> {
+    if correlation_setting(store)? == rules {
+        return Ok(());
+    }
+    let value = match rules {
+        None => "off".to_string(),
+        Some(rules) => serde_json::to_string(&rules).map_err(|e| e.to_string())?,
+    };
+    store.set_setting(store::settings::CORRELATION, &value).map_err(|e| e.to_string())
 }
 
 impl Context {

@@ -4,6 +4,7 @@
 
 pub mod billing;
 mod context;
+mod correlation;
 mod dedup;
 mod input;
 mod parse;
@@ -14,7 +15,8 @@ mod rerate;
 mod retry;
 mod writer;
 
-pub use context::Context;
+pub use context::{Context, correlation_setting, save_correlation_setting};
+pub use correlation::{Correlated, Correlating};
 pub use dedup::{DedupFilter, dedup_key};
 pub use pipeline::{Counts, ImportSummary, Progress, Silent, import};
 pub use plan::{Request, default_pbx_name};

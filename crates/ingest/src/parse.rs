@@ -78,13 +78,7 @@ enum Done {
 }
 
 fn origin<'a>(plan: &'a FilePlan, format_name: &'a str, context: &'a Context) -> Origin<'a> {
-    Origin {
-        pbx_name: &plan.pbx_name,
-        pbx: plan.pbx.as_ref(),
-        format_name,
-        source_id: plan.source_id,
-        context,
-    }
+    Origin::new(&plan.pbx_name, plan.pbx.as_ref(), format_name, plan.source_id, context)
 }
 
 /// Parses `chunk` with a fresh parser fed `primer` first; returns its
@@ -109,7 +103,9 @@ fn parse_chunk(
         let parsed = parser.parse(raw);
         let location = Location::line(plan.source.as_str(), line);
         let header = parser.header();
-        if let Some(item) = origin.item_in(parsed, raw, location, header, &mut recycler.spare) {
+        let spare = &mut recycler.spare;
+        if let Some(item) = origin.item_in(parsed, raw, location, header, spare, &mut records.legs)
+        {
             records.push(item);
         }
     }

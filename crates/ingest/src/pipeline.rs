@@ -5,10 +5,12 @@
 //! reused.
 
 use crate::context::Context;
+use crate::correlation::Correlating;
 use crate::input;
 use crate::plan::{Request, plan_file};
 use crate::record::Item;
 use crate::writer::DedupWriter;
+use correlate::Leg;
 use crossbeam_channel::{Receiver, Sender, bounded};
 use directory::DirectoryIndex;
 use std::path::PathBuf;
@@ -79,6 +81,8 @@ pub(crate) struct Records {
     /// number in the high 32 bits, the index in it in the low 32.
     order: Vec<u64>,
     others: Vec<Item>,
+    /// The legs of the calls, for correlation (none when it is off).
+    pub(crate) legs: Vec<Leg>,
 }
 
 /// A call's place in [`Records::order`].
@@ -88,7 +92,7 @@ fn place(run: usize, index: usize) -> u64 {
 
 impl Records {
     pub(crate) fn new(calls: Vec<CdrRow>) -> Self {
-        Records { runs: vec![calls], order: Vec::new(), others: Vec::new() }
+        Records { runs: vec![calls], order: Vec::new(), others: Vec::new(), legs: Vec::new() }
     }
 
     fn calls(&self) -> usize {
@@ -104,6 +108,7 @@ impl Records {
         self.runs.retain(|run| !run.is_empty());
         self.runs.extend(more.runs.into_iter().filter(|run| !run.is_empty()));
         self.others.append(&mut more.others);
+        self.legs.append(&mut more.legs);
     }
 
     /// Works out the order of the calls of all runs, each sorted: a merge
@@ -237,7 +242,7 @@ pub fn import(
             .spawn(move || crate::parse::read_all(&plans, &context, &bytes_read, &tx, &returned))
             .map_err(|e| e.to_string())?
     };
-    let written = write_all(store, &rx, &give_back, &bytes_read, progress);
+    let written = write_all(store, &context, &rx, &give_back, &bytes_read, progress);
     // Stop the reader early if writing failed: dropping the receiver makes
     // its sends fail.
     drop(rx);
@@ -275,6 +280,7 @@ const BYTES_PER_TRANSACTION: u64 = 64 << 20;
 /// a background thread meanwhile.
 fn write_all(
     store: &mut Store,
+    context: &Context,
     rx: &Receiver<Msg>,
     give_back: &Sender<Vec<CdrRow>>,
     bytes: &AtomicU64,
@@ -282,13 +288,14 @@ fn write_all(
 ) -> Result<(Counts, Vec<String>, u64), String> {
     let err = |e: store::Error| e.to_string();
     store.start_background_checkpoints().map_err(err)?;
-    let written = write_batches(store, rx, give_back, bytes, progress);
+    let written = write_batches(store, context, rx, give_back, bytes, progress);
     store.stop_background_checkpoints();
     written
 }
 
 fn write_batches(
     store: &mut Store,
+    context: &Context,
     rx: &Receiver<Msg>,
     give_back: &Sender<Vec<CdrRow>>,
     bytes: &AtomicU64,
@@ -297,11 +304,12 @@ fn write_batches(
     let mut counts = Counts::default();
     let mut failed = Vec::new();
     let err = |e: store::Error| e.to_string();
+    let mut correlating = Correlating::resume(store, context)?;
     let mut batch = store.batch().map_err(err)?;
     let mut writer = DedupWriter::new(&batch).map_err(err)?;
     let (mut in_transaction, mut bytes_in_transaction) = (0u64, 0u64);
     for msg in rx {
-        let records = match msg {
+        let mut records = match msg {
             Msg::Records(records) => records,
             Msg::Failed(f) => {
                 failed.push(f);
@@ -310,6 +318,10 @@ fn write_batches(
         };
         let calls = records.order.len() as u64;
         writer.store(&mut batch, &records.others, records.in_order(), &mut counts).map_err(err)?;
+        if let Some(correlating) = &mut correlating {
+            let stored = writer.stored_keys();
+            correlating.correlate(&mut batch, &mut records.legs, stored, context).map_err(err)?;
+        }
         in_transaction += calls;
         bytes_in_transaction += records.in_order().map(CdrRow::stored_size).sum::<u64>();
         if in_transaction >= ROWS_PER_TRANSACTION || bytes_in_transaction >= BYTES_PER_TRANSACTION {

@@ -6,6 +6,7 @@
 use crate::context::Context;
 use crate::dedup::dedup_key;
 use cdr::{Location, ParseError, Parsed, QualityRecord};
+use correlate::{Leg, Vendor, leg_of};
 use directory::PbxInfo;
 use store::{CdrRow, QuarantineItem};
 
@@ -22,9 +23,23 @@ pub struct Origin<'a> {
     pub format_name: &'a str,
     pub source_id: i64,
     pub context: &'a Context,
+    /// Whose records these are for correlation; `None` when stored calls
+    /// are not correlated.
+    vendor: Option<Vendor>,
 }
 
-impl Origin<'_> {
+impl<'a> Origin<'a> {
+    pub fn new(
+        pbx_name: &'a str,
+        pbx: Option<&'a PbxInfo>,
+        format_name: &'a str,
+        source_id: i64,
+        context: &'a Context,
+    ) -> Origin<'a> {
+        let vendor = context.correlation.map(|_| Vendor::of_format(format_name));
+        Origin { pbx_name, pbx, format_name, source_id, context, vendor }
+    }
+
     /// A record of this origin quarantined with `reason`.
     pub fn bad(
         &self,
@@ -44,15 +59,18 @@ impl Origin<'_> {
     }
 
     /// The item for one raw record and what its parser made of it; `None`
-    /// for framing that carries no record (headers, blank lines).
+    /// for framing that carries no record (headers, blank lines). A call
+    /// of a correlated origin also adds its leg to `legs` (its id is the
+    /// row's dedup key).
     pub fn item(
         &self,
         parsed: Result<Parsed, ParseError>,
         raw: &[u8],
         location: Location,
         header: Option<&[u8]>,
+        legs: &mut Vec<Leg>,
     ) -> Option<Item> {
-        self.item_in(parsed, raw, location, header, &mut Vec::new())
+        self.item_in(parsed, raw, location, header, &mut Vec::new(), legs)
     }
 
     /// [`Origin::item`], packing a call into a buffer from `spare` (buffers
@@ -64,6 +82,7 @@ impl Origin<'_> {
         location: Location,
         header: Option<&[u8]>,
         spare: &mut Vec<Vec<u8>>,
+        legs: &mut Vec<Leg>,
     ) -> Option<Item> {
         let parsed = match parsed {
             Ok(Parsed::NotARecord) => return None,
@@ -94,6 +113,11 @@ impl Origin<'_> {
                 row.set_day(day, month);
                 let charge = context.charge(pbx, &cdr, &attribution);
                 row.set_charge(&charge, cdr.duration_s);
+                if let Some(vendor) = self.vendor {
+                    let at = row.start_s;
+                    let is_extension = |n: &str| context.index.is_extension_at(pbx.site_id, n, at);
+                    legs.push(leg_of(&cdr, vendor, dedup as u64, &is_extension));
+                }
                 Item::Call(row)
             }
             Parsed::Quality(mut q) => {

@@ -71,18 +71,16 @@ pub fn retry(
             None => 0,
         };
         let format_name = fmt.name();
-        let origin = Origin {
-            pbx_name: &q.pbx,
-            pbx,
-            format_name: &format_name,
-            source_id,
-            context: &context,
-        };
+        let origin = Origin::new(&q.pbx, pbx, &format_name, source_id, &context);
+        // A retried call is stored as a call on its own: its leg is not
+        // correlated (see ARCHITECTURE.md, correlation).
+        let mut legs = Vec::new();
         let outcome = match origin.item(
             parser.parse(&q.raw),
             &q.raw,
             q.location.clone(),
             q.header.as_deref(),
+            &mut legs,
         ) {
             Some(Item::Call(row)) => {
                 if batch.cdr_exists(row.start_s, row.dedup).map_err(err)? {

@@ -15,13 +15,19 @@ pub struct DedupWriter {
     dedup: DedupFilter,
     /// `PRAGMA data_version` when the filters were last known current.
     version: i64,
+    /// The keys of the calls the last [`DedupWriter::store`] stored.
+    stored: Vec<i64>,
 }
 
 impl DedupWriter {
     /// A writer whose filters start empty (they seed themselves from the
     /// store, day by day).
     pub fn new(batch: &Batch<'_>) -> store::Result<DedupWriter> {
-        Ok(DedupWriter { dedup: DedupFilter::new(), version: batch.data_version()? })
+        Ok(DedupWriter {
+            dedup: DedupFilter::new(),
+            version: batch.data_version()?,
+            stored: Vec::new(),
+        })
     }
 
     /// Stores `others` in order (quality records, quarantined records,
@@ -35,10 +41,17 @@ impl DedupWriter {
         counts: &mut Counts,
     ) -> store::Result<()> {
         let now = jiff::Timestamp::now().as_second();
+        self.stored.clear();
         for item in others {
             counts.records += 1;
             let outcome = match item {
-                Item::Call(row) => batch.insert_cdr(row)?,
+                Item::Call(row) => {
+                    let outcome = batch.insert_cdr(row)?;
+                    if outcome == Insert::Stored {
+                        self.stored.push(row.dedup);
+                    }
+                    outcome
+                }
                 Item::Quality { record, pbx_id, source_id } => {
                     batch.insert_quality(record, *pbx_id, *source_id)?
                 }
@@ -56,7 +69,7 @@ impl DedupWriter {
             let day = row.start_s.div_euclid(86_400);
             if !self.dedup.knows_day(day) {
                 // Seeding reads the store: it must hold what we took for new.
-                store_fresh(batch, &mut fresh, counts)?;
+                self.store_fresh(batch, &mut fresh, counts)?;
             }
             let maybe = self.dedup.check_and_insert(row.start_s, row.dedup, |each| {
                 batch.dedup_keys_of_day(day, each)
@@ -64,13 +77,39 @@ impl DedupWriter {
             if maybe {
                 // The calls before it first, so a duplicate of one of them
                 // is caught.
-                store_fresh(batch, &mut fresh, counts)?;
-                count(counts, batch.insert_cdr(row)?);
+                self.store_fresh(batch, &mut fresh, counts)?;
+                let outcome = batch.insert_cdr(row)?;
+                if outcome == Insert::Stored {
+                    self.stored.push(row.dedup);
+                }
+                count(counts, outcome);
             } else {
                 fresh.push(row);
             }
         }
-        store_fresh(batch, &mut fresh, counts)
+        self.store_fresh(batch, &mut fresh, counts)
+    }
+
+    /// The dedup keys of the calls the last [`DedupWriter::store`] stored
+    /// (not those it found stored already), in no particular order: only
+    /// a call stored now may be correlated now, as a duplicate's leg was
+    /// when its original was stored.
+    pub fn stored_keys(&self) -> &[i64] {
+        &self.stored
+    }
+
+    /// Stores the calls the filter ruled out so far.
+    fn store_fresh(
+        &mut self,
+        batch: &mut Batch<'_>,
+        fresh: &mut Vec<&CdrRow>,
+        counts: &mut Counts,
+    ) -> store::Result<()> {
+        batch.insert_new_cdrs(fresh)?;
+        counts.stored += fresh.len() as u64;
+        self.stored.extend(fresh.iter().map(|r| r.dedup));
+        fresh.clear();
+        Ok(())
     }
 
     /// After a commit, with the next transaction begun: the filters hold
@@ -89,18 +128,6 @@ impl DedupWriter {
     pub fn exact_checks(&self) -> u64 {
         self.dedup.exact_checks
     }
-}
-
-/// Stores the calls the filter ruled out so far.
-fn store_fresh(
-    batch: &mut Batch<'_>,
-    fresh: &mut Vec<&CdrRow>,
-    counts: &mut Counts,
-) -> store::Result<()> {
-    batch.insert_new_cdrs(fresh)?;
-    counts.stored += fresh.len() as u64;
-    fresh.clear();
-    Ok(())
 }
 
 fn count(counts: &mut Counts, outcome: Insert) {

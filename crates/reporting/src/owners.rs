@@ -68,7 +68,9 @@ pub(crate) fn owner_totals(
     let mut keys: Vec<(usize, usize, [u8; 24], usize)> = Vec::with_capacity(owners.len());
     let mut rows: Vec<Option<OwnerTotals>> = Vec::with_capacity(owners.len());
     for ((dept, ext), agg) in owners {
-        if agg.total().calls == 0 {
+        // Owners with nothing at all; one billed only for legs its calls
+        // are not counted by has no call but still pays for them.
+        if agg.total() == Sums::default() {
             continue;
         }
         let (number, user) = scope.names.extension(*ext);
@@ -125,7 +127,7 @@ pub(crate) fn build(scope: &Scope<'_>, ctx: &mut ReportContext) -> Result<Built>
             }
             let rows = per
                 .into_iter()
-                .filter(|(_, s)| s.calls > 0)
+                .filter(|(_, s)| *s != Sums::default())
                 .map(|((department, carrier), sums)| {
                     Ok(SavingsRow { department, carrier, tally: tally(&sums)? })
                 })
@@ -141,7 +143,7 @@ pub(crate) fn build(scope: &Scope<'_>, ctx: &mut ReportContext) -> Result<Built>
             }
             let rows = per
                 .iter()
-                .filter(|(_, agg)| agg.total().calls > 0)
+                .filter(|(_, agg)| agg.total() != Sums::default())
                 .map(|(id, agg)| {
                     Ok(GroupRow {
                         name: match scope.names.carrier(*id) {

@@ -21,6 +21,32 @@ pub struct ServerConfig {
     pub storage: StorageSettings,
     #[serde(default)]
     pub pbx: Vec<PbxConfig>,
+    /// `[correlation]`: when given, the store's correlation setting is set
+    /// from it at start (else the stored setting stays in force).
+    pub correlation: Option<CorrelationSettings>,
+}
+
+/// Whether calls stored are correlated into logical calls, and who pays
+/// for their legs (`[correlation.rules]`: `forward`, `transfer`,
+/// `conference`; see `correlate::Rules`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CorrelationSettings {
+    #[serde(default = "enabled")]
+    pub enabled: bool,
+    #[serde(default)]
+    pub rules: correlate::Rules,
+}
+
+fn enabled() -> bool {
+    true
+}
+
+impl CorrelationSettings {
+    /// The rules calls are correlated by; `None`: not correlated.
+    pub fn rules(&self) -> Option<correlate::Rules> {
+        self.enabled.then_some(self.rules)
+    }
 }
 
 /// Where calls are stored: the embedded store in the data directory
@@ -167,6 +193,19 @@ mod tests {
         assert_eq!(config.server.http, default_http());
         assert_eq!(config.journal.retention().unwrap(), Duration::from_secs(90 * 86_400));
         assert!(config.pbx.is_empty());
+        assert_eq!(config.correlation, None);
+    }
+
+    #[test]
+    fn correlation_rules_are_read_and_can_be_turned_off() {
+        use correlate::{Rules, TransferRule};
+        let config = ServerConfig::parse("[correlation.rules]\ntransfer = \"transferee\"").unwrap();
+        let expected = Rules { transfer: TransferRule::Transferee, ..Rules::default() };
+        assert_eq!(config.correlation.unwrap().rules(), Some(expected));
+        let config = ServerConfig::parse("[correlation]\nenabled = false").unwrap();
+        assert_eq!(config.correlation.unwrap().rules(), None);
+        let error = ServerConfig::parse("[correlation.rules]\nconference = \"x\"").unwrap_err();
+        assert!(error.contains("unknown variant"), "{error}");
     }
 
     #[test]
@@ -175,6 +214,7 @@ mod tests {
             ("[journal]\nretention = \"90\"", "[journal] retention: not a duration"),
             ("[server]\nport = 1", "unknown field `port`"),
             ("[storage]\nurl = \"sqlite://x\"", "[storage] url: expected postgres"),
+            ("[correlation]\nrule = 1", "unknown field `rule`"),
             (
                 "[[pbx]]\nname = \"a\"\nformat = \"avaya\"\nconnector = { kind = \"tcp-listen\", listen = \"0.0.0.0:5101\" }\n\
                  [[pbx]]\nname = \"a\"\nformat = \"avaya\"\nconnector = { kind = \"tcp-listen\", listen = \"0.0.0.0:5102\" }",

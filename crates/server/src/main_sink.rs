@@ -21,7 +21,7 @@ use crate::offline::{Backlog, Kept, OfflineStore};
 use crate::processing::Source;
 use crate::sink::{Pending, Sink};
 use crate::stats::Stats;
-use ingest::{Counts, Item};
+use ingest::{Context, Counts, Item};
 use journal::Position;
 use mainstore::{MainStore, Quarantined, Written};
 use std::path::Path;
@@ -192,12 +192,17 @@ impl Sink for MainSink<'_> {
         CALLS_PER_TRANSACTION
     }
 
+    /// Calls go to the main database as they are: correlation applies to
+    /// the embedded store only (see ARCHITECTURE.md), so the legs are
+    /// dropped here.
     fn write(
         &mut self,
         pending: &mut Pending,
         sources: &[Source],
+        _context: &Context,
         counts: &mut Counts,
     ) -> Result<(), String> {
+        pending.legs.clear();
         let now = jiff::Timestamp::now().as_second();
         let mut batch = Kept {
             calls: std::mem::take(&mut pending.calls),

@@ -22,6 +22,7 @@ use crate::sink::{Pending, Sink};
 use crate::stats::{Stage, Stats};
 use api::live::LiveFeed;
 use cdr::{Location, ParserContext, RecordParser, Timestamp};
+use correlate::Leg;
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, bounded};
 use directory::PbxInfo;
 use ingest::{Counts, Item, Origin};
@@ -82,6 +83,8 @@ pub(crate) struct Parsed {
     upto: Position,
     pub(crate) calls: Vec<CdrRow>,
     pub(crate) others: Vec<Item>,
+    /// The calls' legs, for correlation (none when it is off).
+    pub(crate) legs: Vec<Leg>,
 }
 
 impl Parsed {
@@ -94,6 +97,7 @@ impl Parsed {
             upto: Position::BEGIN,
             calls: Vec::new(),
             others: Vec::new(),
+            legs: Vec::new(),
         }
     }
 }
@@ -145,9 +149,9 @@ pub(crate) fn run(
             .spawn_scoped(scope, move || free_buffers(&to_free.1, &freed.0))
             .map_err(|e| format!("cannot start the freeing thread: {e}"))?;
         let recycle = Recycle { to_free: to_free.0, freed: freed.1 };
-        let written = sink
-            .start()
-            .and_then(|()| write_units(sink, &parsed, sources, journal, stats, &recycle, live));
+        let written = sink.start().and_then(|()| {
+            write_units(sink, &parsed, reference, sources, journal, stats, &recycle, live)
+        });
         drop(recycle);
         let _ = freeing.join();
         let finished = sink.finish();
@@ -256,14 +260,11 @@ fn parse_units(
             upto: unit.upto,
             calls: Vec::new(),
             others: Vec::new(),
+            legs: Vec::new(),
         };
-        let origin = Origin {
-            pbx_name: &source.name,
-            pbx: Some(pbx),
-            format_name: &format_names[unit.source],
-            source_id: source.source_id,
-            context: &current.context,
-        };
+        let format_name = &format_names[unit.source];
+        let origin =
+            Origin::new(&source.name, Some(pbx), format_name, source.source_id, &current.context);
         for entry in &unit.entries {
             let key = (unit.source, entry.connection);
             match entry.kind {
@@ -319,7 +320,7 @@ pub(crate) fn records(
         }
         let parsed = parser.parse(record);
         let header = parser.header();
-        match origin.item(parsed, record, location, header) {
+        match origin.item(parsed, record, location, header, &mut out.legs) {
             Some(Item::Call(row)) => out.calls.push(row),
             Some(other) => out.others.push(other),
             None => {}
@@ -395,9 +396,11 @@ fn free_buffers(to_free: &Receiver<Vec<Vec<u8>>>, freed: &Sender<Vec<Vec<u8>>>) 
 }
 
 /// The writer: stores units in order, a transaction at a time.
+#[allow(clippy::too_many_arguments)]
 fn write_units(
     sink: &mut dyn Sink,
     parsed: &Receiver<Parsed>,
+    reference: &Reference,
     sources: &[Source],
     journal: &Journal,
     stats: &Stats,
@@ -420,6 +423,7 @@ fn write_units(
                 for unit in reorder.take(part) {
                     pending.calls.extend(unit.calls);
                     pending.others.extend(unit.others);
+                    pending.legs.extend(unit.legs);
                     pending.upto.insert(unit.source, unit.upto);
                     oldest.get_or_insert_with(Instant::now);
                 }
@@ -436,7 +440,7 @@ fn write_units(
         if pending.upto.is_empty() {
             idle_wait = sink.idle(&mut counts)?.unwrap_or(IDLE_WAIT);
         } else {
-            sink.write(&mut pending, sources, &mut counts)?;
+            sink.write(&mut pending, sources, &reference.current().context, &mut counts)?;
             // For the console's live page (nothing is built unless watched).
             live.publish(&pending.calls);
             // Stored: the journal may let go of it once it is old enough.

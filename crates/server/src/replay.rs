@@ -56,13 +56,7 @@ pub fn replay(
         return Err(format!("the journal holds nothing from {pbx:?}"));
     }
     let format_name = source.format.name();
-    let origin = Origin {
-        pbx_name: &source.name,
-        pbx: Some(&info),
-        format_name: &format_name,
-        source_id: source.source_id,
-        context: &context,
-    };
+    let origin = Origin::new(&source.name, Some(&info), &format_name, source.source_id, &context);
     let stats = Stats::default();
     let mut sink = crate::sink::open(storage_url, data_dir, &mut store, &stats)?;
     sink.start()?;
@@ -87,12 +81,12 @@ pub fn replay(
                     .or_insert_with(|| new_parser(&source, &info, &entry));
                 records(&entry, &origin, parser.as_mut(), &mut parsed);
                 if parsed.calls.len() >= sink.calls_per_transaction() {
-                    store_parsed(sink.as_mut(), &mut parsed, &mut done.counts)?;
+                    store_parsed(sink.as_mut(), &mut parsed, &context, &mut done.counts)?;
                 }
             }
         }
     }
-    store_parsed(sink.as_mut(), &mut parsed, &mut done.counts)?;
+    store_parsed(sink.as_mut(), &mut parsed, &context, &mut done.counts)?;
     sink.finish()?;
     Ok(done)
 }
@@ -102,14 +96,16 @@ pub fn replay(
 fn store_parsed(
     sink: &mut dyn Sink,
     parsed: &mut Parsed,
+    context: &Context,
     counts: &mut Counts,
 ) -> Result<(), String> {
     let mut pending = Pending {
         calls: std::mem::take(&mut parsed.calls),
         others: std::mem::take(&mut parsed.others),
+        legs: std::mem::take(&mut parsed.legs),
         upto: Default::default(),
     };
-    sink.write(&mut pending, &[], counts)?;
+    sink.write(&mut pending, &[], context, counts)?;
     pending.clear();
     parsed.calls = pending.calls;
     Ok(())

@@ -48,6 +48,9 @@ pub fn serve(
     let _lock = crate::lock::lock_data_dir(data_dir, "bluewhale serve")?;
     let mut store = store::Store::open(data_dir).map_err(err)?;
     first_admin(&store, ready)?;
+    if let Some(correlation) = &config.correlation {
+        ingest::save_correlation_setting(&store, correlation.rules())?;
+    }
     // Read before what it stands for: a change made meanwhile shows as a
     // newer generation, and the reloader puts it in force.
     let generation = store.reference_generation().map_err(err)?;

@@ -7,7 +7,8 @@
 use crate::main_sink::MainSink;
 use crate::processing::Source;
 use crate::stats::Stats;
-use ingest::{Counts, DedupWriter, Item};
+use correlate::Leg;
+use ingest::{Context, Correlating, Counts, DedupWriter, Item};
 use journal::Position;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -20,6 +21,8 @@ pub(crate) struct Pending {
     pub(crate) calls: Vec<CdrRow>,
     /// Quarantined and quality records.
     pub(crate) others: Vec<Item>,
+    /// The calls' legs, for correlation (none when it is off).
+    pub(crate) legs: Vec<Leg>,
     /// Per source, the position after its last unit taken.
     pub(crate) upto: BTreeMap<usize, Position>,
 }
@@ -30,6 +33,7 @@ impl Pending {
     pub(crate) fn clear(&mut self) {
         self.calls.clear();
         self.others.clear();
+        self.legs.clear();
         self.upto.clear();
     }
 
@@ -59,10 +63,13 @@ pub(crate) trait Sink {
 
     /// Stores the pending records and the positions reached, or keeps them
     /// where they will be stored from; adds what it did to `counts`.
+    /// `context` is the reference data in force (correlation's rules and
+    /// the directory its payers are resolved in).
     fn write(
         &mut self,
         pending: &mut Pending,
         sources: &[Source],
+        context: &Context,
         counts: &mut Counts,
     ) -> Result<(), String>;
 
@@ -93,15 +100,27 @@ pub(crate) fn open<'s>(
 }
 
 /// The embedded SQLite store: calls deduplicated against what it holds
-/// and filed under their owners (rollups), in large transactions.
+/// and filed under their owners (rollups), in large transactions, their
+/// legs correlated in the same transactions (see `ingest::Correlating`).
 pub(crate) struct EmbeddedSink<'s> {
     store: &'s mut Store,
     writer: Option<DedupWriter>,
+    /// Resumed at the first write, and again when the rules change.
+    correlating: Option<Correlating>,
 }
 
 impl<'s> EmbeddedSink<'s> {
     pub(crate) fn new(store: &'s mut Store) -> EmbeddedSink<'s> {
-        EmbeddedSink { store, writer: None }
+        EmbeddedSink { store, writer: None, correlating: None }
+    }
+
+    /// The correlator for `context`'s rules, if it correlates.
+    fn correlating(&mut self, context: &Context) -> Result<Option<&mut Correlating>, String> {
+        let current = self.correlating.as_ref().map(Correlating::rules);
+        if current != context.correlation {
+            self.correlating = Correlating::resume(self.store, context)?;
+        }
+        Ok(self.correlating.as_mut())
     }
 }
 
@@ -136,9 +155,11 @@ impl Sink for EmbeddedSink<'_> {
         &mut self,
         pending: &mut Pending,
         sources: &[Source],
+        context: &Context,
         counts: &mut Counts,
     ) -> Result<(), String> {
         pending.calls.sort_unstable_by_key(|r| (r.start_s, r.dedup));
+        self.correlating(context)?;
         let mut batch = self.store.batch().map_err(err)?;
         let writer = match &mut self.writer {
             Some(w) => {
@@ -148,6 +169,10 @@ impl Sink for EmbeddedSink<'_> {
             None => self.writer.insert(DedupWriter::new(&batch).map_err(err)?),
         };
         writer.store(&mut batch, &pending.others, pending.calls.iter(), counts).map_err(err)?;
+        if let Some(correlating) = &mut self.correlating {
+            let stored = writer.stored_keys();
+            correlating.correlate(&mut batch, &mut pending.legs, stored, context).map_err(err)?;
+        }
         for (&source, upto) in &pending.upto {
             let name = &sources[source].name;
             batch.set_journal_position(name, upto.segment, upto.offset).map_err(err)?;

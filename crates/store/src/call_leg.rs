@@ -44,7 +44,9 @@ struct InForce {
 impl Batch<'_> {
     /// Records `leg`'s outcome and moves its sums in the rollups (see the
     /// module doc); `zone` is the reporting zone its day is taken in.
-    /// Returns whether the rollups changed.
+    /// Returns whether the rollups changed. A leg whose call is not stored
+    /// (removed since it was correlated) has nothing to bill: nothing is
+    /// written and it returns false.
     pub fn bill_leg(&mut self, leg: &LegBilling, zone: &TimeZone) -> Result<bool> {
         let conn = self.connection();
         let stored = conn
@@ -52,10 +54,8 @@ impl Batch<'_> {
                 "SELECT {COLUMNS} FROM cdr WHERE start_s = ?1 AND dedup = ?2"
             ))?
             .query_row(params![leg.start_s, leg.dedup], row)
-            .optional()?
-            .ok_or_else(|| {
-                Error::Invalid(format!("no stored call {}", crate::call_id(leg.start_s, leg.dedup)))
-            })?;
+            .optional()?;
+        let Some(stored) = stored else { return Ok(false) };
         let previous: Option<InForce> = conn
             .prepare_cached(
                 "SELECT payer_department_id, payer_extension_id, counted FROM call_leg
@@ -172,6 +172,126 @@ fn leg_billing(r: &rusqlite::Row<'_>) -> rusqlite::Result<LegBilling> {
     })
 }
 
+/// A leg of a logical call as it is shown: its outcome, the numbers of its
+/// stored call and who pays for it by name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LegDetail {
+    pub billing: LegBilling,
+    /// The stored call's calling and dialled numbers (empty if the call is
+    /// no longer stored).
+    pub calling: String,
+    pub dialled: String,
+    /// The paying extension's number, and its department's path, as the
+    /// directory has them; `None` when nobody pays or the id is unknown.
+    pub payer_number: Option<String>,
+    pub payer_department: Option<String>,
+}
+
+impl Store {
+    /// Every leg of the logical call whose first leg is `call`, in key
+    /// order, with its stored call's numbers and its payer's names.
+    pub fn leg_details(&self, call: (i64, i64)) -> Result<Vec<LegDetail>> {
+        let mut statement = self.connection().prepare_cached(
+            "SELECT l.start_s, l.dedup, l.call_start_s, l.call_dedup, l.part, l.features,
+                 l.payer_extension_id, l.payer_department_id, l.counted, l.reason,
+                 c.calling, c.dialled, e.number, d.path
+             FROM call_leg l
+             LEFT JOIN cdr c ON c.start_s = l.start_s AND c.dedup = l.dedup
+             LEFT JOIN extension e ON e.id = l.payer_extension_id
+             LEFT JOIN department d ON d.id = l.payer_department_id
+             WHERE l.call_start_s = ?1 AND l.call_dedup = ?2
+             ORDER BY l.start_s, l.dedup",
+        )?;
+        let legs = statement.query_map(params![call.0, call.1], |r| {
+            let text = |i| -> rusqlite::Result<String> {
+                Ok(r.get::<_, Option<String>>(i)?.unwrap_or_default())
+            };
+            Ok(LegDetail {
+                billing: leg_billing(r)?,
+                calling: text(10)?,
+                dialled: text(11)?,
+                payer_number: r.get(12)?,
+                payer_department: r.get(13)?,
+            })
+        })?;
+        Ok(legs.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+/// The outcomes of the legs that started in a period, read in key order
+/// alongside the period's calls read in the same order: a merge of two
+/// range scans of primary keys, rather than a lookup per call.
+pub(crate) struct LegsInOrder<'s> {
+    rows: rusqlite::Rows<'s>,
+    next: Option<LegBilling>,
+}
+
+impl<'s> LegsInOrder<'s> {
+    /// The statement to prepare for [`LegsInOrder::new`].
+    pub(crate) const SQL: &'static str = "SELECT start_s, dedup, call_start_s, call_dedup, part,
+        features, payer_extension_id, payer_department_id, counted, reason FROM call_leg
+        WHERE start_s >= ?1 AND start_s < ?2 ORDER BY start_s, dedup";
+
+    /// The legs of `[from_s, to_s)`, read with `statement` (prepared from
+    /// [`LegsInOrder::SQL`]).
+    pub(crate) fn new(
+        statement: &'s mut rusqlite::Statement<'_>,
+        from_s: i64,
+        to_s: i64,
+    ) -> rusqlite::Result<LegsInOrder<'s>> {
+        let mut rows = statement.query([from_s, to_s])?;
+        let next = rows.next()?.map(leg_billing).transpose()?;
+        Ok(LegsInOrder { rows, next })
+    }
+
+    /// The outcome of the call `key`, if it has one. Keys must be asked
+    /// for in increasing order.
+    pub(crate) fn of(&mut self, key: (i64, i64)) -> rusqlite::Result<Option<LegBilling>> {
+        while self.next.as_ref().is_some_and(|leg| (leg.start_s, leg.dedup) < key) {
+            self.advance()?;
+        }
+        if self.next.as_ref().is_none_or(|leg| (leg.start_s, leg.dedup) != key) {
+            return Ok(None);
+        }
+        let found = self.next.take();
+        self.advance()?;
+        Ok(found)
+    }
+
+    fn advance(&mut self) -> rusqlite::Result<()> {
+        self.next = self.rows.next()?.map(leg_billing).transpose()?;
+        Ok(())
+    }
+}
+
+/// The `call_leg` columns (table alias `l`) that readers of calls join to
+/// each `cdr` row, read back by [`joined_leg`].
+pub(crate) const JOINED_LEG_COLUMNS: &str = "l.call_start_s, l.call_dedup, l.part, l.features,
+    l.payer_extension_id, l.payer_department_id, l.counted, l.reason";
+
+/// The outcome of the call `key` from [`JOINED_LEG_COLUMNS`] read at
+/// column `first` on; `None` when the call has no `call_leg` row (a
+/// LEFT JOIN found none: its logical call column is NULL).
+pub(crate) fn joined_leg(
+    r: &rusqlite::Row<'_>,
+    first: usize,
+    key: (i64, i64),
+) -> rusqlite::Result<Option<LegBilling>> {
+    let Some(call_start_s) = r.get::<_, Option<i64>>(first)? else { return Ok(None) };
+    let payer: Option<i64> = r.get(first + 4)?;
+    let department: Option<i64> = r.get(first + 5)?;
+    Ok(Some(LegBilling {
+        start_s: key.0,
+        dedup: key.1,
+        call: (call_start_s, r.get(first + 1)?),
+        part: r.get(first + 2)?,
+        features: r.get(first + 3)?,
+        payer: payer.map(|extension| (extension, department)),
+        counted: r.get::<_, i64>(first + 6)? != 0,
+        reason: r.get(first + 7)?,
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -281,7 +401,7 @@ mod tests {
     }
 
     #[test]
-    fn a_leg_that_is_not_stored_is_an_error() {
+    fn a_leg_that_is_not_stored_is_not_billed() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(dir.path()).unwrap();
         let leg = LegBilling {
@@ -295,7 +415,8 @@ mod tests {
             reason: String::new(),
         };
         let mut batch = store.batch().unwrap();
-        let error = batch.bill_leg(&leg, &TimeZone::UTC).unwrap_err();
-        assert!(error.to_string().contains("no stored call"), "{error}");
+        assert!(!batch.bill_leg(&leg, &TimeZone::UTC).unwrap());
+        batch.commit().unwrap();
+        assert_eq!(store.leg_billing(86_400, 1).unwrap(), None);
     }
 }

@@ -24,6 +24,7 @@ mod months;
 mod quarantine;
 mod query;
 mod raw;
+mod recent_calls;
 mod rewrite;
 mod rollup;
 mod row;
@@ -32,6 +33,7 @@ mod settle;
 
 pub use batch::{Batch, Insert, Moved};
 pub use call_leg::LegBilling;
+pub use call_leg::LegDetail;
 pub use charge::{Charge, ChargeStatus, PriceTrace};
 pub use money::{AMOUNT_DECIMALS, Amount};
 pub use quarantine::{QuarantineEntry, QuarantineItem};

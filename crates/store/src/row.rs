@@ -329,6 +329,51 @@ pub fn utc_month_of_day(day: i64) -> i64 {
 }
 
 impl CallRecord {
+    /// The record as the parser gave it, as far as the row keeps it (the
+    /// times to the second), from PBX `pbx`: what correlation reads of a
+    /// stored call when a writer resumes. `None` for times out of range.
+    pub fn to_cdr(&self, pbx: &str) -> Option<Cdr> {
+        let time = |s: i64| cdr::Timestamp::from_second(s).ok();
+        Some(Cdr {
+            pbx: pbx.into(),
+            kind: self.kind,
+            identity: 0,
+            start: time(self.start_s)?,
+            answer: match self.answer_s {
+                Some(s) => Some(time(s)?),
+                None => None,
+            },
+            end: time(self.end_s)?,
+            duration_s: self.duration_s,
+            ring_s: self.ring_s,
+            direction: self.direction,
+            disposition: self.disposition,
+            calling: self.calling.clone(),
+            dialled: self.dialled.clone(),
+            original_called: self.original_called.clone(),
+            final_called: self.final_called.clone(),
+            last_redirecting: self.last_redirecting.clone(),
+            account_code: self.account_code.clone(),
+            auth_code: self.auth_code.clone(),
+            client_matter: self.client_matter.clone(),
+            trunk_in: self.trunk_in.clone(),
+            trunk_out: self.trunk_out.clone(),
+            device_orig: self.device_orig.clone(),
+            device_dest: self.device_dest.clone(),
+            cause_orig: self.cause_orig.clone(),
+            cause_dest: self.cause_dest.clone(),
+            correlation: cdr::Correlation {
+                global_call_id: self.global_call_id.clone(),
+                orig_leg_id: self.orig_leg_id.clone(),
+                dest_leg_id: self.dest_leg_id.clone(),
+                orig_conversation_id: self.orig_conversation_id.clone(),
+                dest_conversation_id: self.dest_conversation_id.clone(),
+            },
+            location: cdr::Location::default(),
+            extras: self.extras.clone(),
+        })
+    }
+
     pub fn id(&self) -> String {
         call_id(self.start_s, self.dedup)
     }

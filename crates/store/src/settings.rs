@@ -4,9 +4,10 @@
 //! # The reference generation
 //!
 //! What turns records into priced, attributed calls (the directory, the
-//! tariff book, the dial plans, the default carriers and the reporting
-//! zone) is read once into a context, which a running server keeps. So
-//! that it knows when to read it again, every write of that data adds one
+//! tariff book, the dial plans, the default carriers, the reporting zone
+//! and the correlation rules) is read once into a context, which a running
+//! server keeps. So that it knows when to read it again, every write of
+//! that data adds one
 //! to the setting [`REFERENCE_GENERATION`] in the same transaction as the
 //! write: a write rolled back bumps nothing, and a generation read sees
 //! either the change and the bump or neither.
@@ -41,12 +42,16 @@ pub const CARRIER: &str = "carrier";
 pub const REFERENCE_CARRIER: &str = "reference_carrier";
 /// The dial-plan file's text.
 pub const DIAL_PLANS: &str = "dial_plans";
+/// Whether and how stored calls are correlated into logical calls: `off`,
+/// or the attribution rules as JSON (absent: on, with the default rules).
+pub const CORRELATION: &str = "correlation";
 /// The reference data's generation (see the module doc); absent is 0.
 pub const REFERENCE_GENERATION: &str = "reference_generation";
 
 /// Settings that are reference data: a change to one of them is a change
 /// of the reference data.
-pub const REFERENCE_SETTINGS: [&str; 4] = [TIME_ZONE, CARRIER, REFERENCE_CARRIER, DIAL_PLANS];
+pub const REFERENCE_SETTINGS: [&str; 5] =
+    [TIME_ZONE, CARRIER, REFERENCE_CARRIER, DIAL_PLANS, CORRELATION];
 
 /// Adds one to the generation (the row is made at the first bump).
 const BUMP: &str = "INSERT INTO setting(key, value) VALUES ('reference_generation', '1')

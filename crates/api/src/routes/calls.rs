@@ -16,7 +16,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;
-use store::{Amount, CdrQuery, ChargeStatus, Store, StoredCall};
+use store::{Amount, CdrQuery, ChargeStatus, LegDetail, Store, StoredCall};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -40,9 +40,10 @@ pub struct CallFilter {
     pub from: Option<String>,
     /// End of the period, exclusive: RFC 3339, or a UTC day `YYYY-MM-DD` (included). Default: now.
     pub to: Option<String>,
-    /// Calls billed to this extension number.
+    /// Calls billed to this extension number (a leg of a logical call is
+    /// billed to its payer).
     pub extension: Option<String>,
-    /// Calls of this department and the ones below it (id).
+    /// Calls billed to this department and the ones below it (id).
     pub department: Option<i64>,
     /// Calling or dialled number contains this.
     pub number: Option<String>,
@@ -120,6 +121,50 @@ pub struct CallDetail {
     pub extras: std::collections::BTreeMap<String, String>,
     /// How it was priced: tariff version, prefix, bands, units.
     pub price: Option<PriceView>,
+    /// When the call is a leg of a logical call (a transfer's, a
+    /// conference's…): the logical call's id (that of its first leg).
+    pub logical_call: Option<String>,
+    /// What correlation recognised in the logical call (`transfer`,
+    /// `conference`, …).
+    pub features: Vec<String>,
+    /// The legs of the logical call the caller may see, this one included,
+    /// in start order: who pays for each and which one the call is counted
+    /// by. Empty for a call of its own.
+    pub legs: Vec<LegView>,
+}
+
+/// One leg of a logical call.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LegView {
+    /// The leg's call id.
+    pub id: String,
+    pub start: String,
+    pub calling: String,
+    pub dialled: String,
+    /// Its part: `ordinary`, `before_transfer`, `transferred`,
+    /// `before_conference`, `conference_leg`, `forwarded`, `diverted`,
+    /// `parked`, `retrieved`, `picked_up`, `rang_elsewhere`, `other_side`,
+    /// `barge`, `recording` or `monitoring`.
+    pub part: String,
+    /// Who pays for it; null: nobody (a recording or monitoring leg, or a
+    /// payer the directory does not know).
+    pub payer: Option<PayerView>,
+    /// Whether the logical call is counted by this leg (exactly one leg
+    /// of a call is, unless all are recording or monitoring legs).
+    pub counted: bool,
+    /// Why it is billed so, in words.
+    pub reason: String,
+    /// Whether this is the call the detail is of.
+    pub this_call: bool,
+}
+
+/// The extension that pays for a leg, as it was when the leg started.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PayerView {
+    pub extension_id: i64,
+    /// The extension's number; null if the directory no longer has it.
+    pub extension: Option<String>,
+    pub department_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -186,7 +231,51 @@ impl CallView {
     }
 }
 
+impl LegView {
+    fn of(leg: &LegDetail, this_call: (i64, i64)) -> LegView {
+        let b = &leg.billing;
+        LegView {
+            id: store::call_id(b.start_s, b.dedup),
+            start: time(b.start_s),
+            calling: leg.calling.clone(),
+            dialled: leg.dialled.clone(),
+            part: b.part.clone(),
+            payer: b.payer.map(|(extension_id, department_id)| PayerView {
+                extension_id,
+                extension: leg.payer_number.clone(),
+                department_id,
+            }),
+            counted: b.counted,
+            reason: b.reason.clone(),
+            this_call: (b.start_s, b.dedup) == this_call,
+        }
+    }
+}
+
 impl CallDetail {
+    /// The call with its logical call's legs that `scope` lets one see (a
+    /// leg belongs to its payer).
+    fn with_legs(c: &StoredCall, store: &Store, scope: &Scope) -> ApiResult<CallDetail> {
+        let mut detail = CallDetail::of(c);
+        let Some(leg) = &c.leg else { return Ok(detail) };
+        let key = (c.record.start_s, c.record.dedup);
+        let visible = |l: &LegDetail| {
+            let b = &l.billing;
+            let (department, extension) = b.payer.map_or((0, 0), |(e, d)| (d.unwrap_or(0), e));
+            (b.start_s, b.dedup) == key || scope.keeps(department, extension)
+        };
+        detail.logical_call = Some(store::call_id(leg.call.0, leg.call.1));
+        detail.features =
+            leg.features.split(',').filter(|f| !f.is_empty()).map(String::from).collect();
+        detail.legs = store
+            .leg_details(leg.call)?
+            .iter()
+            .filter(|l| visible(l))
+            .map(|l| LegView::of(l, key))
+            .collect();
+        Ok(detail)
+    }
+
     fn of(c: &StoredCall) -> CallDetail {
         let r = &c.record;
         CallDetail {
@@ -216,6 +305,9 @@ impl CallDetail {
                 discount: p.discount.to_string(),
                 bands: p.bands.iter().map(|(n, s, u)| (n.to_string(), *s, *u)).collect(),
             }),
+            logical_call: None,
+            features: Vec::new(),
+            legs: Vec::new(),
         }
     }
 }
@@ -386,8 +478,12 @@ impl Search {
     /// The filters the store does not apply.
     fn matches(&self, c: &StoredCall) -> bool {
         let r = &c.record;
+        // The number's calls: those filed under it, and the legs billed to
+        // its extensions (found through the owners' rows, whatever
+        // extension their record names).
         if let Some(n) = &self.query.extension_number
             && r.extension != n.as_str()
+            && c.billed_to().1.is_none()
         {
             return false;
         }
@@ -632,7 +728,9 @@ async fn search(
     }))
 }
 
-/// One call with every field, if the caller may see it.
+/// One call with every field, if the caller may see it (a leg of a logical
+/// call is seen by whoever may see its payer's calls); with the legs of its
+/// logical call the caller may see.
 #[utoipa::path(get, path = "/calls/{id}", tag = "calls",
     params(("id" = String, Path, description = "The call's id (`start-dedup`)")),
     responses((status = 200, body = CallDetail), (status = 404, body = ErrorBody)))]
@@ -647,16 +745,17 @@ async fn one_call(
         .db
         .run(move |s| {
             let f = CallFilter::default();
-            let mut search = Search::new(&f, &caller.scope(s)?, s)?;
+            let scope = caller.scope(s)?;
+            let mut search = Search::new(&f, &scope, s)?;
             (search.query.from_s, search.query.to_s) = (start, start + 1);
             let mut found = None;
             search.each(s, start, start + 1, &mut |c| {
                 if c.record.dedup == dedup {
-                    found = Some(CallDetail::of(&c));
+                    found = Some(c);
                 }
                 found.is_none()
             })?;
-            Ok(found)
+            found.map(|c| CallDetail::with_legs(&c, s, &scope)).transpose()
         })
         .await?;
     Ok(Json(found.ok_or_else(missing)?))

@@ -95,6 +95,8 @@ impl Watch {
             user: name(self.names.user(r.user_id)),
             source: None,
             record: r.clone(),
+            // Published as stored: correlation bills a call's legs later.
+            leg: None,
         })
     }
 }

@@ -243,15 +243,9 @@ fn readings(store: &Store, entries: &[QuarantineEntry]) -> ApiResult<Vec<Reading
                 let _ = parser.parse(header);
             }
             let format_name = format.name();
-            let origin = Origin {
-                pbx_name: &q.pbx,
-                pbx,
-                format_name: &format_name,
-                source_id: 0,
-                context: &context,
-            };
-            match origin.item(parser.parse(&q.raw), &q.raw, q.location.clone(), q.header.as_deref())
-            {
+            let origin = Origin::new(&q.pbx, pbx, &format_name, 0, &context);
+            let (raw, header) = (&q.raw, q.header.as_deref());
+            match origin.item(parser.parse(raw), raw, q.location.clone(), header, &mut Vec::new()) {
                 Some(Item::Call(row)) => Reading::Call(row.start_s, row.dedup),
                 Some(Item::Quality { record, .. }) => Reading::Quality(
                     record.global_call_id.to_string(),

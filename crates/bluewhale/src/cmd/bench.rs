@@ -14,6 +14,15 @@ pub enum BenchFormat {
     Cucm,
 }
 
+/// The calls generated: plain ones only, or the realistic mix of features
+/// correlation joins (per 100 calls, 10 consultation transfers, 5
+/// forwards, 2 ad hoc conferences; Cisco UCM only).
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Mix {
+    Plain,
+    Features,
+}
+
 #[derive(clap::Subcommand)]
 pub enum Command {
     /// Generate CDRs, import them into a fresh store and report CDR/s and
@@ -26,6 +35,12 @@ pub enum Command {
         /// Extensions in the synthetic directory.
         #[arg(long, default_value_t = 100_000)]
         extensions: usize,
+        #[arg(long, value_enum, default_value = "plain")]
+        mix: Mix,
+        /// Store every record as a call of its own (correlation off), to
+        /// measure what correlation costs.
+        #[arg(long)]
+        no_correlation: bool,
         /// Where to put the generated files and the store (default: a
         /// temporary directory, removed afterwards).
         #[arg(long)]
@@ -71,8 +86,9 @@ fn peak_rss_mib() -> Option<f64> {
 
 pub fn run(cmd: Command) -> Result<ExitCode> {
     match cmd {
-        Command::Import { format, count, extensions, work_dir, json } => {
-            import(format, count, extensions, work_dir, json)
+        Command::Import { format, count, extensions, mix, no_correlation, work_dir, json } => {
+            let correlate = !no_correlation;
+            import(Setup { format, count, extensions, mix, correlate }, work_dir, json)
         }
         Command::Report { count, extensions, month, work_dir, runs } => {
             report(count, extensions, &month, work_dir, runs)
@@ -136,16 +152,25 @@ fn report(
 /// Fills `work/data` with `count` synthetic Avaya calls (about 650,000 a
 /// day from 2025-03-03) for the benchmarks that read a large store.
 pub(super) fn fill(count: u64, extensions: usize, work: &Path) -> Result<()> {
-    import(BenchFormat::Avaya, count, extensions, Some(work.to_path_buf()), false).map(|_| ())
+    let setup =
+        Setup { format: BenchFormat::Avaya, count, extensions, mix: Mix::Plain, correlate: true };
+    import(setup, Some(work.to_path_buf()), false).map(|_| ())
 }
 
-fn import(
+/// What `bench import` generates and how it stores it.
+struct Setup {
     format: BenchFormat,
     count: u64,
     extensions: usize,
-    work_dir: Option<PathBuf>,
-    json: bool,
-) -> Result<ExitCode> {
+    mix: Mix,
+    correlate: bool,
+}
+
+fn import(setup: Setup, work_dir: Option<PathBuf>, json: bool) -> Result<ExitCode> {
+    let Setup { format, count, extensions, mix, correlate } = setup;
+    if mix == Mix::Features && !matches!(format, BenchFormat::Cucm) {
+        bail!("--mix features is generated for --format cucm only");
+    }
     let temp;
     let work = match work_dir {
         Some(d) => d,
@@ -173,12 +198,16 @@ fn import(
     ));
     let org = synth::Org::new(extensions);
     let dir_file = org.write_directory(&work, &[(pbx, format_name)])?;
-    match format {
-        BenchFormat::Avaya => synth::write_avaya(&file, &org, count, 1)?,
-        BenchFormat::Cucm => synth::write_cucm(&file, &org, count, 1)?,
+    match (format, mix) {
+        (BenchFormat::Avaya, _) => synth::write_avaya(&file, &org, count, 1)?,
+        (BenchFormat::Cucm, Mix::Plain) => synth::write_cucm(&file, &org, count, 1)?,
+        (BenchFormat::Cucm, Mix::Features) => synth::write_cucm_features(&file, &org, count, 1)?,
     }
     let loading = Instant::now();
     let mut store = load_synthetic(&work, &data, &dir_file)?;
+    if !correlate {
+        ingest::save_correlation_setting(&store, None).map_err(|e| anyhow!(e))?;
+    }
     say(&format!("directory loaded in {:.2} s; importing", loading.elapsed().as_secs_f64()));
     let req = ingest::Request {
         pbx: Some(pbx.into()),
@@ -188,7 +217,9 @@ fn import(
     let summary =
         ingest::import(&mut store, &[file], &req, &mut ingest::Silent).map_err(|e| anyhow!(e))?;
     let c = summary.counts;
-    if c.records != count || !c.balanced() || c.stored != count {
+    // The features mix ends on a whole call: up to five records more.
+    let written = if mix == Mix::Features { count..=count + 5 } else { count..=count };
+    if !written.contains(&c.records) || !c.balanced() || c.stored != c.records {
         bail!(
             "expected {count} stored records, got {} read: {} stored, {} duplicates, {} quarantined",
             c.records,
@@ -203,6 +234,8 @@ fn import(
             "{}",
             json!({
                 "format": name,
+                "mix": if mix == Mix::Features { "features" } else { "plain" },
+                "correlation": correlate,
                 "cdrs": c.records,
                 "seconds": summary.seconds,
                 "cdr_per_s": summary.per_second().round(),
@@ -215,7 +248,9 @@ fn import(
         );
     } else {
         println!(
-            "{name}: {} CDRs in {:.2} s = {:.0} CDR/s; peak RSS {:.0} MiB; {} stored, {} duplicates, {} quarantined",
+            "{name}{}{}: {} CDRs in {:.2} s = {:.0} CDR/s; peak RSS {:.0} MiB; {} stored, {} duplicates, {} quarantined",
+            if mix == Mix::Features { " (features mix)" } else { "" },
+            if correlate { "" } else { ", correlation off" },
             c.records,
             summary.seconds,
             summary.per_second(),

@@ -3,7 +3,9 @@
 //!
 //! A fresh data directory gets the synthetic directory and tariffs (loaded
 //! as `bench import` loads them) and a configuration with one Avaya CM
-//! streaming its lines to a `tcp-listen` connector. The server runs as a
+//! streaming its lines to a `tcp-listen` connector (with `--mix features`,
+//! a Cisco UCM cluster streaming transfers, forwards and conferences among
+//! its calls; `--no-correlation` stores every record as a call of its own). The server runs as a
 //! child process (`bluewhale serve`, this same program), and so does the
 //! simulator (`bluewhale simulate`), whose connections all feed that one
 //! PBX. The run is timed from the simulator's start until the server's
@@ -28,9 +30,17 @@ use std::process::{Child, Command, ExitCode, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-/// The one PBX of the run, as the directory and the configuration name it.
-const PBX: &str = "avaya-hq";
-const FORMAT: &str = "avaya:avaya-97";
+/// The one PBX of the run, as the directory and the configuration name it,
+/// its format there and the simulator's: an Avaya CM streaming plain
+/// calls, or a Cisco UCM cluster streaming the features mix.
+struct Pbx {
+    name: &'static str,
+    format: &'static str,
+    simulated: &'static str,
+}
+
+const AVAYA: Pbx = Pbx { name: "avaya-hq", format: "avaya:avaya-97", simulated: "avaya" };
+const CUCM: Pbx = Pbx { name: "cucm-hq", format: "cucm", simulated: "cucm" };
 /// Records sent when neither `--count` nor `--duration` is given.
 const DEFAULT_COUNT: u64 = 2_000_000;
 /// How often the server's memory and CPU time are read.
@@ -82,6 +92,13 @@ pub struct Args {
     /// up to 2 s later.
     #[arg(long)]
     stop_when_sent: bool,
+    /// plain: an Avaya CM's calls; features: a Cisco UCM's with transfers,
+    /// forwards and conferences (see `bench import --mix`).
+    #[arg(long, value_enum, default_value = "plain")]
+    mix: super::bench::Mix,
+    /// Store every record as a call of its own (correlation off).
+    #[arg(long)]
+    no_correlation: bool,
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
@@ -108,8 +125,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
             eprintln!("bench serve: {m}");
         }
     };
+    let features = args.mix == super::bench::Mix::Features;
+    let pbx = if features { &CUCM } else { &AVAYA };
     let storage = match &args.storage_url {
-        Some(url) => empty_main_database(url)?,
+        Some(url) => empty_main_database(url, pbx.name)?,
         None => "embedded store (SQLite)".to_owned(),
     };
     let temp;
@@ -126,13 +145,14 @@ pub fn run(args: Args) -> Result<ExitCode> {
     }
     say(&format!("writing a directory of {} extensions in {}", args.extensions, work.display()));
     let org = synth::Org::new(args.extensions);
-    let dir_file = org.write_directory(&work, &[(PBX, FORMAT)])?;
+    let dir_file = org.write_directory(&work, &[(pbx.name, pbx.format)])?;
     let loading = Instant::now();
     drop(super::bench::load_synthetic(&work, &data, &dir_file)?);
     say(&format!("directory and tariffs loaded in {:.2} s", loading.elapsed().as_secs_f64()));
 
     let (port, http) = free_ports()?;
-    let config = write_config(&work, port, http, args.storage_url.as_deref())?;
+    let correlate = !args.no_correlation;
+    let config = write_config(&work, pbx, port, http, args.storage_url.as_deref(), correlate)?;
     let exe = std::env::current_exe().context("cannot find this program to run the server")?;
     let mut serve = Command::new(&exe);
     serve.arg("--data-dir").arg(&data).arg("serve").arg("--config").arg(&config);
@@ -156,7 +176,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let mut simulate = Command::new(&exe);
     simulate
         .arg("simulate")
-        .args(["--target", &format!("tcp://127.0.0.1:{port}"), "--format", "avaya"])
+        .args(["--target", &format!("tcp://127.0.0.1:{port}"), "--format", pbx.simulated])
+        .args(["--mix", if features { "features" } else { "plain" }])
         .args(["--rate", &args.rate.to_string()])
         .args(["--connections", &args.connections.to_string()])
         .args(["--extensions", &args.extensions.to_string()])
@@ -298,7 +319,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let rss = memory_samples.summary();
     let mib = |kib: Option<u64>| kib.map(|k| (k as f64 / 1024.0).round());
     let result = json!({
-        "format": "avaya",
+        "format": pbx.simulated,
+        "mix": if features { "features" } else { "plain" },
+        "correlation": correlate,
         "storage": storage,
         "connections": args.connections,
         "rate": args.rate,
@@ -402,7 +425,7 @@ fn round3(x: f64) -> f64 {
 /// Checks that the main database at `url` holds no calls, quarantined
 /// records or journal position of the benchmark's PBX; returns how it is
 /// named (without a password).
-fn empty_main_database(url: &str) -> Result<String> {
+fn empty_main_database(url: &str, pbx: &str) -> Result<String> {
     let mut main = mainstore::MainStore::connect(url)?;
     let target = main.target().to_owned();
     if main.schema_version()? == 0 {
@@ -410,14 +433,14 @@ fn empty_main_database(url: &str) -> Result<String> {
     }
     let calls = main.cdr_count()?;
     let quarantined = main.quarantine_count()?;
-    let position = main.journal_position(PBX)?;
+    let position = main.journal_position(pbx)?;
     if calls > 0 || quarantined > 0 || position.is_some() {
         bail!(
             "the main database {target} is not empty ({calls} calls, {quarantined} quarantined \
              records{}): the benchmark counts what it stores there; give the URL of an empty \
              database",
             if position.is_some() {
-                format!(", a journal position for {PBX:?}")
+                format!(", a journal position for {pbx:?}")
             } else {
                 "".into()
             }
@@ -436,16 +459,25 @@ fn free_ports() -> Result<(u16, u16)> {
 }
 
 /// Writes `server.toml` in `work`: metrics on `http`, the PBX on `port`,
-/// calls into `url` if given. Returns its path.
-fn write_config(work: &Path, port: u16, http: u16, url: Option<&str>) -> Result<PathBuf> {
+/// calls into `url` if given, correlated or not. Returns its path.
+fn write_config(
+    work: &Path,
+    pbx: &Pbx,
+    port: u16,
+    http: u16,
+    url: Option<&str>,
+    correlate: bool,
+) -> Result<PathBuf> {
     let mut text = format!("[server]\nhttp = \"127.0.0.1:{http}\"\n\n");
+    text.push_str(&format!("[correlation]\nenabled = {correlate}\n\n"));
     if let Some(url) = url {
         // A JSON string is a TOML basic string.
         text.push_str(&format!("[storage]\nurl = {}\n\n", serde_json::to_string(url)?));
     }
     text.push_str(&format!(
-        "[[pbx]]\nname = \"{PBX}\"\nformat = \"{FORMAT}\"\n\
-         connector = {{ kind = \"tcp-listen\", listen = \"127.0.0.1:{port}\" }}\n"
+        "[[pbx]]\nname = \"{}\"\nformat = \"{}\"\n\
+         connector = {{ kind = \"tcp-listen\", listen = \"127.0.0.1:{port}\" }}\n",
+        pbx.name, pbx.format
     ));
     server::ServerConfig::parse(&text).map_err(|e| anyhow!("the server configuration: {e}"))?;
     let path = work.join("server.toml");

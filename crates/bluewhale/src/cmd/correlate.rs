@@ -21,8 +21,8 @@ use std::process::ExitCode;
 pub struct Args {
     /// The PBX the records come from, as the directory names it (its site
     /// tells extensions from outside numbers).
-    #[arg(long)]
-    pbx: String,
+    #[arg(long, required_unless_present = "save")]
+    pbx: Option<String>,
     /// The records' format (else the PBX's in the directory).
     #[arg(long)]
     format: Option<String>,
@@ -38,38 +38,69 @@ pub struct Args {
     /// One JSON object per call instead of text.
     #[arg(long)]
     json: bool,
+    /// Store these rules (the ones given, the others at their defaults) as
+    /// those imports and the server bill stored calls by.
+    #[arg(long)]
+    save: bool,
+    /// With --save: store calls leg by leg, uncorrelated.
+    #[arg(long, requires = "save", conflicts_with_all = ["forward", "transfer", "conference"])]
+    off: bool,
     /// CDR files.
-    #[arg(required = true)]
+    #[arg(required_unless_present = "save")]
     files: Vec<PathBuf>,
 }
 
-fn rules(args: &Args) -> Rules {
+/// The rules given, the others as `base` has them.
+fn rules(args: &Args, base: Rules) -> Rules {
     Rules {
         forward: match args.forward.as_deref() {
             Some("caller") => ForwardRule::Caller,
-            _ => ForwardRule::ForwardingParty,
+            Some(_) => ForwardRule::ForwardingParty,
+            None => base.forward,
         },
         transfer: match args.transfer.as_deref() {
             Some("transferee") => TransferRule::Transferee,
-            _ => TransferRule::Transferor,
+            Some(_) => TransferRule::Transferor,
+            None => base.transfer,
         },
         conference: match args.conference.as_deref() {
             Some("party") => ConferenceRule::Party,
-            _ => ConferenceRule::Controller,
+            Some(_) => ConferenceRule::Controller,
+            None => base.conference,
         },
     }
 }
 
 pub fn run(data_dir: &Path, args: Args) -> Result<ExitCode> {
     let store = store::Store::open(data_dir)?;
+    if args.save {
+        let rules = (!args.off).then(|| rules(&args, Rules::default()));
+        ingest::save_correlation_setting(&store, rules).map_err(|e| anyhow!(e))?;
+        match rules {
+            Some(r) => eprintln!(
+                "stored calls are correlated: forward = {}, transfer = {}, conference = {}",
+                r.forward.as_str(),
+                r.transfer.as_str(),
+                r.conference.as_str()
+            ),
+            None => eprintln!("stored calls are not correlated"),
+        }
+        if args.files.is_empty() {
+            return Ok(ExitCode::SUCCESS);
+        }
+    }
     let index = DirectoryIndex::build(&store.directory()?);
+    let pbx_name = args.pbx.as_deref().ok_or_else(|| anyhow!("--pbx is needed with files"))?;
     let pbx = index
-        .pbx(&args.pbx)
-        .ok_or_else(|| anyhow!("no PBX {:?} in the directory (bluewhale load)", args.pbx))?;
+        .pbx(pbx_name)
+        .ok_or_else(|| anyhow!("no PBX {pbx_name:?} in the directory (bluewhale load)"))?;
+    // Unnamed rules: as stored calls are billed.
+    let stored = ingest::correlation_setting(&store).map_err(|e| anyhow!(e))?;
     let format_name = args.format.clone().unwrap_or_else(|| pbx.format.clone());
     let format = parsers::Format::by_name(&format_name).map_err(|e| anyhow!(e))?;
     let vendor = Vendor::of_format(&format_name);
-    let mut correlator = Correlator::new(rules(&args), Config::default());
+    let mut correlator =
+        Correlator::new(rules(&args, stored.unwrap_or_default()), Config::default());
     let mut legs: Vec<(Leg, String)> = Vec::new();
     let mut unreadable = 0;
     for path in &args.files {
@@ -85,7 +116,7 @@ pub fn run(data_dir: &Path, args: Args) -> Result<ExitCode> {
         while let Some(line) = reader.next_record(&mut raw)? {
             match parser.parse(&raw) {
                 Ok(Parsed::Cdr(mut cdr)) => {
-                    cdr.pbx = args.pbx.as_str().into();
+                    cdr.pbx = pbx_name.into();
                     let at = cdr.start.as_second();
                     let is_extension = |n: &str| index.is_extension_at(pbx.site_id, n, at);
                     let leg = leg_of(&cdr, vendor, legs.len() as u64 + 1, &is_extension);

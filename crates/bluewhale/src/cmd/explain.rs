@@ -3,7 +3,9 @@
 //! again with today's stored tariffs, step by step, saying whether a
 //! re-rating would change it. Nothing is written to the store. A call on
 //! a carrier with volume tiers or bundles is priced again after its
-//! month's earlier calls, as re-rating prices it.
+//! month's earlier calls, as re-rating prices it. A call that correlation
+//! made a leg of a logical call is shown with every leg of that call: who
+//! pays for each, and which one the call is counted by.
 
 use crate::cmd::whatif::{charger_leaving_store_unchanged, facts_of};
 use anyhow::{Context as _, Result};
@@ -16,7 +18,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
-use store::{Amount, CdrQuery, Charge, ChargeStatus, PriceTrace, Store, StoredCall};
+use store::{
+    Amount, CdrQuery, Charge, ChargeStatus, LegBilling, LegDetail, PriceTrace, Store, StoredCall,
+};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -41,8 +45,13 @@ pub fn run(data_dir: &Path, args: Args) -> Result<ExitCode> {
     let zone = site.and_then(|s| TimeZone::get(&s.time_zone).ok()).unwrap_or(TimeZone::UTC);
     let calendar = Calendar::new(store.reporting_zone()?);
     let month = month_before(&store, &charger, &calendar, &call)?;
+    let correlation = match &call.leg {
+        Some(leg) => Some(Correlation { leg, legs: store.leg_details(leg.call)? }),
+        None => None,
+    };
     let context = Explained {
         month,
+        correlation,
         call: &call,
         site: site.map(|s| s.name.as_str()),
         zone,
@@ -119,9 +128,113 @@ fn month_before(
     Ok(Some(MonthBefore { ledger, owner, usages, calls }))
 }
 
+/// The logical call a call is a leg of, as correlation stored it.
+struct Correlation<'a> {
+    /// The explained call's own outcome.
+    leg: &'a LegBilling,
+    /// Every leg of its logical call (the explained one included).
+    legs: Vec<LegDetail>,
+}
+
+impl Correlation<'_> {
+    fn is_explained(&self, leg: &LegDetail) -> bool {
+        (leg.billing.start_s, leg.billing.dedup) == (self.leg.start_s, self.leg.dedup)
+    }
+
+    fn features(&self) -> Vec<&str> {
+        self.leg.features.split(',').filter(|f| !f.is_empty()).collect()
+    }
+
+    /// The logical call on the explanation's `logical call` line, then its
+    /// legs, one line each and their outcome on the next, the explained one
+    /// marked `*`; times in `zone`.
+    fn text(&self, zone: &TimeZone) -> String {
+        let features = self.features();
+        let mut out = format!(
+            "  {:<14}{} ({}), {} leg(s), * this call:\n",
+            "logical call",
+            store::call_id(self.leg.call.0, self.leg.call.1),
+            if features.is_empty() {
+                "no feature recognised".to_string()
+            } else {
+                features.join(", ")
+            },
+            self.legs.len()
+        );
+        let or_dash = |s: &str| if s.is_empty() { "-".to_string() } else { s.to_string() };
+        for leg in &self.legs {
+            let b = &leg.billing;
+            let mark = if self.is_explained(leg) { '*' } else { ' ' };
+            out += &format!(
+                "  {mark}   {}  {}  {} → {}\n",
+                store::call_id(b.start_s, b.dedup),
+                local(b.start_s, zone),
+                or_dash(&leg.calling),
+                or_dash(&leg.dialled)
+            );
+            out += &format!(
+                "        {}, paid by {}, {}: {}\n",
+                b.part,
+                payer_text(leg),
+                if b.counted { "counted" } else { "not counted" },
+                b.reason
+            );
+        }
+        out
+    }
+
+    fn json(&self) -> Value {
+        let time = |s: i64| Timestamp::from_second(s).map(|t| t.to_string()).unwrap_or_default();
+        let legs: Vec<Value> = self
+            .legs
+            .iter()
+            .map(|leg| {
+                let b = &leg.billing;
+                json!({
+                    "id": store::call_id(b.start_s, b.dedup),
+                    "start": time(b.start_s),
+                    "calling": leg.calling,
+                    "dialled": leg.dialled,
+                    "part": b.part,
+                    "payer": b.payer.map(|(extension_id, department_id)| json!({
+                        "extension_id": extension_id,
+                        "extension": leg.payer_number,
+                        "department_id": department_id,
+                        "department": leg.payer_department,
+                    })),
+                    "counted": b.counted,
+                    "reason": b.reason,
+                    "this_call": self.is_explained(leg),
+                })
+            })
+            .collect();
+        json!({
+            "call": store::call_id(self.leg.call.0, self.leg.call.1),
+            "features": self.features(),
+            "part": self.leg.part,
+            "counted": self.leg.counted,
+            "reason": self.leg.reason,
+            "legs": legs,
+        })
+    }
+}
+
+/// Who pays for a leg, in words: its extension's number and department,
+/// or nobody.
+fn payer_text(leg: &LegDetail) -> String {
+    let Some((extension, _)) = leg.billing.payer else { return "nobody".to_string() };
+    let number = leg.payer_number.clone().unwrap_or_else(|| format!("extension #{extension}"));
+    match &leg.payer_department {
+        Some(department) => format!("{number} ({department})"),
+        None => number,
+    }
+}
+
 /// Everything the explanation is drawn from.
 struct Explained<'a> {
     month: Option<MonthBefore>,
+    /// The logical call it is a leg of; `None`: a call on its own.
+    correlation: Option<Correlation<'a>>,
     call: &'a StoredCall,
     site: Option<&'a str>,
     /// The site's zone, where times are shown.
@@ -379,6 +492,10 @@ impl<'a> Explained<'a> {
             },
         );
         line("other party", self.other_number().to_string());
+        match &self.correlation {
+            Some(correlation) => out += &correlation.text(&self.zone),
+            None => line("logical call", "none: a call on its own".to_string()),
+        }
         let Some(charge) = self.charge() else {
             out += "not classified or priced (stored before rating); run bluewhale rerate\n";
             return out;
@@ -461,6 +578,7 @@ impl<'a> Explained<'a> {
             "user": c.user,
             "department": c.department,
             "other_number": self.other_number(),
+            "correlation": self.correlation.as_ref().map(Correlation::json),
             "charge": Value::Null,
         });
         let Some(charge) = self.charge() else { return object };

@@ -3,14 +3,16 @@
 
 use std::cmp::Ordering;
 
-use super::build::{self, columns, text, totals, type_index};
+use super::build::{self, columns, count, text, totals, type_index};
 use super::input::{CallLine, DIRECTIONS, ReportContext, Tally};
 use crate::error::ReportError;
 use crate::model::{Cell, Column, Kind, Label, Report, Row, Table};
 
 /// Lists the calls of one extension or user in time order (then by id),
 /// with a total row. `subject` names whose calls they are, as the title
-/// should show it (`2001 Alice Wang`).
+/// should show it (`2001 Alice Wang`). Each line says how many calls it
+/// counts for (0 for a leg its logical call is not counted by), so the
+/// call total counts a logical call once.
 pub fn extension(
     ctx: &ReportContext,
     subject: &str,
@@ -34,7 +36,8 @@ pub fn extension(
     })
 }
 
-/// Checks every call and sums them; `what` names the list in errors.
+/// Checks every call and sums them (a call counts only if
+/// [`CallLine::counted`]); `what` names the list in errors.
 pub(crate) fn sum(what: &str, calls: &[CallLine]) -> Result<Tally, ReportError> {
     let mut tally = Tally::default();
     for (index, call) in calls.iter().enumerate() {
@@ -42,7 +45,7 @@ pub(crate) fn sum(what: &str, calls: &[CallLine]) -> Result<Tally, ReportError> 
             |error: ReportError| error.at(&format!("{what} {} (id {:?})", index + 1, call.id));
         check(call).map_err(located)?;
         let one = Tally {
-            calls: 1,
+            calls: u64::from(call.counted),
             duration_s: call.duration_s,
             cost: call.cost,
             reference: call.reference,
@@ -69,13 +72,15 @@ pub(crate) fn by_time(a: &CallLine, b: &CallLine) -> Ordering {
     a.start.timestamp().cmp(&b.start.timestamp()).then_with(|| a.id.cmp(&b.id))
 }
 
-/// The total row of a call listing: sums under duration and money, the
-/// rest empty (the first cell then reads "Total").
+/// The total row of a call listing: sums under calls, duration and money,
+/// the rest empty (the first cell then reads "Total").
 fn total_cells(columns: &[Column], tally: &Tally) -> Result<Vec<Cell>, ReportError> {
     let savings = tally.savings()?;
+    let calls = count(tally.calls)?;
     Ok(columns
         .iter()
         .map(|column| match column.key.as_str() {
+            "calls" => calls.clone(),
             "duration_s" => Cell::Duration(tally.duration_s),
             "cost" => Cell::Money(tally.cost),
             "reference" => Cell::Money(tally.reference),
@@ -97,6 +102,7 @@ pub(crate) fn call_columns(ctx: &ReportContext) -> Vec<Column> {
         Column::new("e164", "E.164", "E.164 号码", Kind::Text),
         Column::new("destination", "Destination", "目的地", Kind::Text),
         Column::new("call_type", "Call type", "通话类型", Kind::Text),
+        columns::calls(),
         Column::new("duration_s", "Duration", "时长", Kind::Duration),
         columns::cost(ctx),
         columns::reference(ctx),
@@ -104,6 +110,7 @@ pub(crate) fn call_columns(ctx: &ReportContext) -> Vec<Column> {
         Column::new("carrier", "Carrier", "运营商", Kind::Text),
         Column::new("trunk", "Trunk", "中继", Kind::Text),
         Column::new("disposition", "Disposition", "通话结果", Kind::Text),
+        Column::new("leg", "Leg", "通话段", Kind::Text),
         Column::new("id", "Call ID", "话单编号", Kind::Text),
     ]
 }
@@ -125,6 +132,7 @@ pub(crate) fn call_cells(call: &CallLine) -> Result<Vec<Cell>, ReportError> {
         text(&call.e164),
         text(&call.destination),
         text(&call.call_type),
+        Cell::Integer(i64::from(call.counted)),
         Cell::Duration(call.duration_s),
         Cell::Money(call.cost),
         Cell::Money(call.reference),
@@ -132,6 +140,7 @@ pub(crate) fn call_cells(call: &CallLine) -> Result<Vec<Cell>, ReportError> {
         text(&call.carrier),
         text(&call.trunk),
         text(&call.disposition),
+        text(&call.leg),
         text(&call.id),
     ])
 }

@@ -151,4 +151,11 @@ pub struct CallLine {
     pub trunk: String,
     /// How the call ended (`answered`, `busy`, `no answer` …), as stored.
     pub disposition: String,
+    /// Its part in a logical call (`conference_leg`, `transferred` … as
+    /// correlation names it) when it is a leg of one; empty for a call of
+    /// its own.
+    pub leg: String,
+    /// Whether it counts as a call. A logical call counts once, by one of
+    /// its legs; the others still add their duration and money.
+    pub counted: bool,
 }

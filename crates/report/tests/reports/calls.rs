@@ -11,8 +11,8 @@ use report::{Cell, Lang, RowStyle};
 use serde_json::json;
 
 use crate::support::{
-    calls, cell, context, json, money, owners, renders_everywhere, shanghai, texts, total,
-    total_row, txt,
+    calls, calls_with_legs, cell, context, json, money, owners, renders_everywhere, shanghai,
+    texts, total, total_row, txt,
 };
 
 #[test]
@@ -58,6 +58,7 @@ fn extension_json_cells_are_exact() {
             "e164": "+441632960001",
             "destination": "United Kingdom",
             "call_type": "international",
+            "calls": 1,
             "duration_s": 61,
             "cost": "5.125",
             "reference": "8.00",
@@ -65,6 +66,7 @@ fn extension_json_cells_are_exact() {
             "carrier": "China Unicom",
             "trunk": "T2",
             "disposition": "answered",
+            "leg": "",
             "id": "c2",
         })
     );
@@ -81,6 +83,29 @@ fn extension_renders_everywhere() {
     let empty = reports::extension(&context(), "2009", &[]).unwrap();
     assert_eq!(empty.sections[0].rows.len(), 1);
     renders_everywhere(&empty);
+}
+
+#[test]
+fn a_logical_call_counts_once_and_every_leg_adds_its_duration_and_money() {
+    // legs.tsv: a conference of three legs counted by the first, and a call
+    // of its own.
+    let report = reports::extension(&context(), "2001 Wang Li", &calls_with_legs()).unwrap();
+    assert_eq!(texts(&report, 0, "id"), ["k1", "k2", "k3", "p1"]);
+    assert_eq!(
+        texts(&report, 0, "leg"),
+        ["before_conference", "conference_leg", "conference_leg", ""]
+    );
+    let counted = crate::support::column(&report, 0, "calls", RowStyle::Normal);
+    let [one, none] = [&Cell::Integer(1), &Cell::Integer(0)];
+    assert_eq!(counted, [one, none, none, one]);
+    assert_eq!(total(&report, "calls"), &Cell::Integer(2));
+    assert_eq!(total(&report, "duration_s"), &Cell::Duration(780));
+    assert_eq!(total(&report, "cost"), &money("3.20"));
+    assert_eq!(total(&report, "reference"), &money("4.50"));
+    let last = total_row(&report, 0);
+    assert_eq!(cell(&report, 0, last, "calls"), &Cell::Integer(2));
+    assert_eq!(cell(&report, 0, last, "leg"), &Cell::Empty);
+    renders_everywhere(&report);
 }
 
 #[test]

@@ -79,8 +79,20 @@ pub fn owners() -> Vec<OwnerTotals> {
 
 /// `fixtures/reports/calls.tsv`.
 pub fn calls() -> Vec<CallLine> {
-    data_lines(CALLS)
+    calls_of(CALLS)
+}
+
+/// `fixtures/reports/legs.tsv`: a conference's legs among plain calls.
+pub fn calls_with_legs() -> Vec<CallLine> {
+    calls_of(include_str!("../fixtures/reports/legs.tsv"))
+}
+
+/// Call lines of a calls TSV: 16 columns, then optionally the leg's part
+/// and whether it is counted (`yes`/`no`); without them, a call of its own.
+fn calls_of(text: &str) -> Vec<CallLine> {
+    data_lines(text)
         .map(|fields| {
+            let (call, leg) = fields.split_at(fields.len().min(16));
             let [
                 id,
                 start,
@@ -98,9 +110,14 @@ pub fn calls() -> Vec<CallLine> {
                 carrier,
                 trunk,
                 disposition,
-            ] = fields[..]
+            ] = call[..]
             else {
-                panic!("calls.tsv line {fields:?}");
+                panic!("calls line {fields:?}");
+            };
+            let (leg, counted) = match leg {
+                [] => ("", true),
+                [part, counted] => (*part, *counted == "yes"),
+                _ => panic!("calls line {fields:?}: leg and counted, or neither"),
             };
             CallLine {
                 id: id.to_owned(),
@@ -119,6 +136,8 @@ pub fn calls() -> Vec<CallLine> {
                 carrier: carrier.to_owned(),
                 trunk: trunk.to_owned(),
                 disposition: disposition.to_owned(),
+                leg: leg.to_owned(),
+                counted,
             }
         })
         .collect()

@@ -1,0 +1,144 @@
+//! Correlation where calls are stored: the writer of an import or of the
+//! server joins the legs of the calls it has just stored into logical
+//! calls, and records the outcome of every call they touched (who pays
+//! for each leg, which leg counts: `store::Batch::bill_leg`) in the same
+//! transaction as the calls.
+//!
+//! - Only calls stored now are joined: a duplicate's leg was joined when
+//!   its original was stored, and joining it again after its call was
+//!   forgotten would bill it as a call on its own.
+//! - Each touched call is attributed once per batch, whole, and every leg
+//!   recorded again; recording an unchanged outcome moves nothing, so a
+//!   late leg re-prices its call idempotently.
+//! - The correlator's state is not written anywhere of its own: the stored
+//!   calls are its durable copy, committed with the outcomes. A writer
+//!   starting ([`Correlating::resume`]) joins the calls stored in the last
+//!   [`Config::window`] before the newest one, without billing them (their
+//!   outcomes are stored already), so a crash or a restart loses nothing.
+//! - The clock is the records' own: the latest end joined.
+
+use crate::billing::billings;
+use crate::context::Context;
+use correlate::{CallRef, Config, Correlator, Joined, Leg, Rules, Vendor, leg_of};
+use store::{Batch, Store};
+
+/// A writer's correlator.
+pub struct Correlating {
+    correlator: Correlator,
+    rules: Rules,
+    /// Scratch: the keys stored by the batch, sorted.
+    stored: Vec<i64>,
+    /// Scratch: the calls the batch's legs touched.
+    touched: Vec<CallRef>,
+}
+
+/// What correlating one batch did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Correlated {
+    /// Legs joined.
+    pub legs: u64,
+    /// Calls of more than one leg, or of a leg with a feature, recorded.
+    pub calls: u64,
+    /// Legs whose outcome moved their sums.
+    pub moved: u64,
+}
+
+impl Correlating {
+    /// The correlator of a writer of `store`, under the rules `context`
+    /// correlates by (`None` when it does not), holding the calls stored in
+    /// the last window before the newest.
+    pub fn resume(store: &Store, context: &Context) -> Result<Option<Correlating>, String> {
+        let Some(rules) = context.correlation else { return Ok(None) };
+        let config = Config::default();
+        let mut correlating = Correlating {
+            correlator: Correlator::new(rules, config),
+            rules,
+            stored: Vec::new(),
+            touched: Vec::new(),
+        };
+        let err = |e: store::Error| format!("resuming correlation: {e}");
+        let Some(newest) = store.newest_call_start().map_err(err)? else {
+            return Ok(Some(correlating));
+        };
+        let from = newest - config.window.as_secs();
+        let mut latest = None;
+        let index = &context.index;
+        store
+            .each_call_since(from, &mut |call| {
+                let Some(pbx) = index.pbx_by_id(call.pbx_id) else { return Ok(()) };
+                let Some(cdr) = call.to_cdr(&pbx.name) else { return Ok(()) };
+                let vendor = Vendor::of_format(&pbx.format);
+                let at = call.start_s;
+                let is_extension = |n: &str| index.is_extension_at(pbx.site_id, n, at);
+                let leg = leg_of(&cdr, vendor, call.dedup as u64, &is_extension);
+                latest = latest.max(Some(leg.end));
+                correlating.correlator.join(leg);
+                Ok(())
+            })
+            .map_err(err)?;
+        if let Some(latest) = latest {
+            correlating.correlator.advance(latest);
+        }
+        Ok(Some(correlating))
+    }
+
+    /// The rules it attributes by.
+    pub fn rules(&self) -> Rules {
+        self.rules
+    }
+
+    /// Legs held now.
+    pub fn legs_held(&self) -> usize {
+        self.correlator.legs_held()
+    }
+
+    /// Joins those of `legs` whose calls the batch stored (`stored`: their
+    /// keys, from `DedupWriter::stored_keys`) and records, in `batch`, the
+    /// outcome of every call they touched; `legs` is left empty.
+    pub fn correlate(
+        &mut self,
+        batch: &mut Batch<'_>,
+        legs: &mut Vec<Leg>,
+        stored: &[i64],
+        context: &Context,
+    ) -> store::Result<Correlated> {
+        let mut done = Correlated::default();
+        if legs.is_empty() {
+            return Ok(done);
+        }
+        self.stored.clear();
+        self.stored.extend_from_slice(stored);
+        self.stored.sort_unstable();
+        let mut latest = None;
+        for leg in legs.drain(..) {
+            if self.stored.binary_search(&(leg.id as i64)).is_err() {
+                continue;
+            }
+            latest = latest.max(Some(leg.end));
+            done.legs += 1;
+            if let Joined::Call(call) = self.correlator.join(leg) {
+                self.touched.push(call);
+            }
+        }
+        self.touched.sort_unstable();
+        self.touched.dedup();
+        let zone = context.calendar.zone();
+        for call in self.touched.drain(..) {
+            // None: merged into a call joined later in the batch, which
+            // was touched too.
+            let Some(call) = self.correlator.attribution(call) else { continue };
+            let Some(pbx) = context.index.pbx(&call.pbx) else { continue };
+            done.calls += 1;
+            for leg in billings(&call, &context.index, pbx) {
+                if batch.bill_leg(&leg, zone)? {
+                    done.moved += 1;
+                }
+            }
+        }
+        if let Some(latest) = latest {
+            // Completion changes no outcome: only the memory is freed.
+            self.correlator.advance(latest);
+        }
+        Ok(done)
+    }
+}
