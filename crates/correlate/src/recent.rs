@@ -35,6 +35,9 @@ impl Recent {
     pub(crate) fn put(&mut self, leg: Leg) {
         if self.table.is_empty() {
             self.table = vec![(0, u32::MAX); self.mask + 1];
+            // At once: growing by doubling would copy the legs held each
+            // time.
+            self.legs.reserve_exact(self.capacity);
         }
         let at = self.next;
         self.next = (at + 1) % self.capacity;

@@ -20,7 +20,7 @@
 use crate::billing::billings;
 use crate::context::Context;
 use correlate::{CallRef, Config, Correlator, Joined, Leg, Rules, Vendor, leg_of};
-use store::{Batch, Store};
+use store::{Batch, CdrRow, Store};
 
 /// A writer's correlator.
 pub struct Correlating {
@@ -93,25 +93,27 @@ impl Correlating {
     }
 
     /// Joins those of `legs` whose calls the batch stored (`stored`: their
-    /// keys, from `DedupWriter::stored_keys`) and records, in `batch`, the
-    /// outcome of every call they touched; `legs` is left empty.
-    pub fn correlate(
+    /// keys, from `DedupWriter::stored_keys`; `None`: all) and records, in `batch`, the
+    /// outcome of every call they touched. `row`
+    /// finds a row of the batch by key (start second, dedup key): a leg
+    /// stored now is billed from it, without reading it back.
+    pub fn correlate<'r>(
         &mut self,
         batch: &mut Batch<'_>,
-        legs: &mut Vec<Leg>,
-        stored: &[i64],
+        legs: impl IntoIterator<Item = Leg>,
+        stored: Option<&[i64]>,
+        row: impl Fn(i64, i64) -> Option<&'r CdrRow>,
         context: &Context,
     ) -> store::Result<Correlated> {
         let mut done = Correlated::default();
-        if legs.is_empty() {
-            return Ok(done);
-        }
         self.stored.clear();
-        self.stored.extend_from_slice(stored);
-        self.stored.sort_unstable();
+        if let Some(stored) = stored {
+            self.stored.extend_from_slice(stored);
+            self.stored.sort_unstable();
+        }
         let mut latest = None;
-        for leg in legs.drain(..) {
-            if self.stored.binary_search(&(leg.id as i64)).is_err() {
+        for leg in legs {
+            if stored.is_some() && self.stored.binary_search(&(leg.id as i64)).is_err() {
                 continue;
             }
             latest = latest.max(Some(leg.end));
@@ -130,7 +132,12 @@ impl Correlating {
             let Some(pbx) = context.index.pbx(&call.pbx) else { continue };
             done.calls += 1;
             for leg in billings(&call, &context.index, pbx) {
-                if batch.bill_leg(&leg, zone)? {
+                let stored_now = stored.is_none() || self.stored.binary_search(&leg.dedup).is_ok();
+                let moved = match row(leg.start_s, leg.dedup).filter(|_| stored_now) {
+                    Some(row) => batch.bill_new_leg(&leg, row)?,
+                    None => batch.bill_leg(&leg, zone)?,
+                };
+                if moved {
                     done.moved += 1;
                 }
             }

@@ -99,16 +99,17 @@ fn parse_chunk(
     let format_name = plan.format.name();
     let origin = origin(plan, &format_name, context);
     let mut records = Records::new(recycler.calls(chunk.ends.len()));
+    let mut legs = Vec::new();
     for (raw, line) in chunk.records() {
         let parsed = parser.parse(raw);
         let location = Location::line(plan.source.as_str(), line);
         let header = parser.header();
         let spare = &mut recycler.spare;
-        if let Some(item) = origin.item_in(parsed, raw, location, header, spare, &mut records.legs)
-        {
+        if let Some(item) = origin.item_in(parsed, raw, location, header, spare, &mut legs) {
             records.push(item);
         }
     }
+    records.legs.push(legs);
     let header = parser.header().map(Arc::from);
     (records.sorted(), header)
 }

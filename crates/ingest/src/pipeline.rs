@@ -81,8 +81,9 @@ pub(crate) struct Records {
     /// number in the high 32 bits, the index in it in the low 32.
     order: Vec<u64>,
     others: Vec<Item>,
-    /// The legs of the calls, for correlation (none when it is off).
-    pub(crate) legs: Vec<Leg>,
+    /// The legs of the calls, for correlation (none when it is off), in
+    /// the chunks they were made in (appending moves no leg).
+    pub(crate) legs: Vec<Vec<Leg>>,
 }
 
 /// A call's place in [`Records::order`].
@@ -320,7 +321,13 @@ fn write_batches(
         writer.store(&mut batch, &records.others, records.in_order(), &mut counts).map_err(err)?;
         if let Some(correlating) = &mut correlating {
             let stored = writer.stored_keys();
-            correlating.correlate(&mut batch, &mut records.legs, stored, context).map_err(err)?;
+            let legs = std::mem::take(&mut records.legs).into_iter().flatten();
+            let rows: Vec<&CdrRow> = records.in_order().collect();
+            // Searched apart from the rows: one cache line holds four.
+            let keys: Vec<(i64, i64)> = rows.iter().map(|r| (r.start_s, r.dedup)).collect();
+            let row =
+                |start_s, dedup| keys.binary_search(&(start_s, dedup)).ok().map(|at| rows[at]);
+            correlating.correlate(&mut batch, legs, stored, row, context).map_err(err)?;
         }
         in_transaction += calls;
         bytes_in_transaction += records.in_order().map(CdrRow::stored_size).sum::<u64>();

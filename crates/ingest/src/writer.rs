@@ -15,8 +15,10 @@ pub struct DedupWriter {
     dedup: DedupFilter,
     /// `PRAGMA data_version` when the filters were last known current.
     version: i64,
-    /// The keys of the calls the last [`DedupWriter::store`] stored.
+    /// The keys of the calls the last [`DedupWriter::store`] stored, and
+    /// how many it found stored already.
     stored: Vec<i64>,
+    duplicates: u64,
 }
 
 impl DedupWriter {
@@ -27,6 +29,7 @@ impl DedupWriter {
             dedup: DedupFilter::new(),
             version: batch.data_version()?,
             stored: Vec::new(),
+            duplicates: 0,
         })
     }
 
@@ -42,6 +45,7 @@ impl DedupWriter {
     ) -> store::Result<()> {
         let now = jiff::Timestamp::now().as_second();
         self.stored.clear();
+        let duplicates_before = counts.duplicates;
         for item in others {
             counts.records += 1;
             let outcome = match item {
@@ -87,15 +91,18 @@ impl DedupWriter {
                 fresh.push(row);
             }
         }
-        self.store_fresh(batch, &mut fresh, counts)
+        self.store_fresh(batch, &mut fresh, counts)?;
+        self.duplicates = counts.duplicates - duplicates_before;
+        Ok(())
     }
 
     /// The dedup keys of the calls the last [`DedupWriter::store`] stored
-    /// (not those it found stored already), in no particular order: only
-    /// a call stored now may be correlated now, as a duplicate's leg was
-    /// when its original was stored.
-    pub fn stored_keys(&self) -> &[i64] {
-        &self.stored
+    /// (not those it found stored already), in no particular order, or
+    /// `None` when it stored every call it was given (the common case,
+    /// which needs no look-up): only a call stored now may be correlated
+    /// now, as a duplicate's leg was when its original was stored.
+    pub fn stored_keys(&self) -> Option<&[i64]> {
+        (self.duplicates > 0).then_some(&self.stored[..])
     }
 
     /// Stores the calls the filter ruled out so far.

@@ -423,7 +423,7 @@ fn write_units(
                 for unit in reorder.take(part) {
                     pending.calls.extend(unit.calls);
                     pending.others.extend(unit.others);
-                    pending.legs.extend(unit.legs);
+                    pending.legs.push(unit.legs);
                     pending.upto.insert(unit.source, unit.upto);
                     oldest.get_or_insert_with(Instant::now);
                 }

@@ -102,7 +102,7 @@ fn store_parsed(
     let mut pending = Pending {
         calls: std::mem::take(&mut parsed.calls),
         others: std::mem::take(&mut parsed.others),
-        legs: std::mem::take(&mut parsed.legs),
+        legs: vec![std::mem::take(&mut parsed.legs)],
         upto: Default::default(),
     };
     sink.write(&mut pending, &[], context, counts)?;

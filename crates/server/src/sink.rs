@@ -21,8 +21,8 @@ pub(crate) struct Pending {
     pub(crate) calls: Vec<CdrRow>,
     /// Quarantined and quality records.
     pub(crate) others: Vec<Item>,
-    /// The calls' legs, for correlation (none when it is off).
-    pub(crate) legs: Vec<Leg>,
+    /// The calls' legs, for correlation (none when it is off), by unit.
+    pub(crate) legs: Vec<Vec<Leg>>,
     /// Per source, the position after its last unit taken.
     pub(crate) upto: BTreeMap<usize, Position>,
 }
@@ -171,7 +171,13 @@ impl Sink for EmbeddedSink<'_> {
         writer.store(&mut batch, &pending.others, pending.calls.iter(), counts).map_err(err)?;
         if let Some(correlating) = &mut self.correlating {
             let stored = writer.stored_keys();
-            correlating.correlate(&mut batch, &mut pending.legs, stored, context).map_err(err)?;
+            let calls = &pending.calls;
+            let row = |start_s, dedup| {
+                let at = calls.binary_search_by_key(&(start_s, dedup), |r| (r.start_s, r.dedup));
+                at.ok().map(|at| &calls[at])
+            };
+            let legs = pending.legs.drain(..).flatten();
+            correlating.correlate(&mut batch, legs, stored, row, context).map_err(err)?;
         }
         for (&source, upto) in &pending.upto {
             let name = &sources[source].name;

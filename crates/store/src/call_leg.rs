@@ -10,7 +10,7 @@ use crate::charge::Charge;
 use crate::days::{day_number, month_number};
 use crate::query::{COLUMNS, row};
 use crate::rollup::{Bucket, Sums};
-use crate::{Batch, Error, Result, Store, UNCLASSIFIED};
+use crate::{Batch, CdrRow, Error, Result, Store, UNCLASSIFIED};
 use jiff::tz::TimeZone;
 use rusqlite::{OptionalExtension, params};
 
@@ -41,6 +41,24 @@ struct InForce {
     counted: bool,
 }
 
+impl InForce {
+    /// As a call is filed: its owner pays, it counts.
+    fn filed(department: Option<i64>, extension: Option<i64>) -> InForce {
+        InForce { owner: (department, extension), counted: true }
+    }
+
+    /// As `leg` says.
+    fn of(leg: &LegBilling) -> InForce {
+        InForce {
+            owner: match leg.payer {
+                Some((extension, department)) => (department, Some(extension)),
+                None => (None, None),
+            },
+            counted: leg.counted,
+        }
+    }
+}
+
 impl Batch<'_> {
     /// Records `leg`'s outcome and moves its sums in the rollups (see the
     /// module doc); `zone` is the reporting zone its day is taken in.
@@ -65,40 +83,9 @@ impl Batch<'_> {
                 Ok(InForce { owner: (r.get(0)?, r.get(1)?), counted: r.get::<_, i64>(2)? != 0 })
             })
             .optional()?;
-        let was = previous.unwrap_or(InForce {
-            owner: (stored.department_id, stored.extension_id),
-            counted: true,
-        });
-        let now = InForce {
-            owner: match leg.payer {
-                Some((extension, department)) => (department, Some(extension)),
-                None => (None, None),
-            },
-            counted: leg.counted,
-        };
-        conn.prepare_cached(
-            "INSERT INTO call_leg (start_s, dedup, call_start_s, call_dedup, part, features,
-                 payer_extension_id, payer_department_id, counted, reason)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-             ON CONFLICT (start_s, dedup) DO UPDATE SET
-                 call_start_s = excluded.call_start_s, call_dedup = excluded.call_dedup,
-                 part = excluded.part, features = excluded.features,
-                 payer_extension_id = excluded.payer_extension_id,
-                 payer_department_id = excluded.payer_department_id,
-                 counted = excluded.counted, reason = excluded.reason",
-        )?
-        .execute(params![
-            leg.start_s,
-            leg.dedup,
-            leg.call.0,
-            leg.call.1,
-            leg.part,
-            leg.features,
-            now.owner.1,
-            now.owner.0,
-            i64::from(leg.counted),
-            leg.reason
-        ])?;
+        let was = previous.unwrap_or(InForce::filed(stored.department_id, stored.extension_id));
+        let now = InForce::of(leg);
+        self.record_leg(leg)?;
         if was == now {
             return Ok(false);
         }
@@ -116,19 +103,78 @@ impl Batch<'_> {
         let date = jiff::Timestamp::from_second(leg.start_s)
             .map(|t| zone.to_datetime(t).date())
             .map_err(|e| Error::Invalid(format!("call start {}: {e}", leg.start_s)))?;
+        self.move_leg(day_number(date), month_number(date), bucket, sums, was, now);
+        Ok(true)
+    }
+
+    /// [`Batch::bill_leg`] of a leg whose call is `stored`, a row this
+    /// transaction has just stored (so no outcome of it is recorded yet):
+    /// its day, sums and owner are the row's, nothing is read back.
+    pub fn bill_new_leg(&mut self, leg: &LegBilling, stored: &CdrRow) -> Result<bool> {
+        debug_assert_eq!((leg.start_s, leg.dedup), (stored.start_s, stored.dedup));
+        let was = InForce::filed(stored.department_id, stored.extension_id);
+        let now = InForce::of(leg);
+        self.record_leg(leg)?;
+        if was == now {
+            return Ok(false);
+        }
+        self.move_leg(stored.day, stored.month, stored.bucket, stored.sums, was, now);
+        Ok(true)
+    }
+
+    /// Writes `leg`'s outcome, over the one recorded if any.
+    fn record_leg(&mut self, leg: &LegBilling) -> Result<()> {
+        let now = InForce::of(leg);
+        self.connection()
+            .prepare_cached(
+                "INSERT INTO call_leg (start_s, dedup, call_start_s, call_dedup, part, features,
+                 payer_extension_id, payer_department_id, counted, reason)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+             ON CONFLICT (start_s, dedup) DO UPDATE SET
+                 call_start_s = excluded.call_start_s, call_dedup = excluded.call_dedup,
+                 part = excluded.part, features = excluded.features,
+                 payer_extension_id = excluded.payer_extension_id,
+                 payer_department_id = excluded.payer_department_id,
+                 counted = excluded.counted, reason = excluded.reason",
+            )?
+            .execute(params![
+                leg.start_s,
+                leg.dedup,
+                leg.call.0,
+                leg.call.1,
+                leg.part,
+                leg.features,
+                now.owner.1,
+                now.owner.0,
+                i64::from(leg.counted),
+                leg.reason
+            ])?;
+        Ok(())
+    }
+
+    /// Moves a leg's sums (`sums`, as filed) on its day from what was in
+    /// force to what is now.
+    fn move_leg(
+        &mut self,
+        day: i64,
+        month: i64,
+        bucket: Bucket,
+        sums: Sums,
+        was: InForce,
+        now: InForce,
+    ) {
         let as_counted = |counted: bool| {
             if counted { sums } else { Sums { calls: 0, unrated: 0, ..sums } }
         };
         self.move_contribution(&Moved {
-            day: day_number(date),
-            month: month_number(date),
+            day,
+            month,
             bucket,
             from: was.owner,
             taken: as_counted(was.counted),
             to: now.owner,
             given: as_counted(now.counted),
         });
-        Ok(true)
     }
 }
 
@@ -343,16 +389,10 @@ mod tests {
         moved
     }
 
-    #[test]
-    fn billing_a_leg_moves_its_sums_once_and_back_when_it_changes_back() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(dir.path()).unwrap();
-        let call = stored_call(&mut store);
-        let day = call.start_s.div_euclid(86_400);
-        assert_eq!(sums(&store, day), [((1, 5), (1, 30, 1_200))]);
-
-        // A transferred leg: extension 6 (department 2) pays, not counted.
-        let mut leg = LegBilling {
+    /// `call` as a transferred leg: extension 6 (department 2) pays, not
+    /// counted.
+    fn transferred(call: &CdrRow) -> LegBilling {
+        LegBilling {
             start_s: call.start_s,
             dedup: call.dedup,
             call: (call.start_s - 60, 3),
@@ -361,7 +401,18 @@ mod tests {
             payer: Some((6, Some(2))),
             counted: false,
             reason: "after the transfer: the extension that transferred it".into(),
-        };
+        }
+    }
+
+    #[test]
+    fn billing_a_leg_moves_its_sums_once_and_back_when_it_changes_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let call = stored_call(&mut store);
+        let day = call.start_s.div_euclid(86_400);
+        assert_eq!(sums(&store, day), [((1, 5), (1, 30, 1_200))]);
+
+        let mut leg = transferred(&call);
         assert!(bill(&mut store, &leg));
         assert_eq!(sums(&store, day), [((2, 6), (0, 30, 1_200))]);
         assert_eq!(store.leg_billing(call.start_s, call.dedup).unwrap().as_ref(), Some(&leg));
@@ -398,6 +449,28 @@ mod tests {
             })
             .unwrap();
         assert_eq!((month.calls, month.seconds, month.cost), (0, 30, Amount(1_200)));
+    }
+
+    #[test]
+    fn a_leg_billed_as_it_is_stored_moves_what_billing_it_later_moves() {
+        let later = tempfile::tempdir().unwrap();
+        let mut later = Store::open(later.path()).unwrap();
+        let call = stored_call(&mut later);
+        bill(&mut later, &transferred(&call));
+
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let mut batch = store.batch().unwrap();
+        batch.insert_cdr(&call).unwrap();
+        assert!(batch.bill_new_leg(&transferred(&call), &call).unwrap());
+        batch.commit().unwrap();
+        let day = call.start_s.div_euclid(86_400);
+        assert_eq!(sums(&store, day), sums(&later, day));
+        assert_eq!(sums(&store, day), [((2, 6), (0, 30, 1_200))]);
+        assert_eq!(
+            store.leg_billing(call.start_s, call.dedup).unwrap(),
+            later.leg_billing(call.start_s, call.dedup).unwrap()
+        );
     }
 
     #[test]

@@ -3,9 +3,8 @@
 //!
 //! A fresh data directory gets the synthetic directory and tariffs (loaded
 //! as `bench import` loads them) and a configuration with one Avaya CM
-//! streaming its lines to a `tcp-listen` connector (with `--mix features`,
-//! a Cisco UCM cluster streaming transfers, forwards and conferences among
-//! its calls; `--no-correlation` stores every record as a call of its own). The server runs as a
+//! streaming its lines to a `tcp-listen` connector (`--no-correlation`
+//! stores every record as a call of its own). The server runs as a
 //! child process (`bluewhale serve`, this same program), and so does the
 //! simulator (`bluewhale simulate`), whose connections all feed that one
 //! PBX. The run is timed from the simulator's start until the server's
@@ -31,8 +30,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 /// The one PBX of the run, as the directory and the configuration name it,
-/// its format there and the simulator's: an Avaya CM streaming plain
-/// calls, or a Cisco UCM cluster streaming the features mix.
+/// its format there and the simulator's.
 struct Pbx {
     name: &'static str,
     format: &'static str,
@@ -40,7 +38,6 @@ struct Pbx {
 }
 
 const AVAYA: Pbx = Pbx { name: "avaya-hq", format: "avaya:avaya-97", simulated: "avaya" };
-const CUCM: Pbx = Pbx { name: "cucm-hq", format: "cucm", simulated: "cucm" };
 /// Records sent when neither `--count` nor `--duration` is given.
 const DEFAULT_COUNT: u64 = 2_000_000;
 /// How often the server's memory and CPU time are read.
@@ -92,10 +89,6 @@ pub struct Args {
     /// up to 2 s later.
     #[arg(long)]
     stop_when_sent: bool,
-    /// plain: an Avaya CM's calls; features: a Cisco UCM's with transfers,
-    /// forwards and conferences (see `bench import --mix`).
-    #[arg(long, value_enum, default_value = "plain")]
-    mix: super::bench::Mix,
     /// Store every record as a call of its own (correlation off).
     #[arg(long)]
     no_correlation: bool,
@@ -125,8 +118,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             eprintln!("bench serve: {m}");
         }
     };
-    let features = args.mix == super::bench::Mix::Features;
-    let pbx = if features { &CUCM } else { &AVAYA };
+    let pbx = &AVAYA;
     let storage = match &args.storage_url {
         Some(url) => empty_main_database(url, pbx.name)?,
         None => "embedded store (SQLite)".to_owned(),
@@ -177,7 +169,6 @@ pub fn run(args: Args) -> Result<ExitCode> {
     simulate
         .arg("simulate")
         .args(["--target", &format!("tcp://127.0.0.1:{port}"), "--format", pbx.simulated])
-        .args(["--mix", if features { "features" } else { "plain" }])
         .args(["--rate", &args.rate.to_string()])
         .args(["--connections", &args.connections.to_string()])
         .args(["--extensions", &args.extensions.to_string()])
@@ -320,7 +311,6 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let mib = |kib: Option<u64>| kib.map(|k| (k as f64 / 1024.0).round());
     let result = json!({
         "format": pbx.simulated,
-        "mix": if features { "features" } else { "plain" },
         "correlation": correlate,
         "storage": storage,
         "connections": args.connections,
