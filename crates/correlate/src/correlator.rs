@@ -148,6 +148,11 @@ pub struct Snapshot {
     recent: Vec<Leg>,
 }
 
+/// Most legs a call tied by times alone may reach (see `Correlator::join`):
+/// more than a conference's trunks or a chain of transfers and forwards
+/// make.
+const MAX_NEAR_CALL_LEGS: usize = 16;
+
 /// The second `t` falls in (rounded up, so nothing is taken early).
 fn second_of(t: Timestamp) -> i64 {
     let s = t.as_second();
@@ -304,10 +309,23 @@ impl Correlator {
         for key in &leg.keys {
             slots.extend(self.by_key.get(key));
         }
+        // Ties by times are guesses: one that would make a call larger than
+        // any a PBX makes is not taken (else busy trunks and extensions
+        // chain unrelated calls into one, which grows without end).
+        let mut near_legs = 0;
         for (key, near) in &leg.near {
             for held in self.by_near.get(key).into_iter().flatten() {
-                if held.agrees(&leg, *near, self.config.near_tolerance) {
-                    slots.extend(self.by_leg.get(&held.leg));
+                if !held.agrees(&leg, *near, self.config.near_tolerance) {
+                    continue;
+                }
+                let Some(&slot) = self.by_leg.get(&held.leg) else { continue };
+                if slots.contains(&slot) {
+                    continue;
+                }
+                let legs = self.calls.get(&slot).map_or(0, |c| c.legs.len());
+                if near_legs + legs < MAX_NEAR_CALL_LEGS {
+                    near_legs += legs;
+                    slots.push(slot);
                 }
             }
         }
@@ -636,5 +654,26 @@ mod tests {
         assert_eq!(call.id, 1);
         assert_eq!(correlator.calls_held(), 1);
         assert_eq!(correlator.call_of(2).unwrap().id, 1);
+    }
+
+    #[test]
+    fn ties_by_times_alone_do_not_chain_calls_without_end() {
+        let mut correlator = Correlator::new(Rules::default(), Config::default());
+        // A busy trunk member and caller, one call after another, each
+        // touching the last: a guess that would chain them all.
+        for i in 0..100 {
+            let mut l =
+                leg(i, &format!("own{i}"), i as i64 * 30, i as i64 * 30 + 30, Part::Ordinary);
+            l.near = vec![(hash("trunk|caller"), Near::Touch)];
+            correlator.add(l);
+        }
+        let largest = (0..100).filter_map(|i| correlator.call_of(i)).map(|c| c.legs.len()).max();
+        assert!(largest.unwrap() <= MAX_NEAR_CALL_LEGS, "{largest:?}");
+        assert!(correlator.calls_held() >= 100 / MAX_NEAR_CALL_LEGS);
+        // Ties by ids are not bounded: they are not guesses.
+        for i in 100..200 {
+            correlator.add(leg(i, "one call", i as i64, i as i64 + 1, Part::Transferred));
+        }
+        assert_eq!(correlator.call_of(150).unwrap().legs.len(), 100);
     }
 }
