@@ -6,9 +6,8 @@
 
 mod common;
 
-use common::server::{free_port, start};
+use common::server::{free_port, send_lines, start, wait_for_calls};
 use common::{Bw, fixture, fixture_arg};
-use std::time::Duration;
 
 /// The CUCM header lines and the records of the conference fixture.
 fn header_and_records() -> (Vec<String>, Vec<String>) {
@@ -16,24 +15,6 @@ fn header_and_records() -> (Vec<String>, Vec<String>) {
     let lines: Vec<String> = text.lines().map(str::to_string).collect();
     let records = lines[2..].iter().filter(|l| !l.trim().is_empty()).cloned().collect();
     (lines[..2].to_vec(), records)
-}
-
-/// Sends `lines` to the connector on `port`, on one connection.
-fn send(port: u16, lines: &[String]) {
-    use std::io::Write;
-    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-    for line in lines {
-        stream.write_all(format!("{line}\n").as_bytes()).unwrap();
-    }
-    stream.shutdown(std::net::Shutdown::Both).unwrap();
-}
-
-fn wait_for_calls(bw: &Bw, calls: u64) {
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    while bw.store().cdr_count().unwrap() != calls {
-        assert!(std::time::Instant::now() < deadline, "{calls} calls never stored");
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 #[test]
@@ -51,12 +32,12 @@ fn a_conference_streamed_out_of_order_across_a_kill_is_one_call_billed_to_its_co
     let part = |range: std::ops::Range<usize>| [&header[..], &records[range]].concat();
 
     let server = start(&bw);
-    send(port, &part(3..6));
+    send_lines(port, &part(3..6));
     wait_for_calls(&bw, 3);
     // Killed: what it held in memory is gone; the stored calls are not.
     server.kill();
     let server = start(&bw);
-    send(port, &part(0..3));
+    send_lines(port, &part(0..3));
     wait_for_calls(&bw, 6);
     server.stop();
 

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::server::{api_get, free_port, get, start};
+use common::server::{api_get, free_port, get, send_lines, start, wait_for_calls};
 use common::{Bw, fixture_arg};
 use std::time::Duration;
 
@@ -369,30 +369,6 @@ fn api_post(
         ),
     );
     (head.lines().next().unwrap_or_default().to_string(), body)
-}
-
-/// Sends pipe-separated call lines to a listening connector, on one
-/// connection closed after them.
-fn send_lines(port: u16, lines: &[&str]) {
-    use std::io::Write;
-    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-    for line in lines {
-        stream.write_all(format!("{line}\n").as_bytes()).unwrap();
-    }
-    stream.shutdown(std::net::Shutdown::Both).unwrap();
-}
-
-/// Waits (30 s at most) until the store holds `calls` calls.
-fn wait_for_calls(bw: &Bw, calls: u64) {
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        let stored = bw.store().cdr_count().unwrap();
-        if stored == calls {
-            return;
-        }
-        assert!(std::time::Instant::now() < deadline, "{stored} calls stored, not {calls}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 #[test]

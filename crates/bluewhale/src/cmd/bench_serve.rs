@@ -29,15 +29,9 @@ use std::process::{Child, Command, ExitCode, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-/// The one PBX of the run, as the directory and the configuration name it,
-/// its format there and the simulator's.
-struct Pbx {
-    name: &'static str,
-    format: &'static str,
-    simulated: &'static str,
-}
-
-const AVAYA: Pbx = Pbx { name: "avaya-hq", format: "avaya:avaya-97", simulated: "avaya" };
+/// The one PBX of the run, as the directory and the configuration name it.
+const PBX: &str = "avaya-hq";
+const FORMAT: &str = "avaya:avaya-97";
 /// Records sent when neither `--count` nor `--duration` is given.
 const DEFAULT_COUNT: u64 = 2_000_000;
 /// How often the server's memory and CPU time are read.
@@ -118,9 +112,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
             eprintln!("bench serve: {m}");
         }
     };
-    let pbx = &AVAYA;
     let storage = match &args.storage_url {
-        Some(url) => empty_main_database(url, pbx.name)?,
+        Some(url) => empty_main_database(url)?,
         None => "embedded store (SQLite)".to_owned(),
     };
     let temp;
@@ -137,14 +130,14 @@ pub fn run(args: Args) -> Result<ExitCode> {
     }
     say(&format!("writing a directory of {} extensions in {}", args.extensions, work.display()));
     let org = synth::Org::new(args.extensions);
-    let dir_file = org.write_directory(&work, &[(pbx.name, pbx.format)])?;
+    let dir_file = org.write_directory(&work, &[(PBX, FORMAT)])?;
     let loading = Instant::now();
     drop(super::bench::load_synthetic(&work, &data, &dir_file)?);
     say(&format!("directory and tariffs loaded in {:.2} s", loading.elapsed().as_secs_f64()));
 
     let (port, http) = free_ports()?;
     let correlate = !args.no_correlation;
-    let config = write_config(&work, pbx, port, http, args.storage_url.as_deref(), correlate)?;
+    let config = write_config(&work, port, http, args.storage_url.as_deref(), correlate)?;
     let exe = std::env::current_exe().context("cannot find this program to run the server")?;
     let mut serve = Command::new(&exe);
     serve.arg("--data-dir").arg(&data).arg("serve").arg("--config").arg(&config);
@@ -168,7 +161,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let mut simulate = Command::new(&exe);
     simulate
         .arg("simulate")
-        .args(["--target", &format!("tcp://127.0.0.1:{port}"), "--format", pbx.simulated])
+        .args(["--target", &format!("tcp://127.0.0.1:{port}"), "--format", "avaya"])
         .args(["--rate", &args.rate.to_string()])
         .args(["--connections", &args.connections.to_string()])
         .args(["--extensions", &args.extensions.to_string()])
@@ -310,7 +303,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let rss = memory_samples.summary();
     let mib = |kib: Option<u64>| kib.map(|k| (k as f64 / 1024.0).round());
     let result = json!({
-        "format": pbx.simulated,
+        "format": "avaya",
         "correlation": correlate,
         "storage": storage,
         "connections": args.connections,
@@ -415,7 +408,7 @@ fn round3(x: f64) -> f64 {
 /// Checks that the main database at `url` holds no calls, quarantined
 /// records or journal position of the benchmark's PBX; returns how it is
 /// named (without a password).
-fn empty_main_database(url: &str, pbx: &str) -> Result<String> {
+fn empty_main_database(url: &str) -> Result<String> {
     let mut main = mainstore::MainStore::connect(url)?;
     let target = main.target().to_owned();
     if main.schema_version()? == 0 {
@@ -423,14 +416,14 @@ fn empty_main_database(url: &str, pbx: &str) -> Result<String> {
     }
     let calls = main.cdr_count()?;
     let quarantined = main.quarantine_count()?;
-    let position = main.journal_position(pbx)?;
+    let position = main.journal_position(PBX)?;
     if calls > 0 || quarantined > 0 || position.is_some() {
         bail!(
             "the main database {target} is not empty ({calls} calls, {quarantined} quarantined \
              records{}): the benchmark counts what it stores there; give the URL of an empty \
              database",
             if position.is_some() {
-                format!(", a journal position for {pbx:?}")
+                format!(", a journal position for {PBX:?}")
             } else {
                 "".into()
             }
@@ -452,7 +445,6 @@ fn free_ports() -> Result<(u16, u16)> {
 /// calls into `url` if given, correlated or not. Returns its path.
 fn write_config(
     work: &Path,
-    pbx: &Pbx,
     port: u16,
     http: u16,
     url: Option<&str>,
@@ -465,9 +457,8 @@ fn write_config(
         text.push_str(&format!("[storage]\nurl = {}\n\n", serde_json::to_string(url)?));
     }
     text.push_str(&format!(
-        "[[pbx]]\nname = \"{}\"\nformat = \"{}\"\n\
-         connector = {{ kind = \"tcp-listen\", listen = \"127.0.0.1:{port}\" }}\n",
-        pbx.name, pbx.format
+        "[[pbx]]\nname = \"{PBX}\"\nformat = \"{FORMAT}\"\n\
+         connector = {{ kind = \"tcp-listen\", listen = \"127.0.0.1:{port}\" }}\n"
     ));
     server::ServerConfig::parse(&text).map_err(|e| anyhow!("the server configuration: {e}"))?;
     let path = work.join("server.toml");

@@ -19,6 +19,30 @@ pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
+/// Sends `lines` to a listening connector, each with its end of line, on
+/// one connection closed after them.
+pub fn send_lines(port: u16, lines: &[impl AsRef<str>]) {
+    use std::io::Write;
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    for line in lines {
+        stream.write_all(format!("{}\n", line.as_ref()).as_bytes()).unwrap();
+    }
+    stream.shutdown(std::net::Shutdown::Both).unwrap();
+}
+
+/// Waits (30 s at most) until the store holds `calls` calls.
+pub fn wait_for_calls(bw: &Bw, calls: u64) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let stored = bw.store().cdr_count().unwrap();
+        if stored == calls {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "{stored} calls stored, not {calls}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 /// The body of a GET to the server's API as the `admin` account (signed in
 /// with [`super::ADMIN_PASSWORD`]).
 pub fn api_get(server: &Server, path: &str) -> String {
