@@ -40,7 +40,57 @@ pub enum Reason {
     Observer,
 }
 
+/// Every reason, for reading a stored code back.
+const REASONS: [Reason; 14] = [
+    Reason::Caller,
+    Reason::Answerer,
+    Reason::NoExtension,
+    Reason::ForwardingParty,
+    Reason::ForwardCaller,
+    Reason::Transferor,
+    Reason::Transferee,
+    Reason::Controller,
+    Reason::Barging,
+    Reason::AsFirstLeg,
+    Reason::BargedCall,
+    Reason::AnsweredElsewhere,
+    Reason::OtherSide,
+    Reason::Observer,
+];
+
 impl Reason {
+    /// The reason as a short code, as the store keeps it (a sentence per
+    /// leg would make each stored outcome several times larger).
+    pub fn code(self) -> &'static str {
+        match self {
+            Reason::Caller => "caller",
+            Reason::Answerer => "answerer",
+            Reason::NoExtension => "no_extension",
+            Reason::ForwardingParty => "forwarding_party",
+            Reason::ForwardCaller => "forward_caller",
+            Reason::Transferor => "transferor",
+            Reason::Transferee => "transferee",
+            Reason::Controller => "controller",
+            Reason::Barging => "barging",
+            Reason::AsFirstLeg => "as_first_leg",
+            Reason::BargedCall => "barged_call",
+            Reason::AnsweredElsewhere => "answered_elsewhere",
+            Reason::OtherSide => "other_side",
+            Reason::Observer => "observer",
+        }
+    }
+
+    /// The reason whose [`Reason::code`] is `code`.
+    pub fn from_code(code: &str) -> Option<Reason> {
+        REASONS.into_iter().find(|r| r.code() == code)
+    }
+
+    /// A stored reason in a sentence: the sentence of its code, or the text
+    /// itself when it is not a code (outcomes stored as sentences).
+    pub fn describe_stored(stored: &str) -> &str {
+        Reason::from_code(stored).map_or(stored, |r| r.describe())
+    }
+
     /// The reason in a sentence, for people.
     pub fn describe(self) -> &'static str {
         match self {
@@ -339,5 +389,25 @@ fn payer(leg: &Leg, call: &Context<'_>, rules: &Rules) -> (Option<Text>, Reason)
             None => ordinary(leg),
         },
         Part::Ordinary | Part::BeforeTransfer | Part::Parked => ordinary(leg),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_reason_reads_back_from_its_code_which_is_its_json_name() {
+        for reason in REASONS {
+            assert_eq!(Reason::from_code(reason.code()), Some(reason));
+            assert_eq!(serde_json::to_value(reason).unwrap(), reason.code());
+            assert_eq!(Reason::describe_stored(reason.code()), reason.describe());
+        }
+        // Outcomes stored as sentences read as they are.
+        assert_eq!(
+            Reason::describe_stored("the calling extension pays"),
+            "the calling extension pays"
+        );
+        assert_eq!(Reason::from_code("nobody knows"), None);
     }
 }

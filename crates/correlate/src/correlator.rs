@@ -439,6 +439,18 @@ impl Correlator {
     /// or the wall clock when records stop coming): the calls that became
     /// complete, and forgets the calls that are due.
     pub fn advance(&mut self, now: Timestamp) -> Advanced {
+        self.move_clock(now, true)
+    }
+
+    /// [`Correlator::advance`] for a caller that records every call as it
+    /// changes ([`Correlator::join`], [`Correlator::attribution`]): calls
+    /// are marked complete but not attributed again. Returns the legs
+    /// forgotten.
+    pub fn advance_quietly(&mut self, now: Timestamp) -> usize {
+        self.move_clock(now, false).forgotten_legs
+    }
+
+    fn move_clock(&mut self, now: Timestamp, attribute_completed: bool) -> Advanced {
         let now = self.now.map_or(now, |n| n.max(now));
         self.now = Some(now);
         let mut advanced = Advanced::default();
@@ -454,7 +466,9 @@ impl Correlator {
                 }
                 call.complete = true;
                 call.completes = None;
-                advanced.completed.push(call.attributed(&self.rules));
+                if attribute_completed {
+                    advanced.completed.push(call.attributed(&self.rules));
+                }
             }
         }
         while let Some(entry) = self.forgetting.first_entry() {
@@ -609,6 +623,26 @@ mod tests {
         assert!(advanced.completed[0].complete);
         // Told once.
         assert!(correlator.advance(at(100_001)).completed.is_empty());
+    }
+
+    #[test]
+    fn advancing_quietly_completes_and_forgets_as_advancing_does() {
+        let config = Config::default();
+        let [mut told, mut quiet] = [0, 1].map(|_| Correlator::new(Rules::default(), config));
+        for correlator in [&mut told, &mut quiet] {
+            correlator.add(leg(1, "a", 1_000, 1_100, Part::BeforeTransfer));
+            correlator.add(leg(2, "a", 1_100, 1_200, Part::Transferred));
+            correlator.add(leg(3, "plain", 1_000, 1_060, Part::Ordinary));
+        }
+        let now = at(1_200 + config.settle.as_secs());
+        let advanced = told.advance(now);
+        assert_eq!(advanced.completed.len(), 2, "the transfer and the plain call");
+        assert_eq!(quiet.advance_quietly(now), advanced.forgotten_legs);
+        assert_eq!(quiet.call_of(1), told.call_of(1));
+        assert!(quiet.call_of(1).unwrap().complete);
+        assert_eq!((quiet.legs_held(), quiet.calls_held()), (told.legs_held(), told.calls_held()));
+        // Told already: nothing more to tell either.
+        assert!(quiet.advance(at(1_200 + config.window.as_secs() / 2)).completed.is_empty());
     }
 
     #[test]

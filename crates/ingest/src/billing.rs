@@ -32,7 +32,7 @@ pub fn billings(call: &LogicalCall, index: &DirectoryIndex, pbx: &PbxInfo) -> Ve
                 features: features.clone(),
                 payer,
                 counted: leg.counted,
-                reason: leg.reason.describe().into(),
+                reason: leg.reason.code().into(),
             }
         })
         .collect()
@@ -125,6 +125,6 @@ mod tests {
         assert!(billings.iter().all(|b| b.features == "transfer,tandem"));
         assert_eq!(billings.iter().filter(|b| b.counted).count(), 1);
         assert_eq!(billings[1].part, "transferred");
-        assert_eq!(billings[1].reason, Reason::Transferor.describe());
+        assert_eq!(billings[1].reason, Reason::Transferor.code());
     }
 }

@@ -20,7 +20,9 @@
 use crate::billing::billings;
 use crate::context::Context;
 use correlate::{CallRef, Config, Correlator, Joined, Leg, Rules, Vendor, leg_of};
-use store::{Batch, CdrRow, Store};
+use crossbeam_channel::{Receiver, Sender, bounded};
+use std::thread::Scope;
+use store::{Batch, CdrRow, LegBilling, Store};
 
 /// A writer's correlator.
 pub struct Correlating {
@@ -93,10 +95,10 @@ impl Correlating {
     }
 
     /// Joins those of `legs` whose calls the batch stored (`stored`: their
-    /// keys, from `DedupWriter::stored_keys`; `None`: all) and records, in `batch`, the
-    /// outcome of every call they touched. `row`
-    /// finds a row of the batch by key (start second, dedup key): a leg
-    /// stored now is billed from it, without reading it back.
+    /// keys, from `DedupWriter::stored_keys`; `None`: all) and records, in
+    /// `batch`, the outcome of every call they touched. `row` finds a row
+    /// of the batch by key (start second, dedup key): a leg stored now is
+    /// billed from it, without reading it back.
     pub fn correlate<'r>(
         &mut self,
         batch: &mut Batch<'_>,
@@ -105,7 +107,20 @@ impl Correlating {
         row: impl Fn(i64, i64) -> Option<&'r CdrRow>,
         context: &Context,
     ) -> store::Result<Correlated> {
-        let mut done = Correlated::default();
+        self.outcomes(legs, stored, context).record(batch, row, context)
+    }
+
+    /// The first half of [`Correlating::correlate`], which needs no store:
+    /// joins the legs and gives the outcomes to record. A writer may run
+    /// it beside its own work, then record the outcomes in the transaction
+    /// that stores their calls.
+    pub fn outcomes(
+        &mut self,
+        legs: impl IntoIterator<Item = Leg>,
+        stored: Option<&[i64]>,
+        context: &Context,
+    ) -> Outcomes {
+        let mut outcomes = Outcomes::default();
         self.stored.clear();
         if let Some(stored) = stored {
             self.stored.extend_from_slice(stored);
@@ -117,35 +132,139 @@ impl Correlating {
                 continue;
             }
             latest = latest.max(Some(leg.end));
-            done.legs += 1;
+            outcomes.done.legs += 1;
             if let Joined::Call(call) = self.correlator.join(leg) {
                 self.touched.push(call);
             }
         }
         self.touched.sort_unstable();
         self.touched.dedup();
-        let zone = context.calendar.zone();
         for call in self.touched.drain(..) {
             // None: merged into a call joined later in the batch, which
             // was touched too.
             let Some(call) = self.correlator.attribution(call) else { continue };
             let Some(pbx) = context.index.pbx(&call.pbx) else { continue };
-            done.calls += 1;
+            outcomes.done.calls += 1;
             for leg in billings(&call, &context.index, pbx) {
                 let stored_now = stored.is_none() || self.stored.binary_search(&leg.dedup).is_ok();
-                let moved = match row(leg.start_s, leg.dedup).filter(|_| stored_now) {
-                    Some(row) => batch.bill_new_leg(&leg, row)?,
-                    None => batch.bill_leg(&leg, zone)?,
-                };
-                if moved {
-                    done.moved += 1;
+                if stored_now {
+                    outcomes.new.push(leg);
+                } else {
+                    outcomes.earlier.push(leg);
                 }
             }
         }
         if let Some(latest) = latest {
-            // Completion changes no outcome: only the memory is freed.
-            self.correlator.advance(latest);
+            // Completion changes no outcome (every change is recorded as
+            // it happens): only the memory is freed.
+            self.correlator.advance_quietly(latest);
         }
+        outcomes
+    }
+}
+
+/// The outcomes of the calls a batch of legs touched, to record.
+#[derive(Debug, Default)]
+pub struct Outcomes {
+    /// Of legs whose calls the batch stored.
+    new: Vec<LegBilling>,
+    /// Of legs stored earlier (a late leg re-prices its call).
+    earlier: Vec<LegBilling>,
+    done: Correlated,
+}
+
+impl Outcomes {
+    /// Records the outcomes in `batch`, the transaction that stores (or
+    /// stored) their calls; `row` finds a row of the batch by key, to bill
+    /// a new leg from (one it does not find is read back). Outcomes must be
+    /// recorded in the order they were given.
+    pub fn record<'r>(
+        self,
+        batch: &mut Batch<'_>,
+        row: impl Fn(i64, i64) -> Option<&'r CdrRow>,
+        context: &Context,
+    ) -> store::Result<Correlated> {
+        let Outcomes { new, earlier, mut done } = self;
+        let zone = context.calendar.zone();
+        let mut from_rows = Vec::with_capacity(new.len());
+        for leg in new {
+            match row(leg.start_s, leg.dedup) {
+                Some(row) => from_rows.push((leg, row)),
+                None => done.moved += u64::from(batch.bill_leg(&leg, zone)?),
+            }
+        }
+        // Not from the batch's rows even where one has the key: that row
+        // is a duplicate, not the call stored.
+        for leg in earlier {
+            done.moved += u64::from(batch.bill_leg(&leg, zone)?);
+        }
+        done.moved += batch.bill_new_legs(&mut from_rows)?;
         Ok(done)
+    }
+}
+
+/// The legs of one batch for a [`Beside`] correlator: those of the calls
+/// the batch stored (`stored`: their keys; `None`: all).
+struct Job {
+    legs: Vec<Vec<Leg>>,
+    stored: Option<Vec<i64>>,
+}
+
+/// A correlator on a thread of its own beside a writer: the writer hands
+/// it each batch's legs once the batch's calls are stored, stores the next
+/// batch meanwhile, then records the outcomes, in the order it handed the
+/// batches over, in the same transaction as their calls. Joining and
+/// attributing so run in parallel with SQLite's work.
+pub(crate) struct Beside {
+    /// Dropped with it, which ends the thread's loop (and a send of the
+    /// thread's fails once `outcomes` is dropped), so its scope can end.
+    jobs: Sender<Job>,
+    outcomes: Receiver<Outcomes>,
+}
+
+impl Beside {
+    /// Starts `correlating` on a thread of `scope`.
+    pub(crate) fn start<'scope, 'env>(
+        scope: &'scope Scope<'scope, 'env>,
+        mut correlating: Correlating,
+        context: &'env Context,
+    ) -> Result<Beside, String> {
+        let (jobs, to_do) = bounded::<Job>(2);
+        let (done, outcomes) = bounded::<Outcomes>(2);
+        std::thread::Builder::new()
+            .name("correlate".into())
+            .spawn_scoped(scope, move || {
+                for job in to_do {
+                    let legs = job.legs.into_iter().flatten();
+                    let outcomes = correlating.outcomes(legs, job.stored.as_deref(), context);
+                    if done.send(outcomes).is_err() {
+                        return; // the writer stopped
+                    }
+                }
+            })
+            .map_err(|e| format!("starting correlation: {e}"))?;
+        Ok(Beside { jobs, outcomes })
+    }
+
+    /// Hands over the legs of a batch whose calls are stored.
+    pub(crate) fn send(
+        &mut self,
+        legs: Vec<Vec<Leg>>,
+        stored: Option<&[i64]>,
+    ) -> Result<(), String> {
+        let job = Job { legs, stored: stored.map(<[i64]>::to_vec) };
+        self.jobs.send(job).map_err(|_| Self::stopped())?;
+        Ok(())
+    }
+
+    /// The outcomes of the oldest batch handed over and not taken yet.
+    pub(crate) fn next(&mut self) -> Result<Outcomes, String> {
+        let outcomes = self.outcomes.recv().map_err(|_| Self::stopped())?;
+        Ok(outcomes)
+    }
+
+    fn stopped() -> String {
+        "correlation stopped unexpectedly (see the log): nothing of this transaction was kept"
+            .into()
     }
 }

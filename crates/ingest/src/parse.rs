@@ -99,7 +99,9 @@ fn parse_chunk(
     let format_name = plan.format.name();
     let origin = origin(plan, &format_name, context);
     let mut records = Records::new(recycler.calls(chunk.ends.len()));
-    let mut legs = Vec::new();
+    // At once: legs are large, and regrown by doubling they cost more in
+    // copies and fresh pages than making them.
+    let mut legs = Vec::with_capacity(if origin.correlates() { chunk.ends.len() } else { 0 });
     for (raw, line) in chunk.records() {
         let parsed = parser.parse(raw);
         let location = Location::line(plan.source.as_str(), line);

@@ -5,7 +5,7 @@
 //! reused.
 
 use crate::context::Context;
-use crate::correlation::Correlating;
+use crate::correlation::{Beside, Correlating};
 use crate::input;
 use crate::plan::{Request, plan_file};
 use crate::record::Item;
@@ -13,11 +13,12 @@ use crate::writer::DedupWriter;
 use correlate::Leg;
 use crossbeam_channel::{Receiver, Sender, bounded};
 use directory::DirectoryIndex;
+use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
-use store::{CdrRow, Store};
+use store::{Batch, CdrRow, Store};
 
 /// Batches in flight between the parse side and the writer.
 const QUEUE: usize = 4;
@@ -302,51 +303,115 @@ fn write_batches(
     bytes: &AtomicU64,
     progress: &mut dyn Progress,
 ) -> Result<(Counts, Vec<String>, u64), String> {
-    let mut counts = Counts::default();
-    let mut failed = Vec::new();
-    let err = |e: store::Error| e.to_string();
-    let mut correlating = Correlating::resume(store, context)?;
-    let mut batch = store.batch().map_err(err)?;
-    let mut writer = DedupWriter::new(&batch).map_err(err)?;
-    let (mut in_transaction, mut bytes_in_transaction) = (0u64, 0u64);
-    for msg in rx {
-        let mut records = match msg {
-            Msg::Records(records) => records,
-            Msg::Failed(f) => {
-                failed.push(f);
-                continue;
+    let correlating = Correlating::resume(store, context)?;
+    std::thread::scope(|scope| {
+        let beside = correlating.map(|c| Beside::start(scope, c, context)).transpose()?;
+        Writing { context, give_back, beside, waiting: VecDeque::new() }
+            .write(store, rx, bytes, progress)
+    })
+}
+
+/// Batches whose calls are stored and whose legs' outcomes are not
+/// recorded yet, at most: the correlator joins one while the writer stores
+/// the next.
+const WAITING_FOR_OUTCOMES: usize = 1;
+
+/// The writer's side of [`write_batches`].
+struct Writing<'a> {
+    context: &'a Context,
+    give_back: &'a Sender<Vec<CdrRow>>,
+    /// The correlator, when calls are correlated.
+    beside: Option<Beside>,
+    /// Batches handed to it, oldest first, kept until their outcomes are
+    /// recorded (those of their calls stored now are billed from them).
+    waiting: VecDeque<Records>,
+}
+
+impl Writing<'_> {
+    fn write(
+        mut self,
+        store: &mut Store,
+        rx: &Receiver<Msg>,
+        bytes: &AtomicU64,
+        progress: &mut dyn Progress,
+    ) -> Result<(Counts, Vec<String>, u64), String> {
+        let mut counts = Counts::default();
+        let mut failed = Vec::new();
+        let err = |e: store::Error| e.to_string();
+        let mut batch = store.batch().map_err(err)?;
+        let mut writer = DedupWriter::new(&batch).map_err(err)?;
+        let (mut in_transaction, mut bytes_in_transaction) = (0u64, 0u64);
+        for msg in rx {
+            let mut records = match msg {
+                Msg::Records(records) => records,
+                Msg::Failed(f) => {
+                    failed.push(f);
+                    continue;
+                }
+            };
+            let calls = records.order.len() as u64;
+            writer
+                .store(&mut batch, &records.others, records.in_order(), &mut counts)
+                .map_err(err)?;
+            in_transaction += calls;
+            bytes_in_transaction += records.in_order().map(CdrRow::stored_size).sum::<u64>();
+            match &mut self.beside {
+                Some(beside) => {
+                    beside.send(std::mem::take(&mut records.legs), writer.stored_keys())?;
+                    self.waiting.push_back(records);
+                    while self.waiting.len() > WAITING_FOR_OUTCOMES {
+                        self.record_oldest(&mut batch)?;
+                    }
+                }
+                None => self.give_back(records),
             }
+            if in_transaction >= ROWS_PER_TRANSACTION
+                || bytes_in_transaction >= BYTES_PER_TRANSACTION
+            {
+                // Every call's outcome in the transaction that stores it.
+                while !self.waiting.is_empty() {
+                    self.record_oldest(&mut batch)?;
+                }
+                batch.commit().map_err(err)?;
+                batch = store.batch().map_err(err)?;
+                writer.next_transaction(&batch).map_err(err)?;
+                (in_transaction, bytes_in_transaction) = (0, 0);
+            }
+            progress.update(bytes.load(Ordering::Relaxed), &counts);
+        }
+        while !self.waiting.is_empty() {
+            self.record_oldest(&mut batch)?;
+        }
+        batch.commit().map_err(err)?;
+        store.fold_months().map_err(err)?;
+        Ok((counts, failed, writer.exact_checks()))
+    }
+
+    /// Records the outcomes of the oldest batch waiting for them.
+    fn record_oldest(&mut self, batch: &mut Batch<'_>) -> Result<(), String> {
+        let (Some(beside), Some(records)) = (&mut self.beside, self.waiting.pop_front()) else {
+            return Ok(());
         };
-        let calls = records.order.len() as u64;
-        writer.store(&mut batch, &records.others, records.in_order(), &mut counts).map_err(err)?;
-        if let Some(correlating) = &mut correlating {
-            let stored = writer.stored_keys();
-            let legs = std::mem::take(&mut records.legs).into_iter().flatten();
+        let outcomes = beside.next()?;
+        {
             let rows: Vec<&CdrRow> = records.in_order().collect();
             // Searched apart from the rows: one cache line holds four.
             let keys: Vec<(i64, i64)> = rows.iter().map(|r| (r.start_s, r.dedup)).collect();
             let row =
                 |start_s, dedup| keys.binary_search(&(start_s, dedup)).ok().map(|at| rows[at]);
-            correlating.correlate(&mut batch, legs, stored, row, context).map_err(err)?;
+            outcomes.record(batch, row, self.context).map_err(|e| e.to_string())?;
         }
-        in_transaction += calls;
-        bytes_in_transaction += records.in_order().map(CdrRow::stored_size).sum::<u64>();
-        if in_transaction >= ROWS_PER_TRANSACTION || bytes_in_transaction >= BYTES_PER_TRANSACTION {
-            batch.commit().map_err(err)?;
-            batch = store.batch().map_err(err)?;
-            writer.next_transaction(&batch).map_err(err)?;
-            (in_transaction, bytes_in_transaction) = (0, 0);
-        }
-        // Each run back whole; when the parse side is behind taking them
-        // (the queue is full), dropped here.
-        for run in records.runs {
-            let _ = give_back.try_send(run);
-        }
-        progress.update(bytes.load(Ordering::Relaxed), &counts);
+        self.give_back(records);
+        Ok(())
     }
-    batch.commit().map_err(err)?;
-    store.fold_months().map_err(err)?;
-    Ok((counts, failed, writer.exact_checks()))
+
+    /// Each run back whole; when the parse side is behind taking them (the
+    /// queue is full), dropped here.
+    fn give_back(&self, records: Records) {
+        for run in records.runs {
+            let _ = self.give_back.try_send(run);
+        }
+    }
 }
 
 #[cfg(test)]

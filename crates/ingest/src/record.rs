@@ -40,6 +40,11 @@ impl<'a> Origin<'a> {
         Origin { pbx_name, pbx, format_name, source_id, context, vendor }
     }
 
+    /// Whether its calls make legs for correlation.
+    pub fn correlates(&self) -> bool {
+        self.vendor.is_some()
+    }
+
     /// A record of this origin quarantined with `reason`.
     pub fn bad(
         &self,

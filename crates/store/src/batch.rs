@@ -1,5 +1,6 @@
 //! One write transaction: calls, quality records and quarantined records.
 
+use crate::call_leg::{LEGS_PER_INSERT, insert_new_legs_sql, record_leg_sql};
 use crate::months::{BUFFER_LIMIT, MonthBuffer, fold};
 use crate::raw::{Binder, RawStatement};
 use crate::rollup::{Agg, Bucket, Sums};
@@ -99,6 +100,9 @@ pub struct Batch<'c> {
     scratch: &'c RefCell<Scratch>,
     insert_cdr: RawStatement<'c>,
     insert_cdrs: RawStatement<'c>,
+    /// Legs' outcomes (`call_leg`), one and several at a time.
+    pub(crate) record_leg: RawStatement<'c>,
+    pub(crate) insert_new_legs: RawStatement<'c>,
     cdr_exists: Statement<'c>,
     /// Taken from `scratch` for the transaction, given back after.
     postings: Vec<Posting>,
@@ -143,6 +147,8 @@ impl<'c> Batch<'c> {
     ) -> Result<Self> {
         let insert_cdr = RawStatement::prepare(conn, &insert_cdr_sql(1))?;
         let insert_cdrs = RawStatement::prepare(conn, &insert_cdr_sql(CALLS_PER_INSERT))?;
+        let record_leg = RawStatement::prepare(conn, &record_leg_sql())?;
+        let insert_new_legs = RawStatement::prepare(conn, &insert_new_legs_sql(LEGS_PER_INSERT))?;
         let cdr_exists = conn.prepare("SELECT 1 FROM cdr WHERE start_s = ?1 AND dedup = ?2")?;
         conn.execute_batch("BEGIN IMMEDIATE").map_err(full_disk(conn))?;
         let mut postings = std::mem::take(&mut scratch.borrow_mut().postings);
@@ -153,6 +159,8 @@ impl<'c> Batch<'c> {
             scratch,
             insert_cdr,
             insert_cdrs,
+            record_leg,
+            insert_new_legs,
             cdr_exists,
             postings,
             open: true,

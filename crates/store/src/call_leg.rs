@@ -9,10 +9,12 @@ use crate::batch::Moved;
 use crate::charge::Charge;
 use crate::days::{day_number, month_number};
 use crate::query::{COLUMNS, row};
+use crate::raw::Binder;
 use crate::rollup::{Bucket, Sums};
 use crate::{Batch, CdrRow, Error, Result, Store, UNCLASSIFIED};
 use jiff::tz::TimeZone;
 use rusqlite::{OptionalExtension, params};
+use std::ffi::c_int;
 
 /// One leg's outcome.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,6 +59,52 @@ impl InForce {
             counted: leg.counted,
         }
     }
+}
+
+/// Outcomes written by one execution of the multi-row insert (see
+/// `batch::CALLS_PER_INSERT`).
+pub(crate) const LEGS_PER_INSERT: usize = 16;
+/// Columns bound per leg.
+const LEG_COLUMNS: usize = 10;
+
+/// Writes outcomes, over those recorded if any.
+pub(crate) fn record_leg_sql() -> String {
+    format!(
+        "INSERT INTO call_leg ({LEG_COLUMN_NAMES}) VALUES (?,?,?,?,?,?,?,?,?,?)
+         ON CONFLICT (start_s, dedup) DO UPDATE SET
+             call_start_s = excluded.call_start_s, call_dedup = excluded.call_dedup,
+             part = excluded.part, features = excluded.features,
+             payer_extension_id = excluded.payer_extension_id,
+             payer_department_id = excluded.payer_department_id,
+             counted = excluded.counted, reason = excluded.reason"
+    )
+}
+
+/// Writes `legs` new outcomes at once, leaving any recorded already as it
+/// is (an upsert or a REPLACE of several rows would keep a statement
+/// journal, which costs more than the rows).
+pub(crate) fn insert_new_legs_sql(legs: usize) -> String {
+    let values = vec!["(?,?,?,?,?,?,?,?,?,?)"; legs].join(",");
+    format!("INSERT OR IGNORE INTO call_leg ({LEG_COLUMN_NAMES}) VALUES {values}")
+}
+
+const LEG_COLUMN_NAMES: &str = "start_s, dedup, call_start_s, call_dedup, part, features,
+    payer_extension_id, payer_department_id, counted, reason";
+
+/// Binds one outcome as the `n`th row of [`record_leg_sql`].
+fn bind_leg<'d>(b: &mut Binder<'d>, n: usize, leg: &'d LegBilling) {
+    let at = (n * LEG_COLUMNS) as c_int;
+    let now = InForce::of(leg);
+    b.int(at + 1, leg.start_s);
+    b.int(at + 2, leg.dedup);
+    b.int(at + 3, leg.call.0);
+    b.int(at + 4, leg.call.1);
+    b.text(at + 5, &leg.part);
+    b.text(at + 6, &leg.features);
+    b.opt_int(at + 7, now.owner.1);
+    b.opt_int(at + 8, now.owner.0);
+    b.int(at + 9, i64::from(leg.counted));
+    b.text(at + 10, &leg.reason);
 }
 
 impl Batch<'_> {
@@ -107,48 +155,48 @@ impl Batch<'_> {
         Ok(true)
     }
 
-    /// [`Batch::bill_leg`] of a leg whose call is `stored`, a row this
-    /// transaction has just stored (so no outcome of it is recorded yet):
-    /// its day, sums and owner are the row's, nothing is read back.
-    pub fn bill_new_leg(&mut self, leg: &LegBilling, stored: &CdrRow) -> Result<bool> {
-        debug_assert_eq!((leg.start_s, leg.dedup), (stored.start_s, stored.dedup));
-        let was = InForce::filed(stored.department_id, stored.extension_id);
-        let now = InForce::of(leg);
-        self.record_leg(leg)?;
-        if was == now {
-            return Ok(false);
+    /// [`Batch::bill_leg`] of legs whose calls this transaction has just
+    /// stored (so no outcome of them is recorded yet), each with its row:
+    /// its day, sums and owner are the row's, nothing is read back, and
+    /// the outcomes are written several per statement. Returns how many
+    /// moved the rollups.
+    pub fn bill_new_legs(&mut self, legs: &mut [(LegBilling, &CdrRow)]) -> Result<u64> {
+        let mut moved = 0;
+        for (leg, stored) in legs.iter() {
+            debug_assert_eq!((leg.start_s, leg.dedup), (stored.start_s, stored.dedup));
+            let was = InForce::filed(stored.department_id, stored.extension_id);
+            let now = InForce::of(leg);
+            if was != now {
+                self.move_leg(stored.day, stored.month, stored.bucket, stored.sums, was, now);
+                moved += 1;
+            }
         }
-        self.move_leg(stored.day, stored.month, stored.bucket, stored.sums, was, now);
-        Ok(true)
+        // In key order: each lands at or near the B-tree's right edge,
+        // rather than in the middle of a full page.
+        legs.sort_unstable_by_key(|(leg, _)| (leg.start_s, leg.dedup));
+        let mut groups = legs.chunks_exact(LEGS_PER_INSERT);
+        for group in &mut groups {
+            let inserted = self.insert_new_legs.execute(|b| {
+                for (n, (leg, _)) in group.iter().enumerate() {
+                    bind_leg(b, n, leg);
+                }
+            })?;
+            if inserted != group.len() as u64 {
+                // An outcome left by a call since removed: written over.
+                for (leg, _) in group {
+                    self.record_leg(leg)?;
+                }
+            }
+        }
+        for (leg, _) in groups.remainder() {
+            self.record_leg(leg)?;
+        }
+        Ok(moved)
     }
 
     /// Writes `leg`'s outcome, over the one recorded if any.
     fn record_leg(&mut self, leg: &LegBilling) -> Result<()> {
-        let now = InForce::of(leg);
-        self.connection()
-            .prepare_cached(
-                "INSERT INTO call_leg (start_s, dedup, call_start_s, call_dedup, part, features,
-                 payer_extension_id, payer_department_id, counted, reason)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-             ON CONFLICT (start_s, dedup) DO UPDATE SET
-                 call_start_s = excluded.call_start_s, call_dedup = excluded.call_dedup,
-                 part = excluded.part, features = excluded.features,
-                 payer_extension_id = excluded.payer_extension_id,
-                 payer_department_id = excluded.payer_department_id,
-                 counted = excluded.counted, reason = excluded.reason",
-            )?
-            .execute(params![
-                leg.start_s,
-                leg.dedup,
-                leg.call.0,
-                leg.call.1,
-                leg.part,
-                leg.features,
-                now.owner.1,
-                now.owner.0,
-                i64::from(leg.counted),
-                leg.reason
-            ])?;
+        self.record_leg.execute(|b| bind_leg(b, 0, leg))?;
         Ok(())
     }
 
@@ -343,7 +391,8 @@ mod tests {
     use super::*;
     use crate::{Amount, CdrRow};
 
-    fn stored_call(store: &mut Store) -> CdrRow {
+    /// A call of extension 5 (department 1), 30 s for 12.00, keyed `dedup`.
+    fn sample_call(dedup: i64) -> CdrRow {
         let cdr = cdr::Cdr {
             start: cdr::Timestamp::from_second(86_400 + 60).unwrap(),
             end: cdr::Timestamp::from_second(86_400 + 90).unwrap(),
@@ -355,9 +404,14 @@ mod tests {
             department_id: Some(1),
             ..Default::default()
         };
-        let mut call = CdrRow::new(&cdr, 7, 1, 1, &attribution);
+        let mut call = CdrRow::new(&cdr, dedup, 1, 1, &attribution);
         let charge = Charge { cost: Amount(1_200), ..Charge::default() };
         call.set_charge(&charge, 30);
+        call
+    }
+
+    fn stored_call(store: &mut Store) -> CdrRow {
+        let call = sample_call(7);
         let mut batch = store.batch().unwrap();
         batch.insert_cdr(&call).unwrap();
         batch.commit().unwrap();
@@ -452,25 +506,49 @@ mod tests {
     }
 
     #[test]
-    fn a_leg_billed_as_it_is_stored_moves_what_billing_it_later_moves() {
+    fn legs_billed_as_they_are_stored_move_what_billing_them_later_moves() {
+        // More than one multi-row insert holds, and a remainder; every
+        // other leg is billed to its own owner (moves nothing).
+        let calls: Vec<CdrRow> =
+            (0..LEGS_PER_INSERT as i64 + 3).map(|n| sample_call(100 + n)).collect();
+        let leg = |(n, call): (usize, &CdrRow)| {
+            let mut leg = transferred(call);
+            if n % 2 == 1 {
+                leg.payer = Some((5, Some(1)));
+                leg.counted = true;
+            }
+            leg
+        };
         let later = tempfile::tempdir().unwrap();
         let mut later = Store::open(later.path()).unwrap();
-        let call = stored_call(&mut later);
-        bill(&mut later, &transferred(&call));
+        let mut batch = later.batch().unwrap();
+        for call in &calls {
+            batch.insert_cdr(call).unwrap();
+        }
+        batch.commit().unwrap();
+        let mut moved_later = 0;
+        for billed in calls.iter().enumerate().map(leg) {
+            moved_later += u64::from(bill(&mut later, &billed));
+        }
 
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(dir.path()).unwrap();
         let mut batch = store.batch().unwrap();
-        batch.insert_cdr(&call).unwrap();
-        assert!(batch.bill_new_leg(&transferred(&call), &call).unwrap());
+        for call in &calls {
+            batch.insert_cdr(call).unwrap();
+        }
+        let mut legs: Vec<(LegBilling, &CdrRow)> =
+            calls.iter().enumerate().map(|c| (leg(c), c.1)).rev().collect();
+        assert_eq!(batch.bill_new_legs(&mut legs).unwrap(), moved_later);
         batch.commit().unwrap();
-        let day = call.start_s.div_euclid(86_400);
+        assert_eq!(moved_later, (LEGS_PER_INSERT as u64 + 3).div_ceil(2));
+        let day = calls[0].start_s.div_euclid(86_400);
         assert_eq!(sums(&store, day), sums(&later, day));
-        assert_eq!(sums(&store, day), [((2, 6), (0, 30, 1_200))]);
-        assert_eq!(
-            store.leg_billing(call.start_s, call.dedup).unwrap(),
-            later.leg_billing(call.start_s, call.dedup).unwrap()
-        );
+        for (billed, call) in &legs {
+            let stored = store.leg_billing(call.start_s, call.dedup).unwrap();
+            assert_eq!(stored.as_ref(), Some(billed));
+            assert_eq!(stored, later.leg_billing(call.start_s, call.dedup).unwrap());
+        }
     }
 
     #[test]

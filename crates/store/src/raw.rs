@@ -139,6 +139,20 @@ impl<'d> Binder<'d> {
         self.check(rc);
     }
 
+    /// Text, empty as empty text (not NULL); not copied (see the module
+    /// comment).
+    pub(crate) fn text(&mut self, i: c_int, v: &'d str) {
+        let Ok(len) = c_int::try_from(v.len()) else {
+            self.check(ffi::SQLITE_TOOBIG);
+            return;
+        };
+        // SAFETY: live statement; `v` outlives the step (see `execute`).
+        let rc = unsafe {
+            ffi::sqlite3_bind_text(self.stmt, i, v.as_ptr().cast(), len, ffi::SQLITE_STATIC())
+        };
+        self.check(rc);
+    }
+
     /// A blob, not copied (see the module comment).
     pub(crate) fn blob(&mut self, i: c_int, v: &'d [u8]) {
         let Ok(len) = c_int::try_from(v.len()) else {

@@ -246,7 +246,7 @@ impl LegView {
                 department_id,
             }),
             counted: b.counted,
-            reason: b.reason.clone(),
+            reason: correlate::Reason::describe_stored(&b.reason).to_string(),
             this_call: (b.start_s, b.dedup) == this_call,
         }
     }

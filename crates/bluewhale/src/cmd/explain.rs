@@ -10,6 +10,7 @@
 use crate::cmd::whatif::{charger_leaving_store_unchanged, facts_of};
 use anyhow::{Context as _, Result};
 use charging::{Calendar, Charger, Ledger, Period, PeriodOwner, call_type_of, service_of};
+use correlate::Reason;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use rating::{Call, PeriodUsage, Priced, TariffBook, Usage};
@@ -177,7 +178,7 @@ impl Correlation<'_> {
                 b.part,
                 payer_text(leg),
                 if b.counted { "counted" } else { "not counted" },
-                b.reason
+                Reason::describe_stored(&b.reason)
             );
         }
         out
@@ -203,7 +204,7 @@ impl Correlation<'_> {
                         "department": leg.payer_department,
                     })),
                     "counted": b.counted,
-                    "reason": b.reason,
+                    "reason": Reason::describe_stored(&b.reason),
                     "this_call": self.is_explained(leg),
                 })
             })
@@ -213,7 +214,7 @@ impl Correlation<'_> {
             "features": self.features(),
             "part": self.leg.part,
             "counted": self.leg.counted,
-            "reason": self.leg.reason,
+            "reason": Reason::describe_stored(&self.leg.reason),
             "legs": legs,
         })
     }
