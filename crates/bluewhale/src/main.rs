@@ -1,16 +1,11 @@
 //! `bluewhale`: the command line of the CDR billing server.
 
+mod allocator;
 mod cmd;
 mod period;
 mod progress;
 
 use clap::{Parser, Subcommand};
-
-/// The pipeline allocates and frees row buffers across threads at a high
-/// rate; mimalloc handles that far better than the system allocator
-/// (measured on `bench import`).
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -72,6 +67,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    allocator::keep_freed_memory();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Import(args) => cmd::import::run(&cli.data_dir, args),
