@@ -21,7 +21,7 @@ use crate::billing::billings;
 use crate::context::Context;
 use correlate::{CallRef, Config, Correlator, Joined, Leg, Rules, Vendor, leg_of};
 use crossbeam_channel::{Receiver, Sender, bounded};
-use std::thread::Scope;
+use std::thread::{Scope, ScopedJoinHandle};
 use store::{Batch, CdrRow, LegBilling, Store};
 
 /// A writer's correlator.
@@ -32,6 +32,8 @@ pub struct Correlating {
     stored: Vec<i64>,
     /// Scratch: the calls the batch's legs touched.
     touched: Vec<CallRef>,
+    /// Scratch: the ids of the legs the batch joined, sorted.
+    joined: Vec<i64>,
 }
 
 /// What correlating one batch did.
@@ -57,6 +59,7 @@ impl Correlating {
             rules,
             stored: Vec::new(),
             touched: Vec::new(),
+            joined: Vec::new(),
         };
         let err = |e: store::Error| format!("resuming correlation: {e}");
         let Some(newest) = store.newest_call_start().map_err(err)? else {
@@ -127,16 +130,19 @@ impl Correlating {
             self.stored.sort_unstable();
         }
         let mut latest = None;
+        self.joined.clear();
         for leg in legs {
             if stored.is_some() && self.stored.binary_search(&(leg.id as i64)).is_err() {
                 continue;
             }
             latest = latest.max(Some(leg.end));
             outcomes.done.legs += 1;
+            self.joined.push(leg.id as i64);
             if let Joined::Call(call) = self.correlator.join(leg) {
                 self.touched.push(call);
             }
         }
+        self.joined.sort_unstable();
         self.touched.sort_unstable();
         self.touched.dedup();
         for call in self.touched.drain(..) {
@@ -146,8 +152,8 @@ impl Correlating {
             let Some(pbx) = context.index.pbx(&call.pbx) else { continue };
             outcomes.done.calls += 1;
             for leg in billings(&call, &context.index, pbx) {
-                let stored_now = stored.is_none() || self.stored.binary_search(&leg.dedup).is_ok();
-                if stored_now {
+                // Joined now, so stored now: its outcome is its first.
+                if self.joined.binary_search(&leg.dedup).is_ok() {
                     outcomes.new.push(leg);
                 } else {
                     outcomes.earlier.push(leg);
@@ -214,53 +220,58 @@ struct Job {
 /// it each batch's legs once the batch's calls are stored, stores the next
 /// batch meanwhile, then records the outcomes, in the order it handed the
 /// batches over, in the same transaction as their calls. Joining and
-/// attributing so run in parallel with SQLite's work.
-pub(crate) struct Beside {
-    /// Dropped with it, which ends the thread's loop (and a send of the
-    /// thread's fails once `outcomes` is dropped), so its scope can end.
+/// attributing so run in parallel with SQLite's work. The writer takes
+/// each batch's outcomes before handing over more than one further batch
+/// (the queues between them are short).
+pub struct Beside<'scope> {
+    /// Dropped by `finish` or with it, which ends the thread's loop (and a
+    /// send of the thread's fails once `outcomes` is dropped), so its scope
+    /// can end.
     jobs: Sender<Job>,
     outcomes: Receiver<Outcomes>,
+    thread: ScopedJoinHandle<'scope, Correlating>,
 }
 
-impl Beside {
+impl<'scope> Beside<'scope> {
     /// Starts `correlating` on a thread of `scope`.
-    pub(crate) fn start<'scope, 'env>(
+    pub fn start<'env>(
         scope: &'scope Scope<'scope, 'env>,
         mut correlating: Correlating,
         context: &'env Context,
-    ) -> Result<Beside, String> {
+    ) -> Result<Beside<'scope>, String> {
         let (jobs, to_do) = bounded::<Job>(2);
         let (done, outcomes) = bounded::<Outcomes>(2);
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("correlate".into())
             .spawn_scoped(scope, move || {
                 for job in to_do {
                     let legs = job.legs.into_iter().flatten();
                     let outcomes = correlating.outcomes(legs, job.stored.as_deref(), context);
                     if done.send(outcomes).is_err() {
-                        return; // the writer stopped
+                        break; // the writer stopped
                     }
                 }
+                correlating
             })
             .map_err(|e| format!("starting correlation: {e}"))?;
-        Ok(Beside { jobs, outcomes })
+        Ok(Beside { jobs, outcomes, thread })
     }
 
     /// Hands over the legs of a batch whose calls are stored.
-    pub(crate) fn send(
-        &mut self,
-        legs: Vec<Vec<Leg>>,
-        stored: Option<&[i64]>,
-    ) -> Result<(), String> {
+    pub fn send(&mut self, legs: Vec<Vec<Leg>>, stored: Option<&[i64]>) -> Result<(), String> {
         let job = Job { legs, stored: stored.map(<[i64]>::to_vec) };
-        self.jobs.send(job).map_err(|_| Self::stopped())?;
-        Ok(())
+        self.jobs.send(job).map_err(|_| Self::stopped())
     }
 
     /// The outcomes of the oldest batch handed over and not taken yet.
-    pub(crate) fn next(&mut self) -> Result<Outcomes, String> {
-        let outcomes = self.outcomes.recv().map_err(|_| Self::stopped())?;
-        Ok(outcomes)
+    pub fn next(&mut self) -> Result<Outcomes, String> {
+        self.outcomes.recv().map_err(|_| Self::stopped())
+    }
+
+    /// Stops the thread, every outcome taken, and gives the correlator back.
+    pub fn finish(self) -> Result<Correlating, String> {
+        drop(self.jobs);
+        self.thread.join().map_err(|_| Self::stopped())
     }
 
     fn stopped() -> String {

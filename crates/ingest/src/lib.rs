@@ -16,7 +16,7 @@ mod retry;
 mod writer;
 
 pub use context::{Context, correlation_setting, save_correlation_setting};
-pub use correlation::{Correlated, Correlating, Outcomes};
+pub use correlation::{Beside, Correlated, Correlating, Outcomes};
 pub use dedup::{DedupFilter, dedup_key};
 pub use pipeline::{Counts, ImportSummary, Progress, Silent, import};
 pub use plan::{Request, default_pbx_name};

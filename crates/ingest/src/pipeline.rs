@@ -317,17 +317,17 @@ fn write_batches(
 const WAITING_FOR_OUTCOMES: usize = 1;
 
 /// The writer's side of [`write_batches`].
-struct Writing<'a> {
+struct Writing<'a, 'scope> {
     context: &'a Context,
     give_back: &'a Sender<Vec<CdrRow>>,
     /// The correlator, when calls are correlated.
-    beside: Option<Beside>,
+    beside: Option<Beside<'scope>>,
     /// Batches handed to it, oldest first, kept until their outcomes are
     /// recorded (those of their calls stored now are billed from them).
     waiting: VecDeque<Records>,
 }
 
-impl Writing<'_> {
+impl Writing<'_, '_> {
     fn write(
         mut self,
         store: &mut Store,

@@ -312,6 +312,11 @@ impl CdrRow {
         call_id(self.start_s, self.dedup)
     }
 
+    /// The call's key: (start second, dedup key).
+    pub fn key(&self) -> (i64, i64) {
+        (self.start_s, self.dedup)
+    }
+
     /// About the bytes the row takes in the database (for sizing write
     /// transactions).
     pub fn stored_size(&self) -> u64 {
