@@ -54,6 +54,11 @@ pub fn leg_of(cdr: &Cdr, vendor: Vendor, id: u64, extensions: &impl Extensions) 
         origin: None,
         near: Vec::new(),
     };
+    let called = party(called);
+    // Most calls reach the number dialled: asked once (a directory look-up
+    // per party is most of a leg's making).
+    let original_called =
+        if *original_called == called.number { called.clone() } else { party(original_called) };
     let mut leg = Leg {
         id,
         pbx: cdr.pbx.clone(),
@@ -61,8 +66,8 @@ pub fn leg_of(cdr: &Cdr, vendor: Vendor, id: u64, extensions: &impl Extensions) 
         end: cdr.end,
         answered: cdr.answer.is_some(),
         calling: party(&cdr.calling),
-        called: party(called),
-        original_called: party(original_called),
+        called,
+        original_called,
         redirecting: party(&cdr.last_redirecting),
         keys: Vec::new(),
         sides: 0,
