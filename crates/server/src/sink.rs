@@ -170,7 +170,11 @@ impl Parts<'_> {
         // Each leg goes with its call's part (a leg's key is its call's).
         let last_keys: Vec<(i64, i64)> =
             calls.chunks(per_part).map(|part| part[part.len() - 1].key()).collect();
-        let mut legs_of: Vec<Vec<Leg>> = last_keys.iter().map(|_| Vec::new()).collect();
+        // At most a leg per call, sized at once: regrown by doubling, half
+        // a million legs cost the writer more in copies and fresh pages
+        // than storing their calls.
+        let mut legs_of: Vec<Vec<Leg>> =
+            calls.chunks(per_part).map(|part| Vec::with_capacity(part.len())).collect();
         for leg in pending.legs.drain(..).flatten() {
             let key = (leg.start.as_second(), leg.id as i64);
             let part = last_keys.partition_point(|last| *last < key).min(last_keys.len() - 1);
