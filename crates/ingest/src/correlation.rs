@@ -264,7 +264,7 @@ impl<'scope> Beside<'scope> {
     }
 
     /// The outcomes of the oldest batch handed over and not taken yet.
-    pub fn next(&mut self) -> Result<Outcomes, String> {
+    pub fn take_outcomes(&mut self) -> Result<Outcomes, String> {
         self.outcomes.recv().map_err(|_| Self::stopped())
     }
 

@@ -392,7 +392,7 @@ impl Writing<'_, '_> {
         let (Some(beside), Some(records)) = (&mut self.beside, self.waiting.pop_front()) else {
             return Ok(());
         };
-        let outcomes = beside.next()?;
+        let outcomes = beside.take_outcomes()?;
         {
             let rows: Vec<&CdrRow> = records.in_order().collect();
             // Searched apart from the rows: one cache line holds four.

@@ -193,12 +193,12 @@ impl Parts<'_> {
                 beside.send(vec![legs], writer.stored_keys())?;
                 waiting += 1;
                 if waiting > 1 {
-                    beside.next()?.record(batch, row, context).map_err(err)?;
+                    beside.take_outcomes()?.record(batch, row, context).map_err(err)?;
                     waiting -= 1;
                 }
             }
             for _ in 0..waiting {
-                beside.next()?.record(batch, row, context).map_err(err)?;
+                beside.take_outcomes()?.record(batch, row, context).map_err(err)?;
             }
             beside.finish()
         })
@@ -319,10 +319,17 @@ mod tests {
         pending
     }
 
-    /// Each stored call's outcome, and every owner's sums.
-    fn outcomes(store: &Store) -> (Vec<Option<LegBilling>>, Vec<(i64, i64, Sums)>) {
+    /// Each stored call's outcome, and every (department, extension)'s sums.
+    type Outcomes = (Vec<Option<LegBilling>>, Vec<(i64, i64, Sums)>);
+
+    fn outcomes(store: &Store) -> Outcomes {
         let mut keys = Vec::new();
-        store.each_call_since(0, &mut |call| Ok(keys.push((call.start_s, call.dedup)))).unwrap();
+        store
+            .each_call_since(0, &mut |call| {
+                keys.push((call.start_s, call.dedup));
+                Ok(())
+            })
+            .unwrap();
         keys.sort_unstable();
         let legs = keys.iter().map(|&(s, d)| store.leg_billing(s, d).unwrap()).collect();
         let mut sums = Vec::new();
