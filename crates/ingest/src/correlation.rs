@@ -92,31 +92,12 @@ impl Correlating {
         self.rules
     }
 
-    /// Legs held now.
-    pub fn legs_held(&self) -> usize {
-        self.correlator.legs_held()
-    }
-
     /// Joins those of `legs` whose calls the batch stored (`stored`: their
-    /// keys, from `DedupWriter::stored_keys`; `None`: all) and records, in
-    /// `batch`, the outcome of every call they touched. `row` finds a row
-    /// of the batch by key (start second, dedup key): a leg stored now is
-    /// billed from it, without reading it back.
-    pub fn correlate<'r>(
-        &mut self,
-        batch: &mut Batch<'_>,
-        legs: impl IntoIterator<Item = Leg>,
-        stored: Option<&[i64]>,
-        row: impl Fn(i64, i64) -> Option<&'r CdrRow>,
-        context: &Context,
-    ) -> store::Result<Correlated> {
-        self.outcomes(legs, stored, context).record(batch, row, context)
-    }
-
-    /// The first half of [`Correlating::correlate`], which needs no store:
-    /// joins the legs and gives the outcomes to record. A writer may run
-    /// it beside its own work, then record the outcomes in the transaction
-    /// that stores their calls.
+    /// keys, from `DedupWriter::stored_keys`; `None`: all) and gives the
+    /// outcome of every call they touched, to record
+    /// ([`Outcomes::record`]) in the transaction that stores their calls.
+    /// It needs no store, so a writer runs it beside its own work
+    /// ([`Beside`]).
     pub fn outcomes(
         &mut self,
         legs: impl IntoIterator<Item = Leg>,

@@ -363,7 +363,7 @@ impl Writing<'_, '_> {
                         self.record_oldest(&mut batch)?;
                     }
                 }
-                None => self.give_back(records),
+                None => self.return_runs(records),
             }
             if in_transaction >= ROWS_PER_TRANSACTION
                 || bytes_in_transaction >= BYTES_PER_TRANSACTION
@@ -396,18 +396,18 @@ impl Writing<'_, '_> {
         {
             let rows: Vec<&CdrRow> = records.in_order().collect();
             // Searched apart from the rows: one cache line holds four.
-            let keys: Vec<(i64, i64)> = rows.iter().map(|r| (r.start_s, r.dedup)).collect();
+            let keys: Vec<(i64, i64)> = rows.iter().map(|r| r.key()).collect();
             let row =
                 |start_s, dedup| keys.binary_search(&(start_s, dedup)).ok().map(|at| rows[at]);
             outcomes.record(batch, row, self.context).map_err(|e| e.to_string())?;
         }
-        self.give_back(records);
+        self.return_runs(records);
         Ok(())
     }
 
     /// Each run back whole; when the parse side is behind taking them (the
     /// queue is full), dropped here.
-    fn give_back(&self, records: Records) {
+    fn return_runs(&self, records: Records) {
         for run in records.runs {
             let _ = self.give_back.try_send(run);
         }

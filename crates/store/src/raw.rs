@@ -122,21 +122,7 @@ impl<'d> Binder<'d> {
 
     /// Text, NULL when empty; not copied (see the module comment).
     pub(crate) fn text_or_null(&mut self, i: c_int, v: &'d str) {
-        // SAFETY: live statement; `v` outlives the step (see `execute`).
-        let rc = unsafe {
-            if v.is_empty() {
-                ffi::sqlite3_bind_null(self.stmt, i)
-            } else {
-                ffi::sqlite3_bind_text(
-                    self.stmt,
-                    i,
-                    v.as_ptr().cast(),
-                    c_int::try_from(v.len()).unwrap_or(c_int::MAX),
-                    ffi::SQLITE_STATIC(),
-                )
-            }
-        };
-        self.check(rc);
+        if v.is_empty() { self.null(i) } else { self.text(i, v) }
     }
 
     /// Text, empty as empty text (not NULL); not copied (see the module
