@@ -80,6 +80,11 @@ impl NumberKey {
     }
 }
 
+/// A number's bit in [`DirectoryIndex::number_lengths`].
+fn length_bit(number: &str) -> u64 {
+    1 << number.len().min(63)
+}
+
 /// Lookup tables built once from a [`Directory`] snapshot.
 #[derive(Debug, Default)]
 pub struct DirectoryIndex {
@@ -89,6 +94,10 @@ pub struct DirectoryIndex {
     extensions: FxHashMap<Id, FxHashMap<NumberKey, Periods>>,
     periods: Vec<ExtensionPeriod>,
     trunks: FxHashMap<(Id, Text), Id>,
+    /// Bit `n` set: some extension's number is `n` bytes long (bit 63: 63
+    /// or more). Most numbers looked up are outside numbers, longer than
+    /// any extension: told apart by their length, without a hash probe.
+    number_lengths: u64,
 }
 
 impl DirectoryIndex {
@@ -129,6 +138,7 @@ impl DirectoryIndex {
         });
         let mut extensions: FxHashMap<Id, FxHashMap<NumberKey, Periods>> = FxHashMap::default();
         let mut periods = Vec::new();
+        let mut number_lengths = 0;
         for group in sorted.chunk_by(|a, b| {
             (a.site_id.unwrap_or(0), &a.number) == (b.site_id.unwrap_or(0), &b.number)
         }) {
@@ -146,6 +156,7 @@ impl DirectoryIndex {
                 earlier_len: earlier.len() as u32,
             };
             periods.extend(earlier.iter().map(period));
+            number_lengths |= length_bit(&latest.number);
             extensions
                 .entry(latest.site_id.unwrap_or(0))
                 .or_default()
@@ -153,7 +164,7 @@ impl DirectoryIndex {
         }
         let trunks =
             dir.trunks.iter().map(|t| ((t.pbx_id, Text::from(t.code.as_str())), t.id)).collect();
-        DirectoryIndex { pbxs, extensions, periods, trunks }
+        DirectoryIndex { pbxs, extensions, periods, trunks, number_lengths }
     }
 
     pub fn pbx(&self, name: &str) -> Option<&PbxInfo> {
@@ -177,7 +188,7 @@ impl DirectoryIndex {
     }
 
     fn extension_at(&self, site: Option<Id>, number: &str, at: i64) -> Option<&ExtensionPeriod> {
-        if number.is_empty() {
+        if number.is_empty() || self.number_lengths & length_bit(number) == 0 {
             return None;
         }
         let key = NumberKey::new(number);
@@ -343,5 +354,34 @@ mod tests {
         // Billed to the unknown extension 9999: it shows in the
         // unknown-extensions report rather than vanishing.
         assert_eq!((a.extension.as_str(), a.extension_id), ("9999", None));
+    }
+
+    #[test]
+    fn numbers_of_lengths_no_extension_has_are_outside_numbers() {
+        let mut dir = directory();
+        let long = "7".repeat(70);
+        let mut add = |id, number: &str| {
+            dir.extensions.push(Extension {
+                id,
+                site_id: None,
+                number: number.into(),
+                user_id: None,
+                department_id: None,
+                valid_from: 0,
+                valid_to: None,
+            })
+        };
+        add(10, "sip:reception@example.org");
+        add(11, &long);
+        let idx = DirectoryIndex::build(&dir);
+        let is = |number: &str| idx.is_extension_at(Some(1), number, 5);
+        assert!(is("2001") && is("2002"));
+        assert!(is("sip:reception@example.org") && is(&long));
+        // Of an extension's length, but none: asked and not found.
+        assert!(!is("2003"));
+        // Of lengths no extension has.
+        assert!(!is("200") && !is("20011") && !is("0155512345"));
+        // 63 bytes and more share a bit: told by the look-up.
+        assert!(!is(&"7".repeat(64)));
     }
 }

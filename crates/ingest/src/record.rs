@@ -120,7 +120,14 @@ impl<'a> Origin<'a> {
                 row.set_charge(&charge, cdr.duration_s);
                 if let Some(vendor) = self.vendor {
                     let at = row.start_s;
-                    let is_extension = |n: &str| context.index.is_extension_at(pbx.site_id, n, at);
+                    // The attribution looked its extension up already.
+                    let is_extension = |n: &str| {
+                        if n == attribution.extension {
+                            attribution.extension_id.is_some()
+                        } else {
+                            context.index.is_extension_at(pbx.site_id, n, at)
+                        }
+                    };
                     legs.push(leg_of(&cdr, vendor, dedup as u64, &is_extension));
                 }
                 Item::Call(row)
