@@ -159,8 +159,7 @@ pub fn attribute(legs: &[&Leg], rules: &Rules) -> LogicalCall {
 
 /// [`attribute`] of legs in start order, their parts known.
 fn attribute_sorted(legs: &[&Leg], rules: &Rules) -> LogicalCall {
-    let mut features: Vec<Feature> =
-        legs.iter().flat_map(|l| l.sign.features.iter().copied()).collect();
+    let mut features: Vec<Feature> = legs.iter().flat_map(|l| l.sign.features.iter()).collect();
     features.sort();
     features.dedup();
     // A cBarge moves the barged call's parties to a bridge, which its

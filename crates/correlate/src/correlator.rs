@@ -579,7 +579,7 @@ mod tests {
 
     fn leg(id: u64, key: &str, start: i64, end: i64, part: Part) -> Leg {
         let party = |n: &str| Party { number: n.into(), inside: n.starts_with('2') };
-        let features = if part == Part::Ordinary { vec![] } else { vec![Feature::Transfer] };
+        let features = if part == Part::Ordinary { vec![] } else { vec![Feature::Transfer] }.into();
         Leg {
             id,
             pbx: "pbx".into(),
@@ -590,10 +590,10 @@ mod tests {
             called: party("0612345678"),
             original_called: party("0612345678"),
             redirecting: Party::default(),
-            keys: vec![hash(key)],
+            keys: smallvec::smallvec![hash(key)],
             sides: 0,
             origin: None,
-            near: Vec::new(),
+            near: Default::default(),
             sign: Sign {
                 part,
                 features,
@@ -698,7 +698,7 @@ mod tests {
         for i in 0..100 {
             let mut l =
                 leg(i, &format!("own{i}"), i as i64 * 30, i as i64 * 30 + 30, Part::Ordinary);
-            l.near = vec![(hash("trunk|caller"), Near::Touch)];
+            l.near = smallvec::smallvec![(hash("trunk|caller"), Near::Touch)];
             correlator.add(l);
         }
         let largest = (0..100).filter_map(|i| correlator.call_of(i)).map(|c| c.legs.len()).max();

@@ -90,7 +90,7 @@ fn mark(leg: &mut Leg, part: Part, feature: Feature) {
     if open(leg) {
         leg.sign.part = part;
     }
-    if !leg.sign.features.contains(&feature) {
+    if !leg.sign.features.contains(feature) {
         leg.sign.features.push(feature);
     }
 }
@@ -185,7 +185,7 @@ fn forwards(legs: &mut [Leg]) {
         b.redirecting = forwarding;
         mark(b, Part::Forwarded, Feature::Forward);
         // An outside caller sent on to an outside number.
-        if from_outside && !b.sign.features.contains(&Feature::Tandem) {
+        if from_outside && !b.sign.features.contains(Feature::Tandem) {
             b.sign.features.push(Feature::Tandem);
         }
     }

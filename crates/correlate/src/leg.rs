@@ -5,6 +5,7 @@
 
 use cdr::{Text, Timestamp};
 use serde::{Deserialize, Serialize};
+use smallvec::SmallVec;
 
 /// A PBX feature recognised in a call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -29,6 +30,25 @@ pub enum Feature {
 }
 
 impl Feature {
+    pub const ALL: [Feature; 12] = [
+        Feature::Transfer,
+        Feature::Forward,
+        Feature::Divert,
+        Feature::Conference,
+        Feature::Barge,
+        Feature::Cbarge,
+        Feature::Park,
+        Feature::Pickup,
+        Feature::Recording,
+        Feature::Monitoring,
+        Feature::Tandem,
+        Feature::Attendant,
+    ];
+
+    fn bit(self) -> u16 {
+        1 << self as u16
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Feature::Transfer => "transfer",
@@ -44,6 +64,51 @@ impl Feature {
             Feature::Tandem => "tandem",
             Feature::Attendant => "attendant",
         }
+    }
+}
+
+/// A set of features: a leg carries it inline (a list would be an
+/// allocation for each leg with one, made on one thread, freed on another).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(from = "Vec<Feature>", into = "Vec<Feature>")]
+pub struct Features(u16);
+
+impl Features {
+    pub fn push(&mut self, feature: Feature) {
+        self.0 |= feature.bit();
+    }
+
+    pub fn contains(self, feature: Feature) -> bool {
+        self.0 & feature.bit() != 0
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// In [`Feature`]'s order.
+    pub fn iter(self) -> impl Iterator<Item = Feature> {
+        Feature::ALL.into_iter().filter(move |f| self.contains(*f))
+    }
+}
+
+impl FromIterator<Feature> for Features {
+    fn from_iter<I: IntoIterator<Item = Feature>>(features: I) -> Features {
+        let mut set = Features::default();
+        features.into_iter().for_each(|f| set.push(f));
+        set
+    }
+}
+
+impl From<Vec<Feature>> for Features {
+    fn from(features: Vec<Feature>) -> Features {
+        features.into_iter().collect()
+    }
+}
+
+impl From<Features> for Vec<Feature> {
+    fn from(features: Features) -> Vec<Feature> {
+        features.iter().collect()
     }
 }
 
@@ -117,7 +182,7 @@ impl Part {
 pub struct Sign {
     pub part: Part,
     /// Features the record shows by itself.
-    pub features: Vec<Feature>,
+    pub features: Features,
     /// The conference's controller, when the record names it (CUCM's
     /// `ConfControllerDn` comment tag).
     pub controller: Option<Text>,
@@ -150,6 +215,14 @@ impl Party {
 /// no two of the keys held at once meet by chance).
 pub type Key = u64;
 
+/// A leg's keys, inline up to the number most legs have (a list on the
+/// heap would be an allocation for each leg, made on the thread that reads
+/// the record and freed on the one that correlates it).
+pub type Keys = SmallVec<[Key; 4]>;
+
+/// A leg's near keys ([`Leg::near`]), inline likewise.
+pub type NearKeys = SmallVec<[(Key, Near); 2]>;
+
 /// How the times of two legs sharing a [`Leg::near`] key must agree.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -181,14 +254,14 @@ pub struct Leg {
     /// conversation ids), each namespaced by PBX and kind; the first
     /// `sides` of them name a side of the leg (a call leg identifier, a
     /// channel): legs sharing one are the same party's path.
-    pub keys: Vec<Key>,
+    pub keys: Keys,
     pub sides: u8,
     /// The key of the leg's own originating side, when the vendor has one.
     pub origin: Option<Key>,
     /// Keys that tie legs only when their times agree (vendors that write
     /// no call ids: the same trunk member used back to back, the same
     /// extension's two records of one forwarded call).
-    pub near: Vec<(Key, Near)>,
+    pub near: NearKeys,
     pub sign: Sign,
 }
 
@@ -201,7 +274,7 @@ impl Leg {
     /// An ordinary leg with nothing recognised in it but, perhaps, that it
     /// joins two outside parties: alone, a call like any other.
     pub fn is_plain(&self) -> bool {
-        self.sign.part == Part::Ordinary && self.sign.features.iter().all(|f| *f == Feature::Tandem)
+        self.sign.part == Part::Ordinary && self.sign.features.iter().all(|f| f == Feature::Tandem)
     }
 
     /// Two outside parties joined through the PBX (a conference bridge is

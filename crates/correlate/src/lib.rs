@@ -25,6 +25,6 @@ pub mod vendor;
 
 pub use call::{LegOutcome, LogicalCall, Reason, attribute};
 pub use correlator::{Added, Advanced, CallRef, Config, Correlator, Joined, Snapshot};
-pub use leg::{Extensions, Feature, Leg, Near, Part, Party, Sign};
+pub use leg::{Extensions, Feature, Features, Keys, Leg, Near, NearKeys, Part, Party, Sign};
 pub use rules::{ConferenceRule, ForwardRule, Rules, TransferRule};
 pub use vendor::{Vendor, leg_of};

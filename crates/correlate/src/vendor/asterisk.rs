@@ -10,11 +10,11 @@
 //! that were dialled out to a trunk (a forward done in the dialplan), are
 //! read from the record.
 
-use super::{Keys, LEG};
+use super::{LEG, Ties};
 use crate::leg::{Feature, Leg, Part, Party, Sign};
 use cdr::Cdr;
 
-pub(crate) fn read(cdr: &Cdr, leg: &mut Leg, keys: &mut Keys, is_extension: &dyn Fn(&str) -> bool) {
+pub(crate) fn read(cdr: &Cdr, leg: &mut Leg, keys: &mut Ties, is_extension: &dyn Fn(&str) -> bool) {
     let ids = &cdr.correlation;
     keys.add("g", &ids.global_call_id);
     keys.add(LEG, &ids.orig_leg_id);

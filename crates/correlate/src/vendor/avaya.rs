@@ -10,11 +10,11 @@
 //! Times are whole minutes, so "together" allows a minute
 //! (`Config::near_tolerance`).
 
-use super::Keys;
+use super::Ties;
 use crate::leg::{Feature, Leg, Near, Part, Sign};
 use cdr::{Cdr, RecordKind};
 
-pub(crate) fn read(cdr: &Cdr, leg: &mut Leg, keys: &mut Keys) {
+pub(crate) fn read(cdr: &Cdr, leg: &mut Leg, keys: &mut Ties) {
     let mut sign = Sign::default();
     let extensions: Vec<String> = leg.extensions().map(|e| e.to_string()).collect();
     if cdr.kind == RecordKind::Leg {

@@ -6,8 +6,8 @@
 //! reasons, as the "CDR Examples" chapter of Cisco's Call Detail Records
 //! Administration Guide shows them.
 
-use super::Keys;
-use crate::leg::{Feature, Part, Sign};
+use super::Ties;
+use crate::leg::{Feature, Features, Part, Sign};
 use cdr::{Cdr, Text};
 
 // OnBehalfOf codes.
@@ -103,7 +103,7 @@ impl Codes {
     }
 }
 
-pub(crate) fn keys(cdr: &Cdr, keys: &mut Keys) {
+pub(crate) fn keys(cdr: &Cdr, keys: &mut Ties) {
     let ids = &cdr.correlation;
     keys.add("g", &ids.global_call_id);
     // Leg and conversation ids are call leg identifiers of the cluster.
@@ -120,7 +120,7 @@ pub(crate) fn keys(cdr: &Cdr, keys: &mut Keys) {
 
 pub(crate) fn sign(cdr: &Cdr) -> Sign {
     let (codes, comment) = Codes::of(cdr);
-    let mut features = Vec::new();
+    let mut features = Features::default();
     let mut continues = false;
     let to_bridge = cdr.final_called.get(..3).is_some_and(|p| p.eq_ignore_ascii_case("b00"));
     let part = if codes.redirected_by(RECORDING) || codes.reason(REASON_RECORDING) {

@@ -15,11 +15,11 @@
 //! call (`crate::infer`). Members of one `mod_conference` room at the same
 //! time are one conference.
 
-use super::{Keys, LEG};
+use super::{LEG, Ties};
 use crate::leg::{Feature, Leg, Near, Part, Party, Sign};
 use cdr::Cdr;
 
-pub(crate) fn read(cdr: &Cdr, leg: &mut Leg, keys: &mut Keys, is_extension: &dyn Fn(&str) -> bool) {
+pub(crate) fn read(cdr: &Cdr, leg: &mut Leg, keys: &mut Ties, is_extension: &dyn Fn(&str) -> bool) {
     let ids = &cdr.correlation;
     keys.add("g", &ids.global_call_id);
     keys.add(LEG, &ids.orig_leg_id);

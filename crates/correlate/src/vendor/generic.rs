@@ -2,11 +2,11 @@
 //! [`cdr::Correlation`] (FreeSWITCH call and leg uuids); what the records
 //! do not name is inferred from the call's legs (`crate::infer`).
 
-use super::Keys;
-use crate::leg::{Feature, Part, Sign};
+use super::Ties;
+use crate::leg::{Feature, Features, Part, Sign};
 use cdr::{Cdr, RecordKind};
 
-pub(crate) fn keys(cdr: &Cdr, keys: &mut Keys) {
+pub(crate) fn keys(cdr: &Cdr, keys: &mut Ties) {
     let ids = &cdr.correlation;
     keys.add("g", &ids.global_call_id);
     for id in
@@ -17,7 +17,7 @@ pub(crate) fn keys(cdr: &Cdr, keys: &mut Keys) {
 }
 
 pub(crate) fn sign(cdr: &Cdr) -> Sign {
-    let mut features = Vec::new();
+    let mut features = Features::default();
     let part = if cdr.kind == RecordKind::Leg {
         // The parser says the record is a conference's leg.
         features.push(Feature::Conference);

@@ -7,7 +7,7 @@ mod cucm;
 mod freeswitch;
 mod generic;
 
-use crate::leg::{Extensions, Feature, Key, Leg, Near, Part, Party, Sign};
+use crate::leg::{Extensions, Feature, Key, Leg, Near, NearKeys, Part, Party, Sign};
 use cdr::{Cdr, Text};
 
 /// The kind of key of a leg's own side (a call leg identifier, a channel):
@@ -47,12 +47,12 @@ pub fn leg_of(cdr: &Cdr, vendor: Vendor, id: u64, extensions: &impl Extensions) 
     let called = if cdr.final_called.is_empty() { &cdr.dialled } else { &cdr.final_called };
     let original_called =
         if cdr.original_called.is_empty() { &cdr.dialled } else { &cdr.original_called };
-    let mut keys = Keys {
+    let mut keys = Ties {
         pbx: cdr.pbx.clone(),
-        keys: Vec::with_capacity(6),
+        keys: crate::leg::Keys::new(),
         sides: 0,
         origin: None,
-        near: Vec::new(),
+        near: NearKeys::new(),
     };
     let called = party(called);
     // Most calls reach the number dialled: asked once (a directory look-up
@@ -69,10 +69,10 @@ pub fn leg_of(cdr: &Cdr, vendor: Vendor, id: u64, extensions: &impl Extensions) 
         called,
         original_called,
         redirecting: party(&cdr.last_redirecting),
-        keys: Vec::new(),
+        keys: crate::leg::Keys::new(),
         sides: 0,
         origin: None,
-        near: Vec::new(),
+        near: NearKeys::new(),
         sign: Sign::default(),
     };
     match vendor {
@@ -103,16 +103,16 @@ pub fn leg_of(cdr: &Cdr, vendor: Vendor, id: u64, extensions: &impl Extensions) 
 
 /// The keys of one leg, namespaced by PBX and kind so that ids of two PBXs
 /// (or a leg id and a call id) never meet.
-pub(crate) struct Keys {
+pub(crate) struct Ties {
     pbx: Text,
     /// Side keys first, `sides` of them.
-    keys: Vec<Key>,
+    keys: crate::leg::Keys,
     sides: usize,
     origin: Option<Key>,
-    near: Vec<(Key, Near)>,
+    near: NearKeys,
 }
 
-impl Keys {
+impl Ties {
     pub(crate) fn add(&mut self, kind: &str, id: &str) {
         self.add_scoped(kind, "", id);
     }
