@@ -14,8 +14,13 @@ use store::LegBilling;
 pub fn billings(call: &LogicalCall, index: &DirectoryIndex, pbx: &PbxInfo) -> Vec<LegBilling> {
     let first_start = call.legs.iter().find(|l| l.leg == call.id).map(|l| l.start);
     let call_key = (first_start.map_or(0, |t| t.as_second()), call.id as i64);
-    let features: Vec<&str> = call.features.iter().map(|f| f.as_str()).collect();
-    let features = features.join(",");
+    let mut features = cdr::Text::default();
+    for feature in &call.features {
+        if !features.is_empty() {
+            features.push(',');
+        }
+        features.push_str(feature.as_str());
+    }
     call.legs
         .iter()
         .map(|leg| {

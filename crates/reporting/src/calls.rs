@@ -135,7 +135,7 @@ fn call_line(scope: &Scope<'_>, call: &StoredCall) -> Result<CallLine> {
         carrier: scope.names.carrier(charge.carrier_id).to_string(),
         trunk: scope.names.trunk(record.trunk_out_id.or(record.trunk_in_id)).to_string(),
         disposition: record.disposition.as_str().to_string(),
-        leg: call.leg.as_ref().map_or_else(String::new, |leg| leg.part.clone()),
+        leg: call.leg.as_ref().map_or_else(String::new, |leg| leg.part.to_string()),
         counted: call.counted(),
     })
 }

@@ -97,7 +97,7 @@ fn stored() -> (tempfile::TempDir, Store, HashMap<String, String>, Vec<Expected>
             dedup,
             call: keys[call],
             part: part.into(),
-            features: String::new(),
+            features: Default::default(),
             payer: (payer != "-").then(|| {
                 let (extension, department) = owner_of(payer);
                 (extension, Some(department))

@@ -12,6 +12,7 @@ use crate::query::{COLUMNS, row};
 use crate::raw::Binder;
 use crate::rollup::{Bucket, Sums};
 use crate::{Batch, CdrRow, Error, Result, Store, UNCLASSIFIED};
+use cdr::Text;
 use jiff::tz::TimeZone;
 use rusqlite::{OptionalExtension, params};
 use std::ffi::c_int;
@@ -24,15 +25,17 @@ pub struct LegBilling {
     pub dedup: i64,
     /// The logical call: its first leg's key.
     pub call: (i64, i64),
-    /// The leg's part (`transferred`, `conference_leg`, …).
-    pub part: String,
+    /// The leg's part (`transferred`, `conference_leg`, …). Short texts
+    /// (these are) are held inline: no allocation per outcome.
+    pub part: Text,
     /// The call's features, comma-separated.
-    pub features: String,
+    pub features: Text,
     /// (extension, its department) that pays; `None`: nobody.
     pub payer: Option<(i64, Option<i64>)>,
     pub counted: bool,
-    /// Why it is billed so, in words.
-    pub reason: String,
+    /// Why it is billed so: a reason's code, or (stored by earlier
+    /// versions) its sentence.
+    pub reason: Text,
 }
 
 /// Who a leg's sums are filed under, and whether it counts as a call.
@@ -248,6 +251,11 @@ impl Store {
     }
 }
 
+/// A text column as [`Text`] (inline when short, as outcomes' are).
+fn text(r: &rusqlite::Row<'_>, column: usize) -> rusqlite::Result<Text> {
+    Ok(r.get_ref(column)?.as_str()?.into())
+}
+
 const SELECT_LEG: &str = "SELECT start_s, dedup, call_start_s, call_dedup, part, features,
     payer_extension_id, payer_department_id, counted, reason FROM call_leg";
 
@@ -258,11 +266,11 @@ fn leg_billing(r: &rusqlite::Row<'_>) -> rusqlite::Result<LegBilling> {
         start_s: r.get(0)?,
         dedup: r.get(1)?,
         call: (r.get(2)?, r.get(3)?),
-        part: r.get(4)?,
-        features: r.get(5)?,
+        part: text(r, 4)?,
+        features: text(r, 5)?,
         payer: payer.map(|extension| (extension, department)),
         counted: r.get::<_, i64>(8)? != 0,
-        reason: r.get(9)?,
+        reason: text(r, 9)?,
     })
 }
 
@@ -378,11 +386,11 @@ pub(crate) fn joined_leg(
         start_s: key.0,
         dedup: key.1,
         call: (call_start_s, r.get(first + 1)?),
-        part: r.get(first + 2)?,
-        features: r.get(first + 3)?,
+        part: text(r, first + 2)?,
+        features: text(r, first + 3)?,
         payer: payer.map(|extension| (extension, department)),
         counted: r.get::<_, i64>(first + 6)? != 0,
-        reason: r.get(first + 7)?,
+        reason: text(r, first + 7)?,
     }))
 }
 
@@ -560,10 +568,10 @@ mod tests {
             dedup: 1,
             call: (86_400, 1),
             part: "ordinary".into(),
-            features: String::new(),
+            features: Text::default(),
             payer: None,
             counted: true,
-            reason: String::new(),
+            reason: Text::default(),
         };
         let mut batch = store.batch().unwrap();
         assert!(!batch.bill_leg(&leg, &TimeZone::UTC).unwrap());

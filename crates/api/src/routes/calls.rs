@@ -239,7 +239,7 @@ impl LegView {
             start: time(b.start_s),
             calling: leg.calling.clone(),
             dialled: leg.dialled.clone(),
-            part: b.part.clone(),
+            part: b.part.to_string(),
             payer: b.payer.map(|(extension_id, department_id)| PayerView {
                 extension_id,
                 extension: leg.payer_number.clone(),
