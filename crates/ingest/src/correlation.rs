@@ -214,20 +214,23 @@ pub struct Beside<'scope> {
 }
 
 impl<'scope> Beside<'scope> {
-    /// Starts `correlating` on a thread of `scope`.
+    /// Starts `correlating` on a thread of `scope`, which hands each
+    /// vector of legs back through `give_back` once emptied.
     pub fn start<'env>(
         scope: &'scope Scope<'scope, 'env>,
         mut correlating: Correlating,
         context: &'env Context,
+        give_back: impl Fn(Vec<Leg>) + Send + 'scope,
     ) -> Result<Beside<'scope>, String> {
         let (jobs, to_do) = bounded::<Job>(2);
         let (done, outcomes) = bounded::<Outcomes>(2);
         let thread = std::thread::Builder::new()
             .name("correlate".into())
             .spawn_scoped(scope, move || {
-                for job in to_do {
-                    let legs = job.legs.into_iter().flatten();
+                for mut job in to_do {
+                    let legs = job.legs.iter_mut().flat_map(|legs| legs.drain(..));
                     let outcomes = correlating.outcomes(legs, job.stored.as_deref(), context);
+                    job.legs.into_iter().for_each(&give_back);
                     if done.send(outcomes).is_err() {
                         break; // the writer stopped
                     }

@@ -22,7 +22,7 @@
 
 use crate::context::Context;
 use crate::input;
-use crate::pipeline::{Msg, Records, Recycler};
+use crate::pipeline::{Msg, Records, Recycler, Spare};
 use crate::plan::FilePlan;
 use crate::record::Origin;
 use cdr::Location;
@@ -30,7 +30,6 @@ use crossbeam_channel::{Receiver, Sender, bounded};
 use parsers::RecordReader;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
-use store::CdrRow;
 
 /// Parsing threads. Two: the machine the importer must keep up on has two
 /// cores, shared with the writer, and a parse thread left waiting costs
@@ -99,9 +98,7 @@ fn parse_chunk(
     let format_name = plan.format.name();
     let origin = origin(plan, &format_name, context);
     let mut records = Records::new(recycler.calls(chunk.ends.len()));
-    // At once: legs are large, and regrown by doubling they cost more in
-    // copies and fresh pages than making them.
-    let mut legs = Vec::with_capacity(if origin.correlates() { chunk.ends.len() } else { 0 });
+    let mut legs = if origin.correlates() { recycler.legs(chunk.ends.len()) } else { Vec::new() };
     for (raw, line) in chunk.records() {
         let parsed = parser.parse(raw);
         let location = Location::line(plan.source.as_str(), line);
@@ -122,10 +119,14 @@ pub(crate) fn read_all(
     context: &Context,
     bytes: &Arc<AtomicU64>,
     tx: &Sender<Msg>,
-    returned: &Receiver<Vec<CdrRow>>,
+    returned: &Receiver<Spare>,
 ) {
     let latest_header: Mutex<Header> = Mutex::new(None);
     let (first_done, first_merged) = bounded::<()>(1);
+    // Chunks merged go back to the reading thread, which refills them: a
+    // chunk's buffer is megabytes, grown as it fills, and one freed on the
+    // merging thread is slow to be reused by the reading one.
+    let (chunks_back, used_chunks) = bounded::<Chunk>(2 * WORKERS + 2);
     std::thread::scope(|scope| {
         let mut jobs = Vec::new();
         let mut results = Vec::new();
@@ -160,10 +161,11 @@ pub(crate) fn read_all(
         let merger = std::thread::Builder::new()
             .name("merge".into())
             .spawn_scoped(scope, move || {
-                merge(plans, context, &results, tx, latest, &first_done, returned)
+                let reuse = Reuse { returned, chunks: &chunks_back };
+                merge(plans, context, &results, tx, latest, &first_done, reuse)
             })
             .expect("spawning the merge thread");
-        cut(plans, bytes, &jobs, &latest_header, &first_merged);
+        cut(plans, bytes, &jobs, &latest_header, &first_merged, &used_chunks);
         drop(jobs);
         let _ = merger.join();
     });
@@ -176,6 +178,7 @@ fn cut(
     jobs: &[Sender<Job>],
     latest_header: &Mutex<Header>,
     first_merged: &Receiver<()>,
+    used_chunks: &Receiver<Chunk>,
 ) {
     let mut next = 0usize;
     let mut deal = |job: Job| {
@@ -184,7 +187,8 @@ fn cut(
         sent
     };
     for (n, plan) in plans.iter().enumerate() {
-        if let Err(e) = cut_file(n, plan, bytes, &mut deal, latest_header, first_merged)
+        let read = cut_file(n, plan, bytes, &mut deal, latest_header, first_merged, used_chunks);
+        if let Err(e) = read
             && !deal(Job::Failed(format!("{}: {e}", plan.source)))
         {
             return;
@@ -199,18 +203,31 @@ fn cut_file(
     deal: &mut dyn FnMut(Job) -> bool,
     latest_header: &Mutex<Header>,
     first_merged: &Receiver<()>,
+    used_chunks: &Receiver<Chunk>,
 ) -> std::io::Result<()> {
     let input = input::open(&plan.path, bytes.clone())?;
     let framing = plan.format.parser(&plan.ctx).framing();
     let mut reader = RecordReader::new(input, framing);
     let mut raw = Vec::with_capacity(1024);
-    let new_chunk = |first: bool| Chunk {
-        plan: n,
-        first,
-        primer: if first { None } else { latest_header.lock().map(|h| h.clone()).unwrap_or(None) },
-        bytes: Vec::with_capacity(CHUNK * 128),
-        ends: Vec::with_capacity(CHUNK),
-        lines: Vec::with_capacity(CHUNK),
+    let new_chunk = |first: bool| {
+        let primer =
+            if first { None } else { latest_header.lock().map(|h| h.clone()).unwrap_or(None) };
+        match used_chunks.try_recv() {
+            Ok(mut used) => {
+                used.bytes.clear();
+                used.ends.clear();
+                used.lines.clear();
+                Chunk { plan: n, first, primer, ..used }
+            }
+            Err(_) => Chunk {
+                plan: n,
+                first,
+                primer,
+                bytes: Vec::with_capacity(CHUNK * 128),
+                ends: Vec::with_capacity(CHUNK),
+                lines: Vec::with_capacity(CHUNK),
+            },
+        }
     };
     let mut chunk = new_chunk(true);
     loop {
@@ -243,6 +260,14 @@ fn cut_file(
     }
 }
 
+/// What the merging thread reuses: the storing side's spares, for the
+/// chunks it parses again, and the chunks it merged, handed back to the
+/// reading thread.
+struct Reuse<'a> {
+    returned: &'a Receiver<Spare>,
+    chunks: &'a Sender<Chunk>,
+}
+
 /// The merging thread: takes chunks back in the order they were dealt,
 /// checks each was parsed knowing the right header (else parses it again),
 /// and hands the records to the writer.
@@ -253,9 +278,9 @@ fn merge(
     tx: &Sender<Msg>,
     latest_header: &Mutex<Header>,
     first_done: &Sender<()>,
-    returned: &Receiver<Vec<CdrRow>>,
+    reuse: Reuse<'_>,
 ) {
-    let mut recycler = Recycler::new(returned.clone());
+    let mut recycler = Recycler::new(reuse.returned.clone());
     // The header the previous chunk of the current file ended with.
     let mut expected: Header = None;
     // Chunks are gathered into batches of about `BATCH` records, read in
@@ -293,6 +318,7 @@ fn merge(
                     return;
                 }
                 batch.append(records);
+                let _ = reuse.chunks.try_send(chunk);
                 if batch.len() >= BATCH && !send(&mut batch) {
                     return;
                 }

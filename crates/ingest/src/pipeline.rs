@@ -174,37 +174,74 @@ pub(crate) enum Msg {
 /// buffers packed again for the next rows: the `rec` buffers and the
 /// vectors themselves (fresh memory costs a page fault and a zeroed page
 /// on first touch, more than reusing warm memory).
+/// What the storing side gives back to the parse side once used, emptied
+/// (the parse side refills it instead of allocating anew: these are large,
+/// and memory freed on another thread than the one that took it is slow
+/// to be reused).
+pub(crate) enum Spare {
+    /// A run of rows stored (their `rec` buffers are kept too).
+    Rows(Vec<CdrRow>),
+    /// A vector of legs correlated.
+    Legs(Vec<Leg>),
+}
+
 pub(crate) struct Recycler {
-    returned: Receiver<Vec<CdrRow>>,
+    returned: Receiver<Spare>,
     /// Emptied `rec` buffers, handed to new rows.
     pub(crate) spare: Vec<Vec<u8>>,
     /// Emptied vectors of rows.
     empty: Vec<Vec<CdrRow>>,
+    /// Emptied vectors of legs.
+    empty_legs: Vec<Vec<Leg>>,
 }
 
-/// Emptied vectors a recycler keeps (more are freed).
+/// Emptied vectors a recycler keeps of each kind (more are freed).
 const EMPTY_KEPT: usize = 4;
 
 impl Recycler {
-    pub(crate) fn new(returned: Receiver<Vec<CdrRow>>) -> Self {
-        Recycler { returned, spare: Vec::new(), empty: Vec::new() }
+    pub(crate) fn new(returned: Receiver<Spare>) -> Self {
+        Recycler { returned, spare: Vec::new(), empty: Vec::new(), empty_legs: Vec::new() }
     }
 
     /// An empty vector for about `n` calls, taking back what the writer
     /// returned meanwhile.
     pub(crate) fn calls(&mut self, n: usize) -> Vec<CdrRow> {
-        while let Ok(mut rows) = self.returned.try_recv() {
-            if self.spare.len() < 2 * n {
-                self.spare.extend(rows.drain(..).map(|r| r.rec));
-            }
-            rows.clear();
-            if self.empty.len() < EMPTY_KEPT {
-                self.empty.push(rows);
-            }
-        }
+        self.take_returned(n);
         let mut rows = self.empty.pop().unwrap_or_default();
         rows.reserve(n);
         rows
+    }
+
+    /// An empty vector for `n` legs.
+    pub(crate) fn legs(&mut self, n: usize) -> Vec<Leg> {
+        self.take_returned(n);
+        let mut legs = self.empty_legs.pop().unwrap_or_default();
+        // At once: legs are large, and regrown by doubling they cost more
+        // in copies and fresh pages than making them.
+        legs.reserve_exact(n);
+        legs
+    }
+
+    fn take_returned(&mut self, n: usize) {
+        while let Ok(returned) = self.returned.try_recv() {
+            match returned {
+                Spare::Rows(mut rows) => {
+                    if self.spare.len() < 2 * n {
+                        self.spare.extend(rows.drain(..).map(|r| r.rec));
+                    }
+                    rows.clear();
+                    if self.empty.len() < EMPTY_KEPT {
+                        self.empty.push(rows);
+                    }
+                }
+                Spare::Legs(legs) => {
+                    debug_assert!(legs.is_empty());
+                    if self.empty_legs.len() < EMPTY_KEPT {
+                        self.empty_legs.push(legs);
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -234,7 +271,7 @@ pub fn import(
 
     let bytes_read = Arc::new(AtomicU64::new(0));
     let (tx, rx) = bounded::<Msg>(QUEUE);
-    let (give_back, returned) = bounded::<Vec<CdrRow>>(QUEUE + 2);
+    let (give_back, returned) = bounded::<Spare>(2 * QUEUE + 4);
     let context = Arc::new(Context::with_index(store, index)?);
     let settlement = crate::rerate::settlement_start(store, &context)?;
     let reader = {
@@ -284,7 +321,7 @@ fn write_all(
     store: &mut Store,
     context: &Context,
     rx: &Receiver<Msg>,
-    give_back: &Sender<Vec<CdrRow>>,
+    give_back: &Sender<Spare>,
     bytes: &AtomicU64,
     progress: &mut dyn Progress,
 ) -> Result<(Counts, Vec<String>, u64), String> {
@@ -299,13 +336,18 @@ fn write_batches(
     store: &mut Store,
     context: &Context,
     rx: &Receiver<Msg>,
-    give_back: &Sender<Vec<CdrRow>>,
+    give_back: &Sender<Spare>,
     bytes: &AtomicU64,
     progress: &mut dyn Progress,
 ) -> Result<(Counts, Vec<String>, u64), String> {
     let correlating = Correlating::resume(store, context)?;
     std::thread::scope(|scope| {
-        let beside = correlating.map(|c| Beside::start(scope, c, context)).transpose()?;
+        let legs_back = give_back.clone();
+        let give_back_legs = move |legs| {
+            let _ = legs_back.try_send(Spare::Legs(legs));
+        };
+        let beside =
+            correlating.map(|c| Beside::start(scope, c, context, give_back_legs)).transpose()?;
         Writing { context, give_back, beside, waiting: VecDeque::new() }
             .write(store, rx, bytes, progress)
     })
@@ -319,7 +361,7 @@ const WAITING_FOR_OUTCOMES: usize = 1;
 /// The writer's side of [`write_batches`].
 struct Writing<'a, 'scope> {
     context: &'a Context,
-    give_back: &'a Sender<Vec<CdrRow>>,
+    give_back: &'a Sender<Spare>,
     /// The correlator, when calls are correlated.
     beside: Option<Beside<'scope>>,
     /// Batches handed to it, oldest first, kept until their outcomes are
@@ -409,7 +451,7 @@ impl Writing<'_, '_> {
     /// queue is full), dropped here.
     fn return_runs(&self, records: Records) {
         for run in records.runs {
-            let _ = self.give_back.try_send(run);
+            let _ = self.give_back.try_send(Spare::Rows(run));
         }
     }
 }

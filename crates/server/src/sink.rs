@@ -185,7 +185,7 @@ impl Parts<'_> {
             at.ok().map(|at| &calls[at])
         };
         std::thread::scope(|scope| {
-            let mut beside = Beside::start(scope, correlating, context)?;
+            let mut beside = Beside::start(scope, correlating, context, drop)?;
             let mut waiting = 0;
             for (n, (part, legs)) in calls.chunks(per_part).zip(legs_of).enumerate() {
                 let others: &[Item] = if n == 0 { &pending.others } else { &[] };
