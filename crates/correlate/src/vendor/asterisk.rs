@@ -17,8 +17,7 @@ use cdr::Cdr;
 pub(crate) fn read(cdr: &Cdr, leg: &mut Leg, keys: &mut Ties, is_extension: &dyn Fn(&str) -> bool) {
     let ids = &cdr.correlation;
     keys.add("g", &ids.global_call_id);
-    keys.add(LEG, &ids.orig_leg_id);
-    keys.origin_scoped(LEG, "", &ids.orig_leg_id);
+    keys.add_origin_scoped(LEG, "", &ids.orig_leg_id);
     for channel in [&cdr.device_orig, &cdr.device_dest] {
         keys.add("c", channel);
     }

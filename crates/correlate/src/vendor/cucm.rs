@@ -108,13 +108,9 @@ pub(crate) fn keys(cdr: &Cdr, keys: &mut Ties) {
     keys.add("g", &ids.global_call_id);
     // Leg and conversation ids are call leg identifiers of the cluster.
     let cluster = ids.global_call_id.split(':').next().unwrap_or_default();
-    keys.origin_scoped(super::LEG, cluster, &ids.orig_leg_id);
-    for id in
-        [&ids.orig_leg_id, &ids.dest_leg_id, &ids.orig_conversation_id, &ids.dest_conversation_id]
-    {
-        if !id.is_empty() {
-            keys.add_scoped(super::LEG, cluster, id);
-        }
+    keys.add_origin_scoped(super::LEG, cluster, &ids.orig_leg_id);
+    for id in [&ids.dest_leg_id, &ids.orig_conversation_id, &ids.dest_conversation_id] {
+        keys.add_scoped(super::LEG, cluster, id);
     }
 }
 

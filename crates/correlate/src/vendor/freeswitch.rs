@@ -22,9 +22,8 @@ use cdr::Cdr;
 pub(crate) fn read(cdr: &Cdr, leg: &mut Leg, keys: &mut Ties, is_extension: &dyn Fn(&str) -> bool) {
     let ids = &cdr.correlation;
     keys.add("g", &ids.global_call_id);
-    keys.add(LEG, &ids.orig_leg_id);
+    keys.add_origin_scoped(LEG, "", &ids.orig_leg_id);
     keys.add(LEG, &ids.dest_leg_id);
-    keys.origin_scoped(LEG, "", &ids.orig_leg_id);
     let party = |channel: &str| {
         let number = endpoint(channel);
         Party { number: number.into(), inside: is_extension(number) }

@@ -118,8 +118,22 @@ impl Ties {
     }
 
     pub(crate) fn add_scoped(&mut self, kind: &str, scope: &str, id: &str) {
+        self.add_key(kind, scope, id);
+    }
+
+    /// Adds the key of the leg's own originating side (CUCM
+    /// `origLegCallIdentifier`, an Asterisk or FreeSWITCH channel's id),
+    /// a side key, and keeps it as the leg's origin.
+    pub(crate) fn add_origin_scoped(&mut self, kind: &str, scope: &str, id: &str) {
+        if let Some(key) = self.add_key(kind, scope, id) {
+            self.origin = Some(key);
+        }
+    }
+
+    /// The key added, if `id` is one.
+    fn add_key(&mut self, kind: &str, scope: &str, id: &str) -> Option<Key> {
         if id.is_empty() {
-            return;
+            return None;
         }
         let key = self.key(kind, scope, id);
         if !self.keys.contains(&key) {
@@ -131,14 +145,7 @@ impl Ties {
                 self.keys.push(key);
             }
         }
-    }
-
-    /// The key of the leg's own originating side (CUCM
-    /// `origLegCallIdentifier`, an Asterisk or FreeSWITCH channel's id).
-    pub(crate) fn origin_scoped(&mut self, kind: &str, scope: &str, id: &str) {
-        if !id.is_empty() {
-            self.origin = Some(self.key(kind, scope, id));
-        }
+        Some(key)
     }
 
     /// A key that ties legs only when their times agree as `near` says.
