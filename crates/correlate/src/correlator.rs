@@ -453,6 +453,8 @@ impl Correlator {
     fn move_clock(&mut self, now: Timestamp, attribute_completed: bool) -> Advanced {
         let now = self.now.map_or(now, |n| n.max(now));
         self.now = Some(now);
+        // Plain legs set aside are forgotten as plain calls held are.
+        self.recent.expire(now, self.config.plain_window);
         let mut advanced = Advanced::default();
         let second = second_of(now);
         while let Some(entry) = self.completing.first_entry() {

@@ -3,64 +3,126 @@
 //! correlator's maps (its keys indexed, then removed when due) cost more
 //! than the rest of correlation. Such a leg only matters if a later leg
 //! ties to it (a barge into the call, its recording), so it waits here: a
-//! ring of legs, overwritten oldest first, and a table from key to place,
+//! ring of legs in the order they came, and a table from key to place,
 //! overwritten on collision. A leg tying to one takes it out, into a call.
-//! Carried over a restart in the correlator's snapshot.
+//!
+//! A leg here is forgotten when the correlator would forget it as a call
+//! of its own ([`Recent::expire`]: `Config::plain_window` after it ended),
+//! or, past the ring's capacity, oldest first. The ring grows to what the
+//! traffic keeps within that window, not to its capacity: what is held
+//! then stays in the processor's caches, where a ring of the capacity
+//! would be written through tens of megabytes. Carried over a restart in
+//! the correlator's snapshot.
 
 use crate::leg::{Key, Leg};
+use cdr::Timestamp;
+use jiff::SignedDuration;
 
 pub(crate) struct Recent {
-    /// Grows to `capacity`, then is overwritten from `next` on.
+    /// The leg put as number `seq` is at `seq & (legs.len() - 1)`, for
+    /// `first <= seq < next` (`None` once taken out). A power of two long,
+    /// grown by doubling when full, up to the capacity.
     legs: Vec<Option<Leg>>,
     capacity: usize,
-    next: usize,
-    /// (key, place in `legs`), at `key & mask`.
-    table: Vec<(Key, u32)>,
+    first: u64,
+    next: u64,
+    /// (key, seq of the leg put with it), at `key & mask`: four places a
+    /// leg's place.
+    table: Vec<(Key, u64)>,
     mask: usize,
 }
+
+/// Places the ring starts with.
+const FIRST_LENGTH: usize = 1024;
 
 impl Recent {
     /// Room for `capacity` legs (none: every leg goes to the maps).
     pub(crate) fn new(capacity: usize) -> Recent {
-        let capacity = capacity.min(u32::MAX as usize - 1);
-        let slots = (capacity * 4).next_power_of_two().max(1);
-        Recent { legs: Vec::new(), capacity, next: 0, table: Vec::new(), mask: slots - 1 }
+        Recent { legs: Vec::new(), capacity, first: 0, next: 0, table: Vec::new(), mask: 0 }
     }
 
     pub(crate) fn capacity(&self) -> usize {
         self.capacity
     }
 
+    fn held(&self) -> usize {
+        (self.next - self.first) as usize
+    }
+
+    fn place(&self, seq: u64) -> usize {
+        seq as usize & (self.legs.len() - 1)
+    }
+
     /// Keeps `leg`, dropping the oldest if full.
     pub(crate) fn put(&mut self, leg: Leg) {
-        if self.table.is_empty() {
-            self.table = vec![(0, u32::MAX); self.mask + 1];
-            // At once: growing by doubling would copy the legs held each
-            // time.
-            self.legs.reserve_exact(self.capacity);
+        if self.held() == self.legs.len() || self.held() == self.capacity {
+            if self.legs.len() < self.capacity {
+                self.grow();
+            } else {
+                self.drop_first();
+            }
         }
-        let at = self.next;
-        self.next = (at + 1) % self.capacity;
+        let seq = self.next;
+        self.next += 1;
+        self.index(&leg, seq);
+        let at = self.place(seq);
+        self.legs[at] = Some(leg);
+    }
+
+    fn index(&mut self, leg: &Leg, seq: u64) {
         for key in &leg.keys {
-            self.table[*key as usize & self.mask] = (*key, at as u32);
+            self.table[*key as usize & self.mask] = (*key, seq);
         }
-        if at < self.legs.len() {
-            self.legs[at] = Some(leg);
-        } else {
-            self.legs.push(Some(leg));
+    }
+
+    /// Twice the places (the table too), the legs held moved to theirs.
+    fn grow(&mut self) {
+        let length = (self.legs.len() * 2).max(FIRST_LENGTH).min(self.capacity.next_power_of_two());
+        let mut legs: Vec<Option<Leg>> = Vec::with_capacity(length);
+        legs.resize_with(length, || None);
+        let old = std::mem::replace(&mut self.legs, legs);
+        self.mask = length * 4 - 1;
+        self.table = vec![(0, u64::MAX); self.mask + 1];
+        let old_mask = old.len().wrapping_sub(1);
+        let mut old = old;
+        for seq in self.first..self.next {
+            if let Some(leg) = old[seq as usize & old_mask].take() {
+                self.index(&leg, seq);
+                let at = self.place(seq);
+                self.legs[at] = Some(leg);
+            }
+        }
+    }
+
+    fn drop_first(&mut self) {
+        let at = self.place(self.first);
+        self.legs[at] = None;
+        self.first += 1;
+    }
+
+    /// Forgets the legs, oldest first, that ended `window` or longer before
+    /// `now` (up to the first that did not: the ring is in the order legs
+    /// came, which is nearly that of their ends).
+    pub(crate) fn expire(&mut self, now: Timestamp, window: SignedDuration) {
+        while self.first < self.next {
+            let at = self.place(self.first);
+            let due = |leg: &Leg| leg.end.checked_add(window).is_ok_and(|t| t <= now);
+            match &self.legs[at] {
+                Some(leg) if !due(leg) => break,
+                _ => self.drop_first(),
+            }
         }
     }
 
     /// The leg `id`, if it is here (a scan: for looking one call up, not
     /// for every record).
     pub(crate) fn get(&self, id: u64) -> Option<&Leg> {
-        self.legs.iter().flatten().find(|leg| leg.id == id)
+        self.legs().find(|leg| leg.id == id)
     }
 
     /// The legs here, oldest first.
     pub(crate) fn legs(&self) -> impl Iterator<Item = &Leg> {
-        let (newer, older) = self.legs.split_at(self.next.min(self.legs.len()));
-        older.iter().chain(newer).flatten()
+        (self.first..self.next).filter_map(|seq| self.legs[self.place(seq)].as_ref())
     }
 
     /// Takes out the leg holding `key`, if one is here.
@@ -68,11 +130,84 @@ impl Recent {
         if self.table.is_empty() {
             return None;
         }
-        let (held, at) = self.table[key as usize & self.mask];
-        if held != key || at == u32::MAX {
+        let (held, seq) = self.table[key as usize & self.mask];
+        if held != key || seq < self.first || seq >= self.next {
             return None;
         }
-        let slot = self.legs.get_mut(at as usize)?;
+        let at = self.place(seq);
+        let slot = &mut self.legs[at];
         if slot.as_ref().is_some_and(|leg| leg.keys.contains(&key)) { slot.take() } else { None }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::leg::{Party, Sign};
+
+    fn leg(id: u64, end: i64) -> Leg {
+        Leg {
+            id,
+            pbx: "pbx".into(),
+            start: Timestamp::from_second(end - 60).unwrap(),
+            end: Timestamp::from_second(end).unwrap(),
+            answered: true,
+            calling: Party::default(),
+            called: Party::default(),
+            original_called: Party::default(),
+            redirecting: Party::default(),
+            keys: [id * 2 + 1, id * 2 + 2].into_iter().collect(),
+            sides: 0,
+            origin: None,
+            near: Default::default(),
+            sign: Sign::default(),
+        }
+    }
+
+    fn ids(recent: &Recent) -> Vec<u64> {
+        recent.legs().map(|l| l.id).collect()
+    }
+
+    #[test]
+    fn the_ring_grows_to_its_capacity_then_drops_the_oldest() {
+        let capacity = 3 * FIRST_LENGTH;
+        let mut recent = Recent::new(capacity);
+        for id in 0..capacity as u64 {
+            recent.put(leg(id, 1_000));
+        }
+        assert_eq!(ids(&recent), (0..capacity as u64).collect::<Vec<_>>(), "all kept, in order");
+        // Each findable by each of its keys after the ring grew.
+        assert_eq!(recent.take(7).map(|l| l.id), Some(3));
+        assert_eq!(recent.take(capacity as u64 * 2).map(|l| l.id), Some(capacity as u64 - 1));
+        assert_eq!(recent.take(7), None, "taken out");
+        // Full (a place taken out still counts): each leg put drops the
+        // oldest.
+        recent.put(leg(capacity as u64, 1_000));
+        recent.put(leg(capacity as u64 + 1, 1_000));
+        assert_eq!(ids(&recent).first(), Some(&2));
+        assert_eq!(ids(&recent).len(), capacity - 2, "two places of the ring taken out");
+        assert_eq!(recent.take(1), None, "leg 0 dropped");
+        assert_eq!(recent.take(5).map(|l| l.id), Some(2));
+        assert_eq!(recent.take(capacity as u64 * 2 + 3).map(|l| l.id), Some(capacity as u64 + 1));
+    }
+
+    #[test]
+    fn legs_are_forgotten_a_window_after_they_ended() {
+        let mut recent = Recent::new(65_536);
+        for id in 0..10 {
+            recent.put(leg(id, 1_000 + id as i64 * 60));
+        }
+        let window = SignedDuration::from_mins(10);
+        // Leg 2 ended at 1_120: due at 1_720.
+        recent.expire(Timestamp::from_second(1_720).unwrap(), window);
+        assert_eq!(ids(&recent), (3..10).collect::<Vec<_>>());
+        assert_eq!(recent.take(5), None, "leg 2 forgotten");
+        assert_eq!(recent.take(7).map(|l| l.id), Some(3));
+        recent.expire(Timestamp::from_second(100_000).unwrap(), window);
+        assert!(ids(&recent).is_empty());
+        // Put after everything expired: the places are reused.
+        recent.put(leg(50, 200_000));
+        assert_eq!(ids(&recent), [50]);
+        assert_eq!(recent.take(101).map(|l| l.id), Some(50));
     }
 }
