@@ -373,17 +373,25 @@ impl Correlator {
                 for l in &merged.legs {
                     self.index(l, slot);
                 }
-                self.calls.get_mut(&slot).expect("slot exists").legs.extend(merged.legs);
+                let legs = &mut self.calls.get_mut(&slot).expect("slot exists").legs;
+                legs.reserve_exact(merged.legs.len());
+                legs.extend(merged.legs);
             }
         }
         for plain in recent {
             self.index(&plain, slot);
             self.legs += 1;
-            self.calls.get_mut(&slot).expect("slot exists").legs.push(plain);
+            let legs = &mut self.calls.get_mut(&slot).expect("slot exists").legs;
+            legs.reserve_exact(1);
+            legs.push(plain);
         }
         self.index(&leg, slot);
         self.legs += 1;
         let call = self.calls.get_mut(&slot).expect("slot exists");
+        // Room for this leg only: most calls held have one to six legs,
+        // and vectors grown by doubling (from four) held half as much
+        // again as their legs, hundreds of megabytes at the bound.
+        call.legs.reserve_exact(1);
         call.legs.push(leg);
         call.complete = false;
         let joined = match &call.legs[..] {
