@@ -80,11 +80,10 @@ impl Recent {
         let length = (self.legs.len() * 2).max(FIRST_LENGTH).min(self.capacity.next_power_of_two());
         let mut legs: Vec<Option<Leg>> = Vec::with_capacity(length);
         legs.resize_with(length, || None);
-        let old = std::mem::replace(&mut self.legs, legs);
+        let mut old = std::mem::replace(&mut self.legs, legs);
         self.mask = length * 4 - 1;
         self.table = vec![(0, u64::MAX); self.mask + 1];
         let old_mask = old.len().wrapping_sub(1);
-        let mut old = old;
         for seq in self.first..self.next {
             if let Some(leg) = old[seq as usize & old_mask].take() {
                 self.index(&leg, seq);
@@ -104,9 +103,9 @@ impl Recent {
     /// `now` (up to the first that did not: the ring is in the order legs
     /// came, which is nearly that of their ends).
     pub(crate) fn expire(&mut self, now: Timestamp, window: SignedDuration) {
+        let due = |leg: &Leg| leg.end.checked_add(window).is_ok_and(|t| t <= now);
         while self.first < self.next {
             let at = self.place(self.first);
-            let due = |leg: &Leg| leg.end.checked_add(window).is_ok_and(|t| t <= now);
             match &self.legs[at] {
                 Some(leg) if !due(leg) => break,
                 _ => self.drop_first(),

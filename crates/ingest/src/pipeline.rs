@@ -168,12 +168,6 @@ pub(crate) enum Msg {
     Failed(String),
 }
 
-/// Rows the writer has stored go back to the parse side: freed by the
-/// thread that allocated them (the allocator then takes no lock, and the
-/// writer, the busier thread, spends nothing on them) and, better, their
-/// buffers packed again for the next rows: the `rec` buffers and the
-/// vectors themselves (fresh memory costs a page fault and a zeroed page
-/// on first touch, more than reusing warm memory).
 /// What the storing side gives back to the parse side once used, emptied
 /// (the parse side refills it instead of allocating anew: these are large,
 /// and memory freed on another thread than the one that took it is slow
@@ -185,6 +179,12 @@ pub(crate) enum Spare {
     Legs(Vec<Leg>),
 }
 
+/// Rows the writer has stored, and vectors of legs correlated, go back to the parse side: freed by the
+/// thread that allocated them (the allocator then takes no lock, and the
+/// writer, the busier thread, spends nothing on them) and, better, their
+/// buffers packed again for the next rows: the `rec` buffers and the
+/// vectors themselves (fresh memory costs a page fault and a zeroed page
+/// on first touch, more than reusing warm memory).
 pub(crate) struct Recycler {
     returned: Receiver<Spare>,
     /// Emptied `rec` buffers, handed to new rows.

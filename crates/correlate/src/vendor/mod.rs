@@ -7,7 +7,7 @@ mod cucm;
 mod freeswitch;
 mod generic;
 
-use crate::leg::{Extensions, Feature, Key, Leg, Near, NearKeys, Part, Party, Sign};
+use crate::leg::{Extensions, Feature, Key, Keys, Leg, Near, NearKeys, Part, Party, Sign};
 use cdr::{Cdr, Text};
 
 /// The kind of key of a leg's own side (a call leg identifier, a channel):
@@ -49,7 +49,7 @@ pub fn leg_of(cdr: &Cdr, vendor: Vendor, id: u64, extensions: &impl Extensions) 
         if cdr.original_called.is_empty() { &cdr.dialled } else { &cdr.original_called };
     let mut keys = Ties {
         pbx: cdr.pbx.clone(),
-        keys: crate::leg::Keys::new(),
+        keys: Keys::new(),
         sides: 0,
         origin: None,
         near: NearKeys::new(),
@@ -69,7 +69,7 @@ pub fn leg_of(cdr: &Cdr, vendor: Vendor, id: u64, extensions: &impl Extensions) 
         called,
         original_called,
         redirecting: party(&cdr.last_redirecting),
-        keys: crate::leg::Keys::new(),
+        keys: Keys::new(),
         sides: 0,
         origin: None,
         near: NearKeys::new(),
@@ -106,7 +106,7 @@ pub fn leg_of(cdr: &Cdr, vendor: Vendor, id: u64, extensions: &impl Extensions) 
 pub(crate) struct Ties {
     pbx: Text,
     /// Side keys first, `sides` of them.
-    keys: crate::leg::Keys,
+    keys: Keys,
     sides: usize,
     origin: Option<Key>,
     near: NearKeys,
@@ -117,21 +117,17 @@ impl Ties {
         self.add_scoped(kind, "", id);
     }
 
-    pub(crate) fn add_scoped(&mut self, kind: &str, scope: &str, id: &str) {
-        self.add_key(kind, scope, id);
-    }
-
     /// Adds the key of the leg's own originating side (CUCM
     /// `origLegCallIdentifier`, an Asterisk or FreeSWITCH channel's id),
     /// a side key, and keeps it as the leg's origin.
     pub(crate) fn add_origin_scoped(&mut self, kind: &str, scope: &str, id: &str) {
-        if let Some(key) = self.add_key(kind, scope, id) {
+        if let Some(key) = self.add_scoped(kind, scope, id) {
             self.origin = Some(key);
         }
     }
 
-    /// The key added, if `id` is one.
-    fn add_key(&mut self, kind: &str, scope: &str, id: &str) -> Option<Key> {
+    /// Adds `id`'s key (once); returns it, if `id` is one.
+    pub(crate) fn add_scoped(&mut self, kind: &str, scope: &str, id: &str) -> Option<Key> {
         if id.is_empty() {
             return None;
         }
