@@ -8,7 +8,9 @@
 //! last leg ended; a call without any feature is forgotten
 //! [`Config::plain_window`] after its end, one with a feature
 //! [`Config::window`] after its first start (a late leg within that time
-//! re-opens it). In size: past [`Config::max_legs`] the calls due soonest
+//! re-opens it). A complete call's legs are held packed
+//! (`crate::packed`) until a leg re-opens it. In size: past
+//! [`Config::max_legs`] the calls due soonest
 //! are forgotten first. The clock is the records' own time
 //! ([`Correlator::advance`]), so a replay correlates as the live run did.
 //! A leg that arrives after its call was forgotten starts a call of its
@@ -17,12 +19,14 @@
 
 use crate::call::{LogicalCall, attribute};
 use crate::leg::{Key, Leg, Near, Part};
+use crate::packed;
 use crate::recent::Recent;
 use crate::rules::Rules;
 use cdr::Timestamp;
 use jiff::SignedDuration;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// How long calls are remembered, and how many legs at most.
@@ -81,7 +85,12 @@ mod seconds {
 /// One call being remembered.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Open {
+    /// Empty while the legs are packed.
     legs: Vec<Leg>,
+    /// The legs of a complete call, packed (see `crate::packed`), and how
+    /// many they are; unpacked when a leg joins the call again.
+    #[serde(skip)]
+    packed: Option<(Box<[u8]>, usize)>,
     /// Told complete already (so it is told again only if it changes).
     complete: bool,
     /// When it is forgotten, and completes (see `Correlator::schedule`).
@@ -92,6 +101,42 @@ struct Open {
 }
 
 impl Open {
+    fn len(&self) -> usize {
+        self.packed.as_ref().map_or(self.legs.len(), |(_, legs)| *legs)
+    }
+
+    /// The legs, unpacked for the occasion if they are packed.
+    fn legs(&self) -> Cow<'_, [Leg]> {
+        match &self.packed {
+            Some((bytes, _)) => Cow::Owned(packed::unpack(bytes)),
+            None => Cow::Borrowed(&self.legs),
+        }
+    }
+
+    /// Unpacks the legs, to change them.
+    fn unpack(&mut self) {
+        if let Some((bytes, _)) = self.packed.take() {
+            self.legs = packed::unpack(&bytes);
+        }
+    }
+
+    /// Packs the legs: the call is complete, and read again only if a leg
+    /// re-opens it, or when it is forgotten.
+    fn pack(&mut self) {
+        if self.packed.is_none() && !self.legs.is_empty() {
+            let legs = std::mem::take(&mut self.legs);
+            self.packed = Some((packed::pack(&legs), legs.len()));
+        }
+    }
+
+    /// The call as it is, its legs unpacked (for a snapshot).
+    fn unpacked(&self) -> Open {
+        Open { legs: self.legs().into_owned(), packed: None, ..self.clone() }
+    }
+
+    // The times and features below are read when a leg joined: the legs
+    // are unpacked then.
+
     fn first_start(&self) -> Timestamp {
         self.legs.iter().map(|l| l.start).min().unwrap_or_default()
     }
@@ -106,7 +151,8 @@ impl Open {
 
     /// The call attributed as it stands, saying whether it is complete.
     fn attributed(&self, rules: &Rules) -> LogicalCall {
-        let mut logical = attribute(&self.legs.iter().collect::<Vec<_>>(), rules);
+        let legs = self.legs();
+        let mut logical = attribute(&legs.iter().collect::<Vec<_>>(), rules);
         logical.complete = self.complete;
         logical
     }
@@ -269,7 +315,7 @@ impl Correlator {
             completing: BTreeMap::new(),
             legs: 0,
             now: None,
-            recent: Recent::new(config.recent_plain_legs),
+            recent: Recent::new(config.recent_plain_legs, config.plain_window),
         }
     }
 
@@ -322,7 +368,7 @@ impl Correlator {
                 if slots.contains(&slot) {
                     continue;
                 }
-                let legs = self.calls.get(&slot).map_or(0, |c| c.legs.len());
+                let legs = self.calls.get(&slot).map_or(0, Open::len);
                 if near_legs + legs < MAX_NEAR_CALL_LEGS {
                     near_legs += legs;
                     slots.push(slot);
@@ -359,6 +405,7 @@ impl Correlator {
                 self.next_slot += 1;
                 let open = Open {
                     legs: Vec::new(),
+                    packed: None,
                     complete: false,
                     due: Timestamp::MAX,
                     completes: None,
@@ -367,9 +414,11 @@ impl Correlator {
                 self.next_slot
             }
         };
+        self.calls.get_mut(&slot).expect("slot exists").unpack();
         // The leg ties calls that were apart: one call now.
         for other in slots {
-            if let Some(merged) = self.calls.remove(&other) {
+            if let Some(mut merged) = self.calls.remove(&other) {
+                merged.unpack();
                 for l in &merged.legs {
                     self.index(l, slot);
                 }
@@ -462,7 +511,7 @@ impl Correlator {
         let now = self.now.map_or(now, |n| n.max(now));
         self.now = Some(now);
         // Plain legs set aside are forgotten as plain calls held are.
-        self.recent.expire(now, self.config.plain_window);
+        self.recent.expire(now);
         let mut advanced = Advanced::default();
         let second = second_of(now);
         while let Some(entry) = self.completing.first_entry() {
@@ -479,6 +528,7 @@ impl Correlator {
                 if attribute_completed {
                     advanced.completed.push(call.attributed(&self.rules));
                 }
+                call.pack();
             }
         }
         while let Some(entry) = self.forgetting.first_entry() {
@@ -499,7 +549,8 @@ impl Correlator {
 
     fn forget(&mut self, slot: u64) -> usize {
         let Some(call) = self.calls.remove(&slot) else { return 0 };
-        for leg in &call.legs {
+        let legs = call.legs();
+        for leg in legs.iter() {
             for key in &leg.keys {
                 if self.by_key.get(key) == Some(&slot) {
                     self.by_key.remove(key);
@@ -515,8 +566,8 @@ impl Correlator {
                 }
             }
         }
-        self.legs -= call.legs.len();
-        call.legs.len()
+        self.legs -= legs.len();
+        legs.len()
     }
 
     /// Over the size bound: forgets the calls due soonest, down to nine
@@ -553,7 +604,7 @@ impl Correlator {
         let mut calls: Vec<(u64, &Open)> = self.calls.iter().map(|(s, c)| (*s, c)).collect();
         calls.sort_by_key(|(slot, _)| *slot);
         Snapshot {
-            calls: calls.into_iter().map(|(_, c)| c.clone()).collect(),
+            calls: calls.into_iter().map(|(_, c)| c.unpacked()).collect(),
             now: self.now,
             recent: self.recent.legs().cloned().collect(),
         }
@@ -569,8 +620,12 @@ impl Correlator {
                 correlator.index(leg, slot);
             }
             correlator.legs += call.legs.len();
+            let complete = call.complete;
             correlator.calls.insert(slot, call);
             correlator.schedule(slot);
+            if complete {
+                correlator.calls.get_mut(&slot).expect("just put").pack();
+            }
         }
         correlator.now = snapshot.now;
         for leg in snapshot.recent {
@@ -633,6 +688,36 @@ mod tests {
         assert!(advanced.completed[0].complete);
         // Told once.
         assert!(correlator.advance(at(100_001)).completed.is_empty());
+    }
+
+    #[test]
+    fn a_complete_call_is_held_packed_and_a_late_leg_reopens_it_whole() {
+        let config = Config::default();
+        let mut correlator = Correlator::new(Rules::default(), config);
+        correlator.add(leg(1, "a", 1_000, 1_100, Part::BeforeTransfer));
+        let joined = correlator.add(leg(2, "a", 1_100, 1_200, Part::Transferred)).call().unwrap();
+        let completed = correlator.advance(at(5_000)).completed;
+        assert_eq!(completed.len(), 1);
+        assert!(correlator.calls.values().all(|c| c.packed.is_some() && c.legs.is_empty()));
+        assert_eq!((correlator.legs_held(), correlator.calls_held()), (2, 1));
+        // Read as it was, and carried over a restart as it was.
+        assert_eq!(correlator.call_of(1).unwrap(), completed[0]);
+        assert_eq!(completed[0].legs, joined.legs);
+        let restored = Correlator::restore(Rules::default(), config, correlator.snapshot());
+        assert_eq!(restored.call_of(2), correlator.call_of(2));
+        assert!(restored.calls.values().all(|c| c.packed.is_some()));
+        // A late leg re-opens it, every leg there.
+        let late = correlator.add(leg(3, "a", 4_000, 4_100, Part::Transferred)).call().unwrap();
+        assert_eq!(late.legs.iter().map(|l| l.leg).collect::<Vec<_>>(), [1, 2, 3]);
+        assert!(!late.complete);
+        assert!(correlator.calls.values().all(|c| c.packed.is_none()));
+        assert_eq!(correlator.legs_held(), 3);
+        // Packed again when complete again, and forgotten whole when due.
+        assert_eq!(correlator.advance(at(10_000)).completed.len(), 1);
+        assert!(correlator.calls.values().all(|c| c.packed.is_some()));
+        assert_eq!(correlator.advance(at(1_000 + config.window.as_secs())).forgotten_legs, 3);
+        assert_eq!((correlator.legs_held(), correlator.calls_held()), (0, 0));
+        assert!(correlator.by_key.is_empty() && correlator.by_leg.is_empty());
     }
 
     #[test]

@@ -86,6 +86,16 @@ impl Features {
         self.0 == 0
     }
 
+    /// The set as bits (a feature's bit is its place in [`Feature::ALL`]).
+    pub fn bits(self) -> u16 {
+        self.0
+    }
+
+    /// The set [`Features::bits`] gave.
+    pub fn from_bits(bits: u16) -> Features {
+        Features(bits)
+    }
+
     /// In [`Feature`]'s order.
     pub fn iter(self) -> impl Iterator<Item = Feature> {
         Feature::ALL.into_iter().filter(move |f| self.contains(*f))

@@ -9,7 +9,10 @@
 //! A leg here is forgotten when the correlator would forget it as a call
 //! of its own ([`Recent::expire`]: `Config::plain_window` after it ended),
 //! or, past the ring's capacity, oldest first. The ring grows to what the
-//! traffic keeps within that window, not to its capacity: what is held
+//! traffic keeps within that window, not to its capacity: before it grows,
+//! the legs due by the latest end put are forgotten (the correlator's clock
+//! moves only once per batch of legs, and a batch may span hours of
+//! traffic). What is held
 //! then stays in the processor's caches, where a ring of the capacity
 //! would be written through tens of megabytes. Carried over a restart in
 //! the correlator's snapshot.
@@ -24,6 +27,10 @@ pub(crate) struct Recent {
     /// grown by doubling when full, up to the capacity.
     legs: Vec<Option<Leg>>,
     capacity: usize,
+    /// How long after its end a leg is remembered.
+    window: SignedDuration,
+    /// The latest end of the legs put.
+    latest: Timestamp,
     first: u64,
     next: u64,
     /// (key, seq of the leg put with it), at `key & mask`: four places a
@@ -36,9 +43,19 @@ pub(crate) struct Recent {
 const FIRST_LENGTH: usize = 1024;
 
 impl Recent {
-    /// Room for `capacity` legs (none: every leg goes to the maps).
-    pub(crate) fn new(capacity: usize) -> Recent {
-        Recent { legs: Vec::new(), capacity, first: 0, next: 0, table: Vec::new(), mask: 0 }
+    /// Room for `capacity` legs (none: every leg goes to the maps), each
+    /// remembered `window` after it ended.
+    pub(crate) fn new(capacity: usize, window: SignedDuration) -> Recent {
+        Recent {
+            legs: Vec::new(),
+            capacity,
+            window,
+            latest: Timestamp::MIN,
+            first: 0,
+            next: 0,
+            table: Vec::new(),
+            mask: 0,
+        }
     }
 
     pub(crate) fn capacity(&self) -> usize {
@@ -55,7 +72,12 @@ impl Recent {
 
     /// Keeps `leg`, dropping the oldest if full.
     pub(crate) fn put(&mut self, leg: Leg) {
-        if self.held() == self.legs.len() || self.held() == self.capacity {
+        self.latest = self.latest.max(leg.end);
+        let full = |r: &Recent| r.held() == r.legs.len() || r.held() == r.capacity;
+        if full(self) {
+            self.expire(self.latest);
+        }
+        if full(self) {
             if self.legs.len() < self.capacity {
                 self.grow();
             } else {
@@ -99,10 +121,11 @@ impl Recent {
         self.first += 1;
     }
 
-    /// Forgets the legs, oldest first, that ended `window` or longer before
-    /// `now` (up to the first that did not: the ring is in the order legs
-    /// came, which is nearly that of their ends).
-    pub(crate) fn expire(&mut self, now: Timestamp, window: SignedDuration) {
+    /// Forgets the legs, oldest first, that ended the window or longer
+    /// before `now` (up to the first that did not: the ring is in the order
+    /// legs came, which is nearly that of their ends).
+    pub(crate) fn expire(&mut self, now: Timestamp) {
+        let window = self.window;
         let due = |leg: &Leg| leg.end.checked_add(window).is_ok_and(|t| t <= now);
         while self.first < self.next {
             let at = self.place(self.first);
@@ -170,7 +193,7 @@ mod tests {
     #[test]
     fn the_ring_grows_to_its_capacity_then_drops_the_oldest() {
         let capacity = 3 * FIRST_LENGTH;
-        let mut recent = Recent::new(capacity);
+        let mut recent = Recent::new(capacity, SignedDuration::from_hours(1));
         for id in 0..capacity as u64 {
             recent.put(leg(id, 1_000));
         }
@@ -192,21 +215,36 @@ mod tests {
 
     #[test]
     fn legs_are_forgotten_a_window_after_they_ended() {
-        let mut recent = Recent::new(65_536);
+        let mut recent = Recent::new(65_536, SignedDuration::from_mins(10));
         for id in 0..10 {
             recent.put(leg(id, 1_000 + id as i64 * 60));
         }
-        let window = SignedDuration::from_mins(10);
         // Leg 2 ended at 1_120: due at 1_720.
-        recent.expire(Timestamp::from_second(1_720).unwrap(), window);
+        recent.expire(Timestamp::from_second(1_720).unwrap());
         assert_eq!(ids(&recent), (3..10).collect::<Vec<_>>());
         assert_eq!(recent.take(5), None, "leg 2 forgotten");
         assert_eq!(recent.take(7).map(|l| l.id), Some(3));
-        recent.expire(Timestamp::from_second(100_000).unwrap(), window);
+        recent.expire(Timestamp::from_second(100_000).unwrap());
         assert!(ids(&recent).is_empty());
         // Put after everything expired: the places are reused.
         recent.put(leg(50, 200_000));
         assert_eq!(ids(&recent), [50]);
         assert_eq!(recent.take(101).map(|l| l.id), Some(50));
+    }
+
+    #[test]
+    fn before_growing_the_ring_forgets_the_legs_due_by_the_latest_end_put() {
+        let mut recent = Recent::new(65_536, SignedDuration::from_mins(10));
+        // A leg ending every second for an hour: the ring holds the last
+        // ten minutes' and a ring's length more at most, never an hour's.
+        for id in 0..3_600 {
+            recent.put(leg(id, 1_000 + id as i64));
+            assert!(recent.legs.len() <= 1_024, "grew to {} places", recent.legs.len());
+        }
+        let kept = ids(&recent);
+        assert_eq!(kept.last(), Some(&3_599));
+        assert!(kept.len() >= 600 && kept.len() <= 1_024, "{} kept", kept.len());
+        // Those within the window of the latest end are all there.
+        assert!((3_000..3_600).all(|id| kept.contains(&id)));
     }
 }
