@@ -82,71 +82,95 @@ mod seconds {
     }
 }
 
-/// One call being remembered.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// One call being remembered (the maps hold hundreds of thousands: it is
+/// kept small).
+#[derive(Debug)]
 struct Open {
-    /// Empty while the legs are packed.
-    legs: Vec<Leg>,
-    /// The legs of a complete call, packed (see `crate::packed`), and how
-    /// many they are; unpacked when a leg joins the call again.
-    #[serde(skip)]
-    packed: Option<(Box<[u8]>, usize)>,
+    legs: Legs,
     /// Told complete already (so it is told again only if it changes).
     complete: bool,
     /// When it is forgotten, and completes (see `Correlator::schedule`).
-    #[serde(skip)]
     due: Timestamp,
-    #[serde(skip)]
     completes: Option<Timestamp>,
+}
+
+/// A call's legs.
+#[derive(Debug)]
+enum Legs {
+    Unpacked(Vec<Leg>),
+    /// A complete call's, packed (see `crate::packed`); unpacked when a
+    /// leg joins the call again.
+    Packed(Box<[u8]>),
+}
+
+/// A call remembered, as a snapshot holds it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Held {
+    legs: Vec<Leg>,
+    complete: bool,
 }
 
 impl Open {
     fn len(&self) -> usize {
-        self.packed.as_ref().map_or(self.legs.len(), |(_, legs)| *legs)
+        match &self.legs {
+            Legs::Unpacked(legs) => legs.len(),
+            Legs::Packed(bytes) => packed::count(bytes),
+        }
     }
 
     /// The legs, unpacked for the occasion if they are packed.
     fn legs(&self) -> Cow<'_, [Leg]> {
-        match &self.packed {
-            Some((bytes, _)) => Cow::Owned(packed::unpack(bytes)),
-            None => Cow::Borrowed(&self.legs),
+        match &self.legs {
+            Legs::Unpacked(legs) => Cow::Borrowed(legs),
+            Legs::Packed(bytes) => Cow::Owned(packed::unpack(bytes)),
         }
     }
 
-    /// Unpacks the legs, to change them.
-    fn unpack(&mut self) {
-        if let Some((bytes, _)) = self.packed.take() {
-            self.legs = packed::unpack(&bytes);
+    /// The legs, unpacked, to change them.
+    fn legs_mut(&mut self) -> &mut Vec<Leg> {
+        if let Legs::Packed(bytes) = &self.legs {
+            self.legs = Legs::Unpacked(packed::unpack(bytes));
+        }
+        match &mut self.legs {
+            Legs::Unpacked(legs) => legs,
+            Legs::Packed(_) => unreachable!("unpacked just now"),
+        }
+    }
+
+    /// The legs, taken out (unpacked).
+    fn into_legs(self) -> Vec<Leg> {
+        match self.legs {
+            Legs::Unpacked(legs) => legs,
+            Legs::Packed(bytes) => packed::unpack(&bytes),
         }
     }
 
     /// Packs the legs: the call is complete, and read again only if a leg
     /// re-opens it, or when it is forgotten.
     fn pack(&mut self) {
-        if self.packed.is_none() && !self.legs.is_empty() {
-            let legs = std::mem::take(&mut self.legs);
-            self.packed = Some((packed::pack(&legs), legs.len()));
+        if let Legs::Unpacked(legs) = &self.legs {
+            self.legs = Legs::Packed(packed::pack(legs));
         }
     }
 
-    /// The call as it is, its legs unpacked (for a snapshot).
-    fn unpacked(&self) -> Open {
-        Open { legs: self.legs().into_owned(), packed: None, ..self.clone() }
+    /// The legs, when they are unpacked (they are once a leg joined).
+    fn unpacked(&self) -> &[Leg] {
+        match &self.legs {
+            Legs::Unpacked(legs) => legs,
+            Legs::Packed(_) => unreachable!("a call is scheduled only once a leg joined it"),
+        }
     }
 
-    // The times and features below are read when a leg joined: the legs
-    // are unpacked then.
-
     fn first_start(&self) -> Timestamp {
-        self.legs.iter().map(|l| l.start).min().unwrap_or_default()
+        self.unpacked().iter().map(|l| l.start).min().unwrap_or_default()
     }
 
     fn last_end(&self) -> Timestamp {
-        self.legs.iter().map(|l| l.end).max().unwrap_or_default()
+        self.unpacked().iter().map(|l| l.end).max().unwrap_or_default()
     }
 
     fn has_feature(&self) -> bool {
-        self.legs.iter().any(|l| !l.sign.features.is_empty() || l.sign.part != Part::Ordinary)
+        self.unpacked().iter().any(|l| !l.sign.features.is_empty() || l.sign.part != Part::Ordinary)
     }
 
     /// The call attributed as it stands, saying whether it is complete.
@@ -162,7 +186,8 @@ impl Open {
         let continued = |l: &Leg| {
             matches!(l.sign.part, Part::Transferred | Part::ConferenceLeg | Part::Retrieved)
         };
-        self.legs.iter().any(|l| l.sign.continues) && !self.legs.iter().any(continued)
+        let legs = self.unpacked();
+        legs.iter().any(|l| l.sign.continues) && !legs.iter().any(continued)
     }
 
     /// When it is forgotten.
@@ -187,7 +212,7 @@ impl Open {
 /// The state carried over a restart.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Snapshot {
-    calls: Vec<Open>,
+    calls: Vec<Held>,
     now: Option<Timestamp>,
     /// The plain legs set aside, oldest first.
     #[serde(default)]
@@ -303,13 +328,18 @@ pub struct Correlator {
 
 impl Correlator {
     pub fn new(rules: Rules, config: Config) -> Correlator {
+        // The key and leg tables sized for the bound (about three keys a
+        // leg) at once: grown by doubling, the largest tables of the
+        // process were rehashed again and again, each time into fresh
+        // memory. Their pages are only touched as they fill.
+        let sized = |n: usize| FxHashMap::with_capacity_and_hasher(n, Default::default());
         Correlator {
             rules,
             config,
             calls: FxHashMap::default(),
             next_slot: 0,
-            by_key: FxHashMap::default(),
-            by_leg: FxHashMap::default(),
+            by_key: sized(config.max_legs.saturating_mul(3)),
+            by_leg: sized(config.max_legs),
             by_near: FxHashMap::default(),
             forgetting: BTreeMap::new(),
             completing: BTreeMap::new(),
@@ -404,8 +434,7 @@ impl Correlator {
             None => {
                 self.next_slot += 1;
                 let open = Open {
-                    legs: Vec::new(),
-                    packed: None,
+                    legs: Legs::Unpacked(Vec::new()),
                     complete: false,
                     due: Timestamp::MAX,
                     completes: None,
@@ -414,23 +443,22 @@ impl Correlator {
                 self.next_slot
             }
         };
-        self.calls.get_mut(&slot).expect("slot exists").unpack();
         // The leg ties calls that were apart: one call now.
         for other in slots {
-            if let Some(mut merged) = self.calls.remove(&other) {
-                merged.unpack();
-                for l in &merged.legs {
+            if let Some(merged) = self.calls.remove(&other) {
+                let merged = merged.into_legs();
+                for l in &merged {
                     self.index(l, slot);
                 }
-                let legs = &mut self.calls.get_mut(&slot).expect("slot exists").legs;
-                legs.reserve_exact(merged.legs.len());
-                legs.extend(merged.legs);
+                let legs = self.calls.get_mut(&slot).expect("slot exists").legs_mut();
+                legs.reserve_exact(merged.len());
+                legs.extend(merged);
             }
         }
         for plain in recent {
             self.index(&plain, slot);
             self.legs += 1;
-            let legs = &mut self.calls.get_mut(&slot).expect("slot exists").legs;
+            let legs = self.calls.get_mut(&slot).expect("slot exists").legs_mut();
             legs.reserve_exact(1);
             legs.push(plain);
         }
@@ -440,10 +468,11 @@ impl Correlator {
         // Room for this leg only: most calls held have one to six legs,
         // and vectors grown by doubling (from four) held half as much
         // again as their legs, hundreds of megabytes at the bound.
-        call.legs.reserve_exact(1);
-        call.legs.push(leg);
         call.complete = false;
-        let joined = match &call.legs[..] {
+        let legs = call.legs_mut();
+        legs.reserve_exact(1);
+        legs.push(leg);
+        let joined = match &legs[..] {
             [only] if only.is_plain() => Joined::Alone,
             _ => Joined::Call(CallRef(slot)),
         };
@@ -604,7 +633,10 @@ impl Correlator {
         let mut calls: Vec<(u64, &Open)> = self.calls.iter().map(|(s, c)| (*s, c)).collect();
         calls.sort_by_key(|(slot, _)| *slot);
         Snapshot {
-            calls: calls.into_iter().map(|(_, c)| c.unpacked()).collect(),
+            calls: calls
+                .into_iter()
+                .map(|(_, c)| Held { legs: c.legs().into_owned(), complete: c.complete })
+                .collect(),
             now: self.now,
             recent: self.recent.legs().cloned().collect(),
         }
@@ -613,14 +645,15 @@ impl Correlator {
     /// A correlator holding what `snapshot` held.
     pub fn restore(rules: Rules, config: Config, snapshot: Snapshot) -> Correlator {
         let mut correlator = Correlator::new(rules, config);
-        for call in snapshot.calls {
+        for Held { legs, complete } in snapshot.calls {
             correlator.next_slot += 1;
             let slot = correlator.next_slot;
-            for leg in &call.legs {
+            for leg in &legs {
                 correlator.index(leg, slot);
             }
-            correlator.legs += call.legs.len();
-            let complete = call.complete;
+            correlator.legs += legs.len();
+            let call =
+                Open { legs: Legs::Unpacked(legs), complete, due: Timestamp::MAX, completes: None };
             correlator.calls.insert(slot, call);
             correlator.schedule(slot);
             if complete {
@@ -691,6 +724,11 @@ mod tests {
     }
 
     #[test]
+    fn a_call_held_is_small() {
+        assert!(std::mem::size_of::<Open>() <= 72, "{}", std::mem::size_of::<Open>());
+    }
+
+    #[test]
     fn a_complete_call_is_held_packed_and_a_late_leg_reopens_it_whole() {
         let config = Config::default();
         let mut correlator = Correlator::new(Rules::default(), config);
@@ -698,23 +736,23 @@ mod tests {
         let joined = correlator.add(leg(2, "a", 1_100, 1_200, Part::Transferred)).call().unwrap();
         let completed = correlator.advance(at(5_000)).completed;
         assert_eq!(completed.len(), 1);
-        assert!(correlator.calls.values().all(|c| c.packed.is_some() && c.legs.is_empty()));
+        assert!(correlator.calls.values().all(|c| matches!(c.legs, Legs::Packed(_))));
         assert_eq!((correlator.legs_held(), correlator.calls_held()), (2, 1));
         // Read as it was, and carried over a restart as it was.
         assert_eq!(correlator.call_of(1).unwrap(), completed[0]);
         assert_eq!(completed[0].legs, joined.legs);
         let restored = Correlator::restore(Rules::default(), config, correlator.snapshot());
         assert_eq!(restored.call_of(2), correlator.call_of(2));
-        assert!(restored.calls.values().all(|c| c.packed.is_some()));
+        assert!(restored.calls.values().all(|c| matches!(c.legs, Legs::Packed(_))));
         // A late leg re-opens it, every leg there.
         let late = correlator.add(leg(3, "a", 4_000, 4_100, Part::Transferred)).call().unwrap();
         assert_eq!(late.legs.iter().map(|l| l.leg).collect::<Vec<_>>(), [1, 2, 3]);
         assert!(!late.complete);
-        assert!(correlator.calls.values().all(|c| c.packed.is_none()));
+        assert!(correlator.calls.values().all(|c| matches!(c.legs, Legs::Unpacked(_))));
         assert_eq!(correlator.legs_held(), 3);
         // Packed again when complete again, and forgotten whole when due.
         assert_eq!(correlator.advance(at(10_000)).completed.len(), 1);
-        assert!(correlator.calls.values().all(|c| c.packed.is_some()));
+        assert!(correlator.calls.values().all(|c| matches!(c.legs, Legs::Packed(_))));
         assert_eq!(correlator.advance(at(1_000 + config.window.as_secs())).forgotten_legs, 3);
         assert_eq!((correlator.legs_held(), correlator.calls_held()), (0, 0));
         assert!(correlator.by_key.is_empty() && correlator.by_leg.is_empty());

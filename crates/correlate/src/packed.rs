@@ -103,6 +103,11 @@ pub(crate) fn pack(legs: &[Leg]) -> Box<[u8]> {
     out.into_boxed_slice()
 }
 
+/// How many legs `bytes` holds (made by [`pack`]).
+pub(crate) fn count(bytes: &[u8]) -> usize {
+    Reader { bytes, at: 0 }.uint() as usize
+}
+
 /// The legs `bytes` holds (made by [`pack`]).
 pub(crate) fn unpack(bytes: &[u8]) -> Vec<Leg> {
     let mut r = Reader { bytes, at: 0 };
@@ -309,6 +314,7 @@ mod tests {
     fn legs_unpack_as_they_were_packed() {
         let legs = legs();
         assert_eq!(unpack(&pack(&legs)), legs);
+        assert_eq!(count(&pack(&legs)), legs.len());
         assert_eq!(unpack(&pack(&[])), Vec::<Leg>::new());
     }
 
