@@ -328,15 +328,17 @@ pub struct Correlator {
 
 impl Correlator {
     pub fn new(rules: Rules, config: Config) -> Correlator {
-        // The key and leg tables sized for the bound (about three keys a
-        // leg) at once: grown by doubling, the largest tables of the
+        // The tables sized for the bound (about three keys a leg) at once: grown by doubling, the largest tables of the
         // process were rehashed again and again, each time into fresh
         // memory. Their pages are only touched as they fill.
-        let sized = |n: usize| FxHashMap::with_capacity_and_hasher(n, Default::default());
+        fn sized<V>(n: usize) -> FxHashMap<u64, V> {
+            FxHashMap::with_capacity_and_hasher(n, Default::default())
+        }
         Correlator {
             rules,
             config,
-            calls: FxHashMap::default(),
+            // A call held has two or three legs, most often.
+            calls: sized(config.max_legs / 4),
             next_slot: 0,
             by_key: sized(config.max_legs.saturating_mul(3)),
             by_leg: sized(config.max_legs),
@@ -378,12 +380,16 @@ impl Correlator {
     /// adds a batch of legs, then attributes each call they touched once
     /// ([`Correlator::attribution`]).
     pub fn join(&mut self, leg: Leg) -> Joined {
-        if self.by_leg.contains_key(&leg.id) {
-            return Joined::Repeated;
-        }
         let mut slots: Vec<u64> = Vec::new();
         for key in &leg.keys {
             slots.extend(self.by_key.get(key));
+        }
+        // A leg held is under every one of its keys (legs sharing a key are
+        // one call): one with keys, none of them held, is not (most legs;
+        // the look-up is a miss in a large table).
+        let maybe_held = !slots.is_empty() || leg.keys.is_empty() || !leg.near.is_empty();
+        if maybe_held && self.by_leg.contains_key(&leg.id) {
+            return Joined::Repeated;
         }
         // Ties by times are guesses: one that would make a call larger than
         // any a PBX makes is not taken (else busy trunks and extensions
@@ -450,27 +456,21 @@ impl Correlator {
                 for l in &merged {
                     self.index(l, slot);
                 }
-                let legs = self.calls.get_mut(&slot).expect("slot exists").legs_mut();
-                legs.reserve_exact(merged.len());
-                legs.extend(merged);
+                self.calls.get_mut(&slot).expect("slot exists").legs_mut().extend(merged);
             }
         }
         for plain in recent {
             self.index(&plain, slot);
             self.legs += 1;
-            let legs = self.calls.get_mut(&slot).expect("slot exists").legs_mut();
-            legs.reserve_exact(1);
-            legs.push(plain);
+            self.calls.get_mut(&slot).expect("slot exists").legs_mut().push(plain);
         }
         self.index(&leg, slot);
         self.legs += 1;
         let call = self.calls.get_mut(&slot).expect("slot exists");
-        // Room for this leg only: most calls held have one to six legs,
-        // and vectors grown by doubling (from four) held half as much
-        // again as their legs, hundreds of megabytes at the bound.
+        // Grown by doubling: the vector lives only until the call completes
+        // (then the legs are packed, exactly).
         call.complete = false;
         let legs = call.legs_mut();
-        legs.reserve_exact(1);
         legs.push(leg);
         let joined = match &legs[..] {
             [only] if only.is_plain() => Joined::Alone,

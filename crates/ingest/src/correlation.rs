@@ -95,16 +95,19 @@ impl Correlating {
     /// Joins those of `legs` whose calls the batch stored (`stored`: their
     /// keys, from `DedupWriter::stored_keys`; `None`: all) and gives the
     /// outcome of every call they touched, to record
-    /// ([`Outcomes::record`]) in the transaction that stores their calls.
-    /// It needs no store, so a writer runs it beside its own work
+    /// ([`Outcomes::record`]) in the transaction that stores their calls,
+    /// into `outcomes` (emptied: one recorded before, whose vectors are
+    /// reused). It needs no store, so a writer runs it beside its own work
     /// ([`Beside`]).
     pub fn outcomes(
         &mut self,
         legs: impl IntoIterator<Item = Leg>,
         stored: Option<&[i64]>,
         context: &Context,
+        mut outcomes: Outcomes,
     ) -> Outcomes {
-        let mut outcomes = Outcomes::default();
+        debug_assert!(outcomes.new.is_empty() && outcomes.earlier.is_empty());
+        outcomes.done = Correlated::default();
         self.stored.clear();
         if let Some(stored) = stored {
             self.stored.extend_from_slice(stored);
@@ -158,6 +161,10 @@ pub struct Outcomes {
     /// Of legs stored earlier (a late leg re-prices its call).
     earlier: Vec<LegBilling>,
     done: Correlated,
+    /// Where the emptied vectors go once recorded (the correlator's thread,
+    /// which fills them again rather than growing new ones into fresh
+    /// memory batch after batch).
+    home: Option<Sender<Outcomes>>,
 }
 
 impl Outcomes {
@@ -166,15 +173,15 @@ impl Outcomes {
     /// a new leg from (one it does not find is read back). Outcomes must be
     /// recorded in the order they were given.
     pub fn record<'r>(
-        self,
+        mut self,
         batch: &mut Batch<'_>,
         row: impl Fn(i64, i64) -> Option<&'r CdrRow>,
         context: &Context,
     ) -> store::Result<Correlated> {
-        let Outcomes { new, earlier, mut done } = self;
+        let mut done = self.done;
         let zone = context.calendar.zone();
-        let mut from_rows = Vec::with_capacity(new.len());
-        for leg in new {
+        let mut from_rows = Vec::with_capacity(self.new.len());
+        for leg in self.new.drain(..) {
             match row(leg.start_s, leg.dedup) {
                 Some(row) => from_rows.push((leg, row)),
                 None => done.moved += u64::from(batch.bill_leg(&leg, zone)?),
@@ -182,10 +189,13 @@ impl Outcomes {
         }
         // Not from the batch's rows even where one has the key: that row
         // is a duplicate, not the call stored.
-        for leg in earlier {
+        for leg in self.earlier.drain(..) {
             done.moved += u64::from(batch.bill_leg(&leg, zone)?);
         }
         done.moved += batch.bill_new_legs(&mut from_rows)?;
+        if let Some(home) = self.home.take() {
+            let _ = home.try_send(self);
+        }
         Ok(done)
     }
 }
@@ -224,12 +234,17 @@ impl<'scope> Beside<'scope> {
     ) -> Result<Beside<'scope>, String> {
         let (jobs, to_do) = bounded::<Job>(2);
         let (done, outcomes) = bounded::<Outcomes>(2);
+        // Emptied outcomes coming back: as many as can be out at once.
+        let (home, spent) = bounded::<Outcomes>(4);
         let thread = std::thread::Builder::new()
             .name("correlate".into())
             .spawn_scoped(scope, move || {
                 for mut job in to_do {
                     let legs = job.legs.iter_mut().flat_map(|legs| legs.drain(..));
-                    let outcomes = correlating.outcomes(legs, job.stored.as_deref(), context);
+                    let reused = spent.try_recv().unwrap_or_default();
+                    let mut outcomes =
+                        correlating.outcomes(legs, job.stored.as_deref(), context, reused);
+                    outcomes.home = Some(home.clone());
                     job.legs.into_iter().for_each(&give_back);
                     if done.send(outcomes).is_err() {
                         break; // the writer stopped
