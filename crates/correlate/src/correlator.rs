@@ -322,30 +322,26 @@ pub struct Correlator {
     forgetting: BTreeMap<i64, Vec<u64>>,
     completing: BTreeMap<i64, Vec<u64>>,
     legs: usize,
+    /// The tables are the size of the bound (`size_for_the_bound`).
+    sized: bool,
     now: Option<Timestamp>,
     recent: Recent,
 }
 
 impl Correlator {
     pub fn new(rules: Rules, config: Config) -> Correlator {
-        // The tables sized for the bound (about three keys a leg) at once: grown by doubling, the largest tables of the
-        // process were rehashed again and again, each time into fresh
-        // memory. Their pages are only touched as they fill.
-        fn sized<V>(n: usize) -> FxHashMap<u64, V> {
-            FxHashMap::with_capacity_and_hasher(n, Default::default())
-        }
         Correlator {
             rules,
             config,
-            // A call held has two or three legs, most often.
-            calls: sized(config.max_legs / 4),
+            calls: FxHashMap::default(),
             next_slot: 0,
-            by_key: sized(config.max_legs.saturating_mul(3)),
-            by_leg: sized(config.max_legs),
+            by_key: FxHashMap::default(),
+            by_leg: FxHashMap::default(),
             by_near: FxHashMap::default(),
             forgetting: BTreeMap::new(),
             completing: BTreeMap::new(),
             legs: 0,
+            sized: false,
             now: None,
             recent: Recent::new(config.recent_plain_legs, config.plain_window),
         }
@@ -480,7 +476,25 @@ impl Correlator {
         if self.legs > self.config.max_legs {
             self.forget_soonest_due();
         }
+        if !self.sized && self.legs >= self.config.max_legs / 16 {
+            self.size_for_the_bound();
+        }
         joined
+    }
+
+    /// Once the traffic fills a sixteenth of the bound, the tables are made
+    /// the size the bound needs (about three keys a leg, two or three legs
+    /// a call), at once: grown by doubling, the largest tables of the
+    /// process were rehashed again and again, each time into fresh memory.
+    /// Not from the start: a small site, or a test, would touch tens of
+    /// megabytes it never needs.
+    fn size_for_the_bound(&mut self) {
+        let bound = self.config.max_legs;
+        let reserve = |have: usize, want: usize| want.saturating_sub(have);
+        self.by_key.reserve(reserve(self.by_key.len(), bound.saturating_mul(3)));
+        self.by_leg.reserve(reserve(self.by_leg.len(), bound));
+        self.calls.reserve(reserve(self.calls.len(), bound / 4));
+        self.sized = true;
     }
 
     /// The call `call` attributed as it stands now; `None` once it was
