@@ -33,9 +33,12 @@ pub(crate) struct Recent {
     latest: Timestamp,
     first: u64,
     next: u64,
-    /// (key, seq of the leg put with it), at `key & mask`: four places a
-    /// leg's place.
-    table: Vec<(Key, u64)>,
+    /// (the key's high half, the low half of the seq of the leg put with
+    /// it), at `key & mask`: four places a leg's place. Half the size of
+    /// whole keys and seqs, so that it stays in the processor's cache (it
+    /// is probed for every key of every leg); a leg found is checked to
+    /// hold the key, so a half that matches by chance finds nothing.
+    table: Vec<(u32, u32)>,
     mask: usize,
 }
 
@@ -93,7 +96,7 @@ impl Recent {
 
     fn index(&mut self, leg: &Leg, seq: u64) {
         for key in &leg.keys {
-            self.table[*key as usize & self.mask] = (*key, seq);
+            self.table[*key as usize & self.mask] = ((*key >> 32) as u32, seq as u32);
         }
     }
 
@@ -104,7 +107,7 @@ impl Recent {
         legs.resize_with(length, || None);
         let mut old = std::mem::replace(&mut self.legs, legs);
         self.mask = length * 4 - 1;
-        self.table = vec![(0, u64::MAX); self.mask + 1];
+        self.table = vec![(0, 0); self.mask + 1];
         let old_mask = old.len().wrapping_sub(1);
         for seq in self.first..self.next {
             if let Some(leg) = old[seq as usize & old_mask].take() {
@@ -152,10 +155,13 @@ impl Recent {
         if self.table.is_empty() {
             return None;
         }
-        let (held, seq) = self.table[key as usize & self.mask];
-        if held != key || seq < self.first || seq >= self.next {
+        let (high, low) = self.table[key as usize & self.mask];
+        // The seq is the one below `next` with that low half.
+        let back = u64::from((self.next as u32).wrapping_sub(low));
+        if high != (key >> 32) as u32 || back == 0 || back > self.next - self.first {
             return None;
         }
+        let seq = self.next - back;
         let at = self.place(seq);
         let slot = &mut self.legs[at];
         if slot.as_ref().is_some_and(|leg| leg.keys.contains(&key)) { slot.take() } else { None }
