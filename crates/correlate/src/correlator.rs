@@ -476,13 +476,13 @@ impl Correlator {
         if self.legs > self.config.max_legs {
             self.forget_soonest_due();
         }
-        if !self.sized && self.legs >= self.config.max_legs / 16 {
+        if !self.sized && self.legs >= self.config.max_legs / 4 {
             self.size_for_the_bound();
         }
         joined
     }
 
-    /// Once the traffic fills a sixteenth of the bound, the tables are made
+    /// Once the traffic fills a quarter of the bound, the tables are made
     /// the size the bound needs (about three keys a leg, two or three legs
     /// a call), at once: grown by doubling, the largest tables of the
     /// process were rehashed again and again, each time into fresh memory.
@@ -571,7 +571,11 @@ impl Correlator {
                 if attribute_completed {
                     advanced.completed.push(call.attributed(&self.rules));
                 }
-                call.pack();
+                // A call without a feature is forgotten as it completes, or
+                // soon after: packing it would be work for nothing.
+                if call.due > now.checked_add(self.config.settle).unwrap_or(Timestamp::MAX) {
+                    call.pack();
+                }
             }
         }
         while let Some(entry) = self.forgetting.first_entry() {
