@@ -463,10 +463,15 @@ impl Correlator {
         self.index(&leg, slot);
         self.legs += 1;
         let call = self.calls.get_mut(&slot).expect("slot exists");
-        // Grown by doubling: the vector lives only until the call completes
-        // (then the legs are packed, exactly).
+        // Room for one leg at first (most calls are one leg: vectors made
+        // for four held four times the memory), then grown by doubling:
+        // the vector of a call with a feature lives only until the call
+        // completes (its legs are packed then, exactly).
         call.complete = false;
         let legs = call.legs_mut();
+        if legs.capacity() == 0 {
+            legs.reserve_exact(1);
+        }
         legs.push(leg);
         let joined = match &legs[..] {
             [only] if only.is_plain() => Joined::Alone,
