@@ -562,6 +562,7 @@ impl Correlator {
         self.recent.expire(now);
         let mut advanced = Advanced::default();
         let second = second_of(now);
+        let remembered_past = now.checked_add(self.config.settle).unwrap_or(Timestamp::MAX);
         while let Some(entry) = self.completing.first_entry() {
             if *entry.key() > second {
                 break;
@@ -578,7 +579,7 @@ impl Correlator {
                 }
                 // A call without a feature is forgotten as it completes, or
                 // soon after: packing it would be work for nothing.
-                if call.due > now.checked_add(self.config.settle).unwrap_or(Timestamp::MAX) {
+                if call.due > remembered_past {
                     call.pack();
                 }
             }
