@@ -8,10 +8,10 @@
 //! last leg ended; a call without any feature is forgotten
 //! [`Config::plain_window`] after its end, one with a feature
 //! [`Config::window`] after its first start (a late leg within that time
-//! re-opens it). A complete call's legs are held packed
-//! (`crate::packed`) until a leg re-opens it. In size: past
-//! [`Config::max_legs`] the calls due soonest
-//! are forgotten first. The clock is the records' own time
+//! re-opens it). A complete call remembered past its completion (one with
+//! a feature) holds its legs packed (`crate::packed`) until a leg re-opens
+//! it. In size: past [`Config::max_legs`] the calls due soonest are
+//! forgotten first. The clock is the records' own time
 //! ([`Correlator::advance`]), so a replay correlates as the live run did.
 //! A leg that arrives after its call was forgotten starts a call of its
 //! own. [`Correlator::snapshot`] and [`Correlator::restore`] carry the
@@ -145,10 +145,14 @@ impl Open {
         }
     }
 
-    /// Packs the legs: the call is complete, and read again only if a leg
-    /// re-opens it, or when it is forgotten.
-    fn pack(&mut self) {
-        if let Legs::Unpacked(legs) = &self.legs {
+    /// Packs the legs of the call, complete, if it is remembered past
+    /// `past`: then they are read again only if a leg re-opens it, or when
+    /// it is forgotten. A call without a feature is forgotten as it
+    /// completes, or soon after: packing it would be work for nothing.
+    fn pack_if_remembered_past(&mut self, past: Timestamp) {
+        if let Legs::Unpacked(legs) = &self.legs
+            && self.due > past
+        {
             self.legs = Legs::Packed(packed::pack(legs));
         }
     }
@@ -435,8 +439,12 @@ impl Correlator {
             Some(slot) => slot,
             None => {
                 self.next_slot += 1;
+                // Room for one leg (most calls held are one leg: vectors
+                // made for four held four times the memory); more grow by
+                // doubling, and a call with a feature has its legs packed,
+                // exactly, once complete.
                 let open = Open {
-                    legs: Legs::Unpacked(Vec::new()),
+                    legs: Legs::Unpacked(Vec::with_capacity(1)),
                     complete: false,
                     due: Timestamp::MAX,
                     completes: None,
@@ -463,15 +471,8 @@ impl Correlator {
         self.index(&leg, slot);
         self.legs += 1;
         let call = self.calls.get_mut(&slot).expect("slot exists");
-        // Room for one leg at first (most calls are one leg: vectors made
-        // for four held four times the memory), then grown by doubling:
-        // the vector of a call with a feature lives only until the call
-        // completes (its legs are packed then, exactly).
         call.complete = false;
         let legs = call.legs_mut();
-        if legs.capacity() == 0 {
-            legs.reserve_exact(1);
-        }
         legs.push(leg);
         let joined = match &legs[..] {
             [only] if only.is_plain() => Joined::Alone,
@@ -562,7 +563,7 @@ impl Correlator {
         self.recent.expire(now);
         let mut advanced = Advanced::default();
         let second = second_of(now);
-        let remembered_past = now.checked_add(self.config.settle).unwrap_or(Timestamp::MAX);
+        let remembered_past = self.remembered_past(now);
         while let Some(entry) = self.completing.first_entry() {
             if *entry.key() > second {
                 break;
@@ -577,11 +578,7 @@ impl Correlator {
                 if attribute_completed {
                     advanced.completed.push(call.attributed(&self.rules));
                 }
-                // A call without a feature is forgotten as it completes, or
-                // soon after: packing it would be work for nothing.
-                if call.due > remembered_past {
-                    call.pack();
-                }
+                call.pack_if_remembered_past(remembered_past);
             }
         }
         while let Some(entry) = self.forgetting.first_entry() {
@@ -598,6 +595,12 @@ impl Correlator {
         }
         advanced.completed.sort_by_key(|c| c.id);
         advanced
+    }
+
+    /// A call completing at `now` and due after this is remembered past
+    /// its completion (see `Open::pack_if_remembered_past`).
+    fn remembered_past(&self, now: Timestamp) -> Timestamp {
+        now.checked_add(self.config.settle).unwrap_or(Timestamp::MAX)
     }
 
     fn forget(&mut self, slot: u64) -> usize {
@@ -669,6 +672,7 @@ impl Correlator {
     /// A correlator holding what `snapshot` held.
     pub fn restore(rules: Rules, config: Config, snapshot: Snapshot) -> Correlator {
         let mut correlator = Correlator::new(rules, config);
+        let remembered_past = correlator.remembered_past(snapshot.now.unwrap_or(Timestamp::MIN));
         for Held { legs, complete } in snapshot.calls {
             correlator.next_slot += 1;
             let slot = correlator.next_slot;
@@ -681,7 +685,8 @@ impl Correlator {
             correlator.calls.insert(slot, call);
             correlator.schedule(slot);
             if complete {
-                correlator.calls.get_mut(&slot).expect("just put").pack();
+                let call = correlator.calls.get_mut(&slot).expect("just put");
+                call.pack_if_remembered_past(remembered_past);
             }
         }
         correlator.now = snapshot.now;

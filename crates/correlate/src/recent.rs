@@ -10,12 +10,11 @@
 //! of its own ([`Recent::expire`]: `Config::plain_window` after it ended),
 //! or, past the ring's capacity, oldest first. The ring grows to what the
 //! traffic keeps within that window, not to its capacity: before it grows,
-//! the legs due by the latest end put are forgotten (the correlator's clock
-//! moves only once per batch of legs, and a batch may span hours of
-//! traffic). What is held
-//! then stays in the processor's caches, where a ring of the capacity
-//! would be written through tens of megabytes. Carried over a restart in
-//! the correlator's snapshot.
+//! the legs due by the latest end put are forgotten (the correlator's
+//! clock moves only once per batch of legs, and a batch may span hours of
+//! traffic). What is held then stays in the processor's caches, where a
+//! ring of the capacity would be written through tens of megabytes.
+//! Carried over a restart in the correlator's snapshot.
 
 use crate::leg::{Key, Leg};
 use cdr::Timestamp;

@@ -179,12 +179,12 @@ pub(crate) enum Spare {
     Legs(Vec<Leg>),
 }
 
-/// Rows the writer has stored, and vectors of legs correlated, go back to the parse side: freed by the
-/// thread that allocated them (the allocator then takes no lock, and the
-/// writer, the busier thread, spends nothing on them) and, better, their
-/// buffers packed again for the next rows: the `rec` buffers and the
-/// vectors themselves (fresh memory costs a page fault and a zeroed page
-/// on first touch, more than reusing warm memory).
+/// Rows the writer has stored, and vectors of legs correlated, go back to
+/// the parse side: freed by the thread that allocated them (the allocator
+/// then takes no lock, and the writer, the busier thread, spends nothing on
+/// them) and, better, their buffers packed again for the next rows: the
+/// `rec` buffers and the vectors themselves (fresh memory costs a page
+/// fault and a zeroed page on first touch, more than reusing warm memory).
 pub(crate) struct Recycler {
     returned: Receiver<Spare>,
     /// Emptied `rec` buffers, handed to new rows.
