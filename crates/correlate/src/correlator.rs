@@ -19,6 +19,7 @@
 
 use crate::call::{LogicalCall, attribute};
 use crate::leg::{Key, Leg, Near, Part};
+use crate::nearby::NearbyMap;
 use crate::packed;
 use crate::recent::Recent;
 use crate::rules::Rules;
@@ -312,12 +313,12 @@ pub struct Correlator {
     config: Config,
     /// Calls by a number of their own (not their id, which changes as
     /// earlier legs arrive).
-    calls: FxHashMap<u64, Open>,
+    calls: NearbyMap<Open>,
     next_slot: u64,
     /// Every key of every remembered leg → its call's slot.
-    by_key: FxHashMap<Key, u64>,
+    by_key: NearbyMap<u64>,
     /// Leg id → slot, to recognise a leg given twice.
-    by_leg: FxHashMap<u64, u64>,
+    by_leg: NearbyMap<u64>,
     /// Every near key of every remembered leg → those legs and their times.
     by_near: FxHashMap<Key, Vec<NearLeg>>,
     /// Slots by the second their call is forgotten, and completes: the
@@ -337,10 +338,10 @@ impl Correlator {
         Correlator {
             rules,
             config,
-            calls: FxHashMap::default(),
+            calls: NearbyMap::default(),
             next_slot: 0,
-            by_key: FxHashMap::default(),
-            by_leg: FxHashMap::default(),
+            by_key: NearbyMap::default(),
+            by_leg: NearbyMap::default(),
             by_near: FxHashMap::default(),
             forgetting: BTreeMap::new(),
             completing: BTreeMap::new(),

@@ -19,6 +19,7 @@ pub mod call;
 pub mod correlator;
 mod infer;
 pub mod leg;
+mod nearby;
 mod packed;
 mod recent;
 pub mod rules;

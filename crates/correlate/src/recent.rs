@@ -17,6 +17,7 @@
 //! Carried over a restart in the correlator's snapshot.
 
 use crate::leg::{Key, Leg};
+use crate::nearby;
 use cdr::Timestamp;
 use jiff::SignedDuration;
 
@@ -32,11 +33,12 @@ pub(crate) struct Recent {
     latest: Timestamp,
     first: u64,
     next: u64,
-    /// (the key's high half, the low half of the seq of the leg put with
-    /// it), at `key & mask`: four places a leg's place. Half the size of
-    /// whole keys and seqs, so that it stays in the processor's cache (it
-    /// is probed for every key of every leg); a leg found is checked to
-    /// hold the key, so a half that matches by chance finds nothing.
+    /// (the key's `nearby::tag`, the low half of the seq of the leg put
+    /// with it), at the key's `nearby::place`: four places a leg's place.
+    /// Half the size of whole keys and seqs, so that it stays in the
+    /// processor's cache (it is probed for every key of every leg); a leg
+    /// found is checked to hold the key, so a tag that matches by chance
+    /// finds nothing.
     table: Vec<(u32, u32)>,
     mask: usize,
 }
@@ -95,7 +97,7 @@ impl Recent {
 
     fn index(&mut self, leg: &Leg, seq: u64) {
         for key in &leg.keys {
-            self.table[*key as usize & self.mask] = ((*key >> 32) as u32, seq as u32);
+            self.table[nearby::place(*key, self.mask)] = (nearby::tag(*key), seq as u32);
         }
     }
 
@@ -154,10 +156,10 @@ impl Recent {
         if self.table.is_empty() {
             return None;
         }
-        let (high, low) = self.table[key as usize & self.mask];
+        let (high, low) = self.table[nearby::place(key, self.mask)];
         // The seq is the one below `next` with that low half.
         let back = u64::from((self.next as u32).wrapping_sub(low));
-        if high != (key >> 32) as u32 || back == 0 || back > self.next - self.first {
+        if high != nearby::tag(key) || back == 0 || back > self.next - self.first {
             return None;
         }
         let seq = self.next - back;

@@ -214,8 +214,13 @@ fn import(setup: Setup, work_dir: Option<PathBuf>, json: bool) -> Result<ExitCod
         format: Some(format_name.into()),
         time_zone: None,
     };
+    // Processor time on every core: on a machine whose cores are all busy,
+    // throughput follows it, and it varies less from run to run.
+    let cpu_seconds = || super::bench_serve::cpu_seconds(std::process::id()).map(|(_, s)| s);
+    let cpu_before = cpu_seconds();
     let summary =
         ingest::import(&mut store, &[file], &req, &mut ingest::Silent).map_err(|e| anyhow!(e))?;
+    let cpu = cpu_before.zip(cpu_seconds()).map(|(before, after)| after - before);
     let c = summary.counts;
     // The features mix ends on a whole call: up to five records more.
     let written = if mix == Mix::Features { count..=count + 5 } else { count..=count };
@@ -240,6 +245,8 @@ fn import(setup: Setup, work_dir: Option<PathBuf>, json: bool) -> Result<ExitCod
                 "seconds": summary.seconds,
                 "cdr_per_s": summary.per_second().round(),
                 "peak_rss_mib": rss.map(|r| r.round()),
+                "cpu_seconds": cpu,
+                "cdr_per_cpu_s": cpu.map(|cpu| (c.records as f64 / cpu).round()),
                 "stored": c.stored,
                 "duplicates": c.duplicates,
                 "quarantined": c.quarantined,
@@ -248,12 +255,13 @@ fn import(setup: Setup, work_dir: Option<PathBuf>, json: bool) -> Result<ExitCod
         );
     } else {
         println!(
-            "{name}{}{}: {} CDRs in {:.2} s = {:.0} CDR/s; peak RSS {:.0} MiB; {} stored, {} duplicates, {} quarantined",
+            "{name}{}{}: {} CDRs in {:.2} s = {:.0} CDR/s ({:.1} s of processor time); peak RSS {:.0} MiB; {} stored, {} duplicates, {} quarantined",
             if mix == Mix::Features { " (features mix)" } else { "" },
             if correlate { "" } else { ", correlation off" },
             c.records,
             summary.seconds,
             summary.per_second(),
+            cpu.unwrap_or(f64::NAN),
             rss.unwrap_or(f64::NAN),
             c.stored,
             c.duplicates,

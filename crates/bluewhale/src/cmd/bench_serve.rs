@@ -573,7 +573,7 @@ fn memory(pid: u32) -> Option<Memory> {
 
 /// A process's state letter and CPU time so far (user and system, all
 /// threads), from `/proc/PID/stat`.
-fn cpu_seconds(pid: u32) -> Option<(char, f64)> {
+pub(crate) fn cpu_seconds(pid: u32) -> Option<(char, f64)> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // After "PID (COMMAND) ": field 3 (state) onwards; utime and stime are
     // fields 14 and 15.

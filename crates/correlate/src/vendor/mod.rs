@@ -154,26 +154,8 @@ impl Ties {
         }
     }
 
+    /// Ids counted up are keys counted up (see `crate::nearby`).
     pub(crate) fn key(&self, kind: &str, scope: &str, id: &str) -> Key {
-        // One-shot hashing of the parts laid end to end on the stack: a
-        // streaming hasher's set-up costs more than these few bytes.
-        let parts = [self.pbx.as_str(), kind, scope, id];
-        let mut buffer = [0u8; 160];
-        let mut at = 0;
-        for part in parts {
-            let bytes = part.as_bytes();
-            if at + bytes.len() + 1 > buffer.len() {
-                let mut hasher = xxhash_rust::xxh3::Xxh3::new();
-                for part in parts {
-                    hasher.update(part.as_bytes());
-                    hasher.update(&[0xff]);
-                }
-                return hasher.digest();
-            }
-            buffer[at..at + bytes.len()].copy_from_slice(bytes);
-            buffer[at + bytes.len()] = 0xff;
-            at += bytes.len() + 1;
-        }
-        xxhash_rust::xxh3::xxh3_64(&buffer[..at])
+        crate::nearby::key([self.pbx.as_str(), kind, scope], id)
     }
 }
