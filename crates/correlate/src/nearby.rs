@@ -30,7 +30,7 @@ const LARGEST_NUMBER: u64 = 1 << 40;
 pub(crate) fn key(parts: [&str; 3], id: &str) -> Key {
     match numbered(id) {
         // The marker tells the hash of a prefix from that of a whole id.
-        Some((prefix, number)) => hash(parts, prefix, 0xfe).wrapping_add(number),
+        Some((prefix, number)) => hash(parts, prefix, PREFIX).wrapping_add(number),
         None => hash(parts, id, 0xff),
     }
 }
@@ -47,7 +47,11 @@ fn numbered(id: &str) -> Option<(&str, u64)> {
     if start == bytes.len() || bytes.len() - start > 13 {
         return None;
     }
-    let number = id[start..].parse::<u64>().ok().filter(|n| *n < LARGEST_NUMBER)?;
+    // At most 13 digits: no overflow.
+    let number = bytes[start..].iter().fold(0u64, |n, d| n * 10 + u64::from(d - b'0'));
+    if number >= LARGEST_NUMBER {
+        return None;
+    }
     Some((&id[..start], number))
 }
 
@@ -73,6 +77,9 @@ fn hash(parts: [&str; 3], last: &str, marker: u8) -> u64 {
     }
     xxhash_rust::xxh3::xxh3_64(&buffer[..at])
 }
+
+/// The marker after the parts of a prefix (a whole id has another).
+const PREFIX: u8 = 0xfe;
 
 /// Keys that many apart (aligned) share a block of neighbouring places.
 pub(crate) const BLOCK: u64 = 64;

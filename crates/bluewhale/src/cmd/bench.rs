@@ -41,6 +41,18 @@ pub enum Command {
         /// measure what correlation costs.
         #[arg(long)]
         no_correlation: bool,
+        /// Import the records generated once this many times with
+        /// correlation on and as many with it off, alternated, each in a
+        /// process and store of its own, and report the medians and what
+        /// correlation costs (run-to-run noise on a shared machine is
+        /// larger than the cost itself; only medians of alternated runs
+        /// tell it).
+        #[arg(long, value_name = "PAIRS", conflicts_with = "no_correlation")]
+        compare_correlation: Option<usize>,
+        /// The work directory holds the records an earlier run generated
+        /// with the same settings: import them as they are.
+        #[arg(long, hide = true, requires = "work_dir")]
+        generated: bool,
         /// Where to put the generated files and the store (default: a
         /// temporary directory, removed afterwards).
         #[arg(long)]
@@ -86,9 +98,23 @@ fn peak_rss_mib() -> Option<f64> {
 
 pub fn run(cmd: Command) -> Result<ExitCode> {
     match cmd {
-        Command::Import { format, count, extensions, mix, no_correlation, work_dir, json } => {
+        Command::Import {
+            format,
+            count,
+            extensions,
+            mix,
+            no_correlation,
+            compare_correlation,
+            generated,
+            work_dir,
+            json,
+        } => {
             let correlate = !no_correlation;
-            import(Setup { format, count, extensions, mix, correlate }, work_dir, json)
+            let setup = Setup { format, count, extensions, mix, correlate, generated };
+            match compare_correlation {
+                Some(pairs) => super::bench_compare::run(&setup, work_dir, pairs, json),
+                None => import(setup, work_dir, json),
+            }
         }
         Command::Report { count, extensions, month, work_dir, runs } => {
             report(count, extensions, &month, work_dir, runs)
@@ -152,22 +178,86 @@ fn report(
 /// Fills `work/data` with `count` synthetic Avaya calls (about 650,000 a
 /// day from 2025-03-03) for the benchmarks that read a large store.
 pub(super) fn fill(count: u64, extensions: usize, work: &Path) -> Result<()> {
-    let setup =
-        Setup { format: BenchFormat::Avaya, count, extensions, mix: Mix::Plain, correlate: true };
+    let setup = Setup {
+        format: BenchFormat::Avaya,
+        count,
+        extensions,
+        mix: Mix::Plain,
+        correlate: true,
+        generated: false,
+    };
     import(setup, Some(work.to_path_buf()), false).map(|_| ())
 }
 
 /// What `bench import` generates and how it stores it.
-struct Setup {
-    format: BenchFormat,
-    count: u64,
-    extensions: usize,
-    mix: Mix,
-    correlate: bool,
+pub(super) struct Setup {
+    pub format: BenchFormat,
+    pub count: u64,
+    pub extensions: usize,
+    pub mix: Mix,
+    pub correlate: bool,
+    /// The records are in the work directory already.
+    pub generated: bool,
+}
+
+impl Setup {
+    /// The arguments of `bench import` that give this setup.
+    pub(super) fn args(&self) -> Vec<String> {
+        fn value(v: &impl clap::ValueEnum) -> String {
+            v.to_possible_value().map(|p| p.get_name().to_owned()).unwrap_or_default()
+        }
+        let mut args = vec![
+            "--format".into(),
+            value(&self.format),
+            "--count".into(),
+            self.count.to_string(),
+            "--extensions".into(),
+            self.extensions.to_string(),
+            "--mix".into(),
+            value(&self.mix),
+        ];
+        if !self.correlate {
+            args.push("--no-correlation".into());
+        }
+        if self.generated {
+            args.push("--generated".into());
+        }
+        args
+    }
+}
+
+/// Writes the synthetic directory and records of `setup` into `work`
+/// (the records only unless they are there already); returns the
+/// directory file and the records file.
+pub(super) fn generate(setup: &Setup, work: &Path) -> Result<(PathBuf, PathBuf)> {
+    let Setup { format, count, extensions, mix, generated, .. } = *setup;
+    let (pbx, format_name, file) = names(format, work);
+    let org = synth::Org::new(extensions);
+    let dir_file = org.write_directory(work, &[(pbx, format_name)])?;
+    if generated {
+        if !file.exists() {
+            bail!("{} was not generated", file.display());
+        }
+        return Ok((dir_file, file));
+    }
+    match (format, mix) {
+        (BenchFormat::Avaya, _) => synth::write_avaya(&file, &org, count, 1)?,
+        (BenchFormat::Cucm, Mix::Plain) => synth::write_cucm(&file, &org, count, 1)?,
+        (BenchFormat::Cucm, Mix::Features) => synth::write_cucm_features(&file, &org, count, 1)?,
+    }
+    Ok((dir_file, file))
+}
+
+/// The PBX, format and records file of a benchmark in `work`.
+fn names(format: BenchFormat, work: &Path) -> (&'static str, &'static str, PathBuf) {
+    match format {
+        BenchFormat::Avaya => ("avaya-hq", "avaya:avaya-97", work.join("avaya.txt")),
+        BenchFormat::Cucm => ("cucm-hq", "cucm", work.join("cdr_bench.txt")),
+    }
 }
 
 fn import(setup: Setup, work_dir: Option<PathBuf>, json: bool) -> Result<ExitCode> {
-    let Setup { format, count, extensions, mix, correlate } = setup;
+    let Setup { format, count, extensions, mix, correlate, .. } = setup;
     if mix == Mix::Features && !matches!(format, BenchFormat::Cucm) {
         bail!("--mix features is generated for --format cucm only");
     }
@@ -183,26 +273,22 @@ fn import(setup: Setup, work_dir: Option<PathBuf>, json: bool) -> Result<ExitCod
     if data.exists() {
         bail!("{} exists; the benchmark needs a fresh store", data.display());
     }
-    let (name, pbx, format_name, file) = match format {
-        BenchFormat::Avaya => ("avaya", "avaya-hq", "avaya:avaya-97", work.join("avaya.txt")),
-        BenchFormat::Cucm => ("cucm", "cucm-hq", "cucm", work.join("cdr_bench.txt")),
+    let name = match format {
+        BenchFormat::Avaya => "avaya",
+        BenchFormat::Cucm => "cucm",
     };
+    let (pbx, format_name, _) = names(format, &work);
     let say = |m: &str| {
         if !json {
             eprintln!("{m}");
         }
     };
     say(&format!(
-        "generating {extensions} extensions and {count} {name} CDRs in {}",
+        "{} {extensions} extensions and {count} {name} CDRs in {}",
+        if setup.generated { "reading" } else { "generating" },
         work.display()
     ));
-    let org = synth::Org::new(extensions);
-    let dir_file = org.write_directory(&work, &[(pbx, format_name)])?;
-    match (format, mix) {
-        (BenchFormat::Avaya, _) => synth::write_avaya(&file, &org, count, 1)?,
-        (BenchFormat::Cucm, Mix::Plain) => synth::write_cucm(&file, &org, count, 1)?,
-        (BenchFormat::Cucm, Mix::Features) => synth::write_cucm_features(&file, &org, count, 1)?,
-    }
+    let (dir_file, file) = generate(&setup, &work)?;
     let loading = Instant::now();
     let mut store = load_synthetic(&work, &data, &dir_file)?;
     if !correlate {

@@ -1,5 +1,6 @@
 pub mod backup;
 pub mod bench;
+pub mod bench_compare;
 pub mod bench_search;
 pub mod bench_serve;
 pub mod cdrs;
