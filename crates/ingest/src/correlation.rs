@@ -192,7 +192,7 @@ impl Outcomes {
         for leg in self.earlier.drain(..) {
             done.moved += u64::from(batch.bill_leg(&leg, zone)?);
         }
-        done.moved += batch.bill_new_legs(&mut from_rows)?;
+        done.moved += batch.bill_new_legs(&from_rows)?;
         if let Some(home) = self.home.take() {
             let _ = home.try_send(self);
         }
