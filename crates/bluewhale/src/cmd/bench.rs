@@ -131,14 +131,7 @@ fn report(
     work_dir: Option<PathBuf>,
     runs: usize,
 ) -> Result<ExitCode> {
-    let temp;
-    let work = match work_dir {
-        Some(d) => d,
-        None => {
-            temp = tempfile::Builder::new().prefix("bluewhale-bench").tempdir()?;
-            temp.path().to_path_buf()
-        }
-    };
+    let (work, _temp) = work_directory(work_dir)?;
     if !work.join("data").exists() {
         fill(count, extensions, &work)?;
     }
@@ -187,6 +180,20 @@ pub(super) fn fill(count: u64, extensions: usize, work: &Path) -> Result<()> {
         generated: false,
     };
     import(setup, Some(work.to_path_buf()), false).map(|_| ())
+}
+
+/// The benchmark's work directory: the one given, or a temporary one,
+/// removed when the guard returned with it is dropped.
+pub(super) fn work_directory(
+    given: Option<PathBuf>,
+) -> Result<(PathBuf, Option<tempfile::TempDir>)> {
+    Ok(match given {
+        Some(dir) => (dir, None),
+        None => {
+            let temp = tempfile::Builder::new().prefix("bluewhale-bench").tempdir()?;
+            (temp.path().to_path_buf(), Some(temp))
+        }
+    })
 }
 
 /// What `bench import` generates and how it stores it.
@@ -261,14 +268,7 @@ fn import(setup: Setup, work_dir: Option<PathBuf>, json: bool) -> Result<ExitCod
     if mix == Mix::Features && !matches!(format, BenchFormat::Cucm) {
         bail!("--mix features is generated for --format cucm only");
     }
-    let temp;
-    let work = match work_dir {
-        Some(d) => d,
-        None => {
-            temp = tempfile::Builder::new().prefix("bluewhale-bench").tempdir()?;
-            temp.path().to_path_buf()
-        }
-    };
+    let (work, _temp) = work_directory(work_dir)?;
     let data = work.join("data");
     if data.exists() {
         bail!("{} exists; the benchmark needs a fresh store", data.display());

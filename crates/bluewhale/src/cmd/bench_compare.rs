@@ -28,14 +28,7 @@ pub(super) fn run(
     if pairs == 0 {
         bail!("--compare-correlation needs at least one pair");
     }
-    let temp;
-    let work = match work_dir {
-        Some(d) => d,
-        None => {
-            temp = tempfile::Builder::new().prefix("bluewhale-bench").tempdir()?;
-            temp.path().to_path_buf()
-        }
-    };
+    let (work, _temp) = super::bench::work_directory(work_dir)?;
     let say = |m: &str| {
         if !json {
             eprintln!("{m}");

@@ -87,14 +87,7 @@ impl Timings {
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    let temp;
-    let work = match args.work_dir {
-        Some(d) => d,
-        None => {
-            temp = tempfile::Builder::new().prefix("bluewhale-bench").tempdir()?;
-            temp.path().to_path_buf()
-        }
-    };
+    let (work, _temp) = super::bench::work_directory(args.work_dir)?;
     let data = work.join("data");
     if !data.exists() {
         super::bench::fill(args.count, args.extensions, &work)?;

@@ -116,14 +116,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         Some(url) => empty_main_database(url)?,
         None => "embedded store (SQLite)".to_owned(),
     };
-    let temp;
-    let work = match &args.work_dir {
-        Some(d) => d.clone(),
-        None => {
-            temp = tempfile::Builder::new().prefix("bluewhale-bench").tempdir()?;
-            temp.path().to_path_buf()
-        }
-    };
+    let (work, _temp) = super::bench::work_directory(args.work_dir.clone())?;
     let data = work.join("data");
     if data.exists() {
         bail!("{} exists; the benchmark needs a fresh data directory", data.display());
