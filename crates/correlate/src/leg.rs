@@ -294,6 +294,18 @@ impl Leg {
         outside(&self.calling) && outside(&self.called)
     }
 
+    /// Whether dropping the leg frees memory: a text too long to be held
+    /// inline, keys past their inline room. (A field added to [`Leg`]
+    /// that can own memory must be asked here too.)
+    pub(crate) fn owns_memory(&self) -> bool {
+        let parties = [&self.calling, &self.called, &self.original_called, &self.redirecting];
+        self.pbx.is_heap_allocated()
+            || parties.iter().any(|p| p.number.is_heap_allocated())
+            || self.sign.controller.as_ref().is_some_and(|c| c.is_heap_allocated())
+            || self.keys.spilled()
+            || self.near.spilled()
+    }
+
     /// The keys naming the leg's sides (see [`Leg::keys`]).
     pub fn side_keys(&self) -> &[Key] {
         &self.keys[..usize::from(self.sides).min(self.keys.len())]

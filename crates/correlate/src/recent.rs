@@ -26,6 +26,10 @@ pub(crate) struct Recent {
     /// `first <= seq < next` (`None` once taken out). A power of two long,
     /// grown by doubling when full, up to the capacity.
     legs: Vec<Option<Leg>>,
+    /// Beside each place, what forgetting its leg needs without reading
+    /// it (a leg is over 300 bytes, long out of the processor's caches
+    /// when it is forgotten): its end, and what it holds.
+    places: Vec<(Timestamp, Held)>,
     capacity: usize,
     /// How long after its end a leg is remembered.
     window: SignedDuration,
@@ -43,6 +47,18 @@ pub(crate) struct Recent {
     mask: usize,
 }
 
+/// What a place of the ring holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Held {
+    /// No leg (never put, taken out or forgotten).
+    Nothing,
+    /// A leg that owns no memory of its own (`Leg::owns_memory`): dropping
+    /// it frees nothing.
+    Inline,
+    /// A leg that does.
+    Owning,
+}
+
 /// Places the ring starts with.
 const FIRST_LENGTH: usize = 1024;
 
@@ -52,6 +68,7 @@ impl Recent {
     pub(crate) fn new(capacity: usize, window: SignedDuration) -> Recent {
         Recent {
             legs: Vec::new(),
+            places: Vec::new(),
             capacity,
             window,
             latest: Timestamp::MIN,
@@ -92,6 +109,8 @@ impl Recent {
         self.next += 1;
         self.index(&leg, seq);
         let at = self.place(seq);
+        let held = if leg.owns_memory() { Held::Owning } else { Held::Inline };
+        self.places[at] = (leg.end, held);
         self.legs[at] = Some(leg);
     }
 
@@ -107,21 +126,34 @@ impl Recent {
         let mut legs: Vec<Option<Leg>> = Vec::with_capacity(length);
         legs.resize_with(length, || None);
         let mut old = std::mem::replace(&mut self.legs, legs);
+        let old_places =
+            std::mem::replace(&mut self.places, vec![(Timestamp::MIN, Held::Nothing); length]);
         self.mask = length * 4 - 1;
         self.table = vec![(0, 0); self.mask + 1];
         let old_mask = old.len().wrapping_sub(1);
         for seq in self.first..self.next {
-            if let Some(leg) = old[seq as usize & old_mask].take() {
+            let from = seq as usize & old_mask;
+            if let Some(leg) = old[from].take() {
                 self.index(&leg, seq);
                 let at = self.place(seq);
                 self.legs[at] = Some(leg);
+                self.places[at] = old_places[from];
             }
         }
     }
 
     fn drop_first(&mut self) {
         let at = self.place(self.first);
-        self.legs[at] = None;
+        match self.places[at].1 {
+            Held::Nothing => {}
+            Held::Owning => self.legs[at] = None,
+            // SAFETY: the place is a valid, aligned `Option<Leg>`; writing
+            // over it without dropping the leg it holds leaks nothing, as
+            // that leg owns no memory (`Leg::owns_memory`). Dropping it
+            // would read every one of its texts again to learn as much.
+            Held::Inline => unsafe { std::ptr::write(&mut self.legs[at], None) },
+        }
+        self.places[at].1 = Held::Nothing;
         self.first += 1;
     }
 
@@ -130,13 +162,13 @@ impl Recent {
     /// legs came, which is nearly that of their ends).
     pub(crate) fn expire(&mut self, now: Timestamp) {
         let window = self.window;
-        let due = |leg: &Leg| leg.end.checked_add(window).is_ok_and(|t| t <= now);
+        let due = |end: Timestamp| end.checked_add(window).is_ok_and(|t| t <= now);
         while self.first < self.next {
-            let at = self.place(self.first);
-            match &self.legs[at] {
-                Some(leg) if !due(leg) => break,
-                _ => self.drop_first(),
+            let (end, held) = self.places[self.place(self.first)];
+            if held != Held::Nothing && !due(end) {
+                break;
             }
+            self.drop_first();
         }
     }
 
@@ -165,7 +197,11 @@ impl Recent {
         let seq = self.next - back;
         let at = self.place(seq);
         let slot = &mut self.legs[at];
-        if slot.as_ref().is_some_and(|leg| leg.keys.contains(&key)) { slot.take() } else { None }
+        if !slot.as_ref().is_some_and(|leg| leg.keys.contains(&key)) {
+            return None;
+        }
+        self.places[at].1 = Held::Nothing;
+        slot.take()
     }
 }
 
@@ -218,6 +254,29 @@ mod tests {
         assert_eq!(recent.take(1), None, "leg 0 dropped");
         assert_eq!(recent.take(5).map(|l| l.id), Some(2));
         assert_eq!(recent.take(capacity as u64 * 2 + 3).map(|l| l.id), Some(capacity as u64 + 1));
+    }
+
+    #[test]
+    fn legs_owning_memory_and_legs_that_do_not_are_forgotten_alike() {
+        let mut recent = Recent::new(65_536, SignedDuration::from_mins(10));
+        let long = "0033123456789012345678901234567890";
+        for id in 0..3_000u64 {
+            let mut leg = leg(id, 1_000 + id as i64);
+            if id % 3 == 0 {
+                leg.calling.number = long.into();
+                assert!(leg.owns_memory());
+            } else {
+                assert!(!leg.owns_memory());
+            }
+            recent.put(leg);
+        }
+        // Taken out, then forgotten with the rest: nothing is dropped twice.
+        assert_eq!(recent.take(2 * 2_400 + 1).map(|l| l.calling.number.len()), Some(long.len()));
+        recent.expire(Timestamp::from_second(1_000 + 2_500 + 600).unwrap());
+        assert_eq!(ids(&recent), (2_501..3_000).collect::<Vec<_>>());
+        assert!(recent.legs().filter(|l| l.id % 3 == 0).all(|l| l.calling.number == long));
+        recent.expire(Timestamp::from_second(100_000).unwrap());
+        assert!(ids(&recent).is_empty());
     }
 
     #[test]
