@@ -132,7 +132,7 @@ impl Hasher for NearbyHasher {
 
     fn write_u64(&mut self, key: u64) {
         const TOP: u64 = !0 << 57;
-        self.0 = (mix(key.rotate_left(32)) & TOP) | (spread(key) & !TOP);
+        self.0 = (mix(key) & TOP) | (spread(key) & !TOP);
     }
 
     fn finish(&self) -> u64 {

@@ -238,7 +238,7 @@ impl Setup {
 /// directory file and the records file.
 pub(super) fn generate(setup: &Setup, work: &Path) -> Result<(PathBuf, PathBuf)> {
     let Setup { format, count, extensions, mix, generated, .. } = *setup;
-    let (pbx, format_name, file) = names(format, work);
+    let (_, pbx, format_name, file) = names(format, work);
     let org = synth::Org::new(extensions);
     let dir_file = org.write_directory(work, &[(pbx, format_name)])?;
     if generated {
@@ -255,11 +255,11 @@ pub(super) fn generate(setup: &Setup, work: &Path) -> Result<(PathBuf, PathBuf)>
     Ok((dir_file, file))
 }
 
-/// The PBX, format and records file of a benchmark in `work`.
-fn names(format: BenchFormat, work: &Path) -> (&'static str, &'static str, PathBuf) {
+/// The name, PBX, format and records file of a benchmark in `work`.
+fn names(format: BenchFormat, work: &Path) -> (&'static str, &'static str, &'static str, PathBuf) {
     match format {
-        BenchFormat::Avaya => ("avaya-hq", "avaya:avaya-97", work.join("avaya.txt")),
-        BenchFormat::Cucm => ("cucm-hq", "cucm", work.join("cdr_bench.txt")),
+        BenchFormat::Avaya => ("avaya", "avaya-hq", "avaya:avaya-97", work.join("avaya.txt")),
+        BenchFormat::Cucm => ("cucm", "cucm-hq", "cucm", work.join("cdr_bench.txt")),
     }
 }
 
@@ -273,11 +273,7 @@ fn import(setup: Setup, work_dir: Option<PathBuf>, json: bool) -> Result<ExitCod
     if data.exists() {
         bail!("{} exists; the benchmark needs a fresh store", data.display());
     }
-    let name = match format {
-        BenchFormat::Avaya => "avaya",
-        BenchFormat::Cucm => "cucm",
-    };
-    let (pbx, format_name, _) = names(format, &work);
+    let (name, pbx, format_name, _) = names(format, &work);
     let say = |m: &str| {
         if !json {
             eprintln!("{m}");

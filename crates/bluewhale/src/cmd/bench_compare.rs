@@ -109,31 +109,40 @@ fn median(mut values: Vec<f64>) -> f64 {
     if n % 2 == 1 { values[n / 2] } else { (values[n / 2 - 1] + values[n / 2]) / 2.0 }
 }
 
+/// The median of each figure of `runs`.
+fn medians(runs: &[Run]) -> Run {
+    let of = |figure: fn(&Run) -> f64| median(runs.iter().map(figure).collect());
+    Run {
+        cdr_per_s: of(|r| r.cdr_per_s),
+        cpu_seconds: of(|r| r.cpu_seconds),
+        peak_rss_mib: of(|r| r.peak_rss_mib),
+    }
+}
+
 /// The medians of each side and what correlation costs: of the medians'
 /// throughput, and of their processor time (which follows throughput when
 /// every core is busy, and varies less).
 fn summarise(on: &[Run], off: &[Run]) -> Value {
-    let side = |runs: &[Run]| {
+    let (on_medians, off_medians) = (medians(on), medians(off));
+    let side = |runs: &[Run], m: Run| {
         json!({
             "runs": runs.len(),
-            "cdr_per_s": median(runs.iter().map(|r| r.cdr_per_s).collect()).round(),
-            "cpu_seconds": round2(median(runs.iter().map(|r| r.cpu_seconds).collect())),
-            "peak_rss_mib": median(runs.iter().map(|r| r.peak_rss_mib).collect()).round(),
+            "cdr_per_s": m.cdr_per_s.round(),
+            "cpu_seconds": round2(m.cpu_seconds),
+            "peak_rss_mib": m.peak_rss_mib.round(),
             "all_cdr_per_s": runs.iter().map(|r| r.cdr_per_s).collect::<Vec<_>>(),
         })
     };
-    let rate = |runs: &[Run]| median(runs.iter().map(|r| r.cdr_per_s).collect());
-    let cpu = |runs: &[Run]| median(runs.iter().map(|r| r.cpu_seconds).collect());
     let pair_costs: Vec<f64> = on
         .iter()
         .zip(off)
         .map(|(a, b)| round2(100.0 * (1.0 - a.cdr_per_s / b.cdr_per_s)))
         .collect();
     json!({
-        "on": side(on),
-        "off": side(off),
-        "cost_percent": round2(100.0 * (1.0 - rate(on) / rate(off))),
-        "cpu_cost_percent": round2(100.0 * (1.0 - cpu(off) / cpu(on))),
+        "on": side(on, on_medians),
+        "off": side(off, off_medians),
+        "cost_percent": round2(100.0 * (1.0 - on_medians.cdr_per_s / off_medians.cdr_per_s)),
+        "cpu_cost_percent": round2(100.0 * (1.0 - off_medians.cpu_seconds / on_medians.cpu_seconds)),
         "pair_cost_percent": pair_costs,
     })
 }
