@@ -252,7 +252,7 @@ impl Store {
     /// in key order.
     pub fn legs_of_call(&self, call: (i64, i64)) -> Result<Vec<LegBilling>> {
         let mut statement = self.connection().prepare_cached(&format!(
-            "{SELECT_LEG} WHERE call_start_s = ?1 AND call_dedup = ?2 ORDER BY start_s, dedup"
+            "SELECT {LEG_COLUMN_NAMES} FROM ({LEGS_OF_CALL}) ORDER BY start_s, dedup"
         ))?;
         let legs = statement.query_map(params![call.0, call.1], leg_billing)?;
         Ok(legs.collect::<rusqlite::Result<_>>()?)
@@ -263,6 +263,16 @@ impl Store {
 fn text(r: &rusqlite::Row<'_>, column: usize) -> rusqlite::Result<Text> {
     Ok(r.get_ref(column)?.as_str()?.into())
 }
+
+/// The `call_leg` rows of the logical call `(?1, ?2)`: its first leg by
+/// its own key, the others by the index by call, which holds only them
+/// (its condition is repeated word for word: SQLite uses a partial index
+/// only for a query that states it).
+const LEGS_OF_CALL: &str = "SELECT * FROM call_leg
+    WHERE start_s = ?1 AND dedup = ?2 AND call_start_s = ?1 AND call_dedup = ?2
+    UNION ALL
+    SELECT * FROM call_leg WHERE call_start_s = ?1 AND call_dedup = ?2
+        AND (start_s != call_start_s OR dedup != call_dedup)";
 
 const SELECT_LEG: &str = "SELECT start_s, dedup, call_start_s, call_dedup, part, features,
     payer_extension_id, payer_department_id, counted, reason FROM call_leg";
@@ -301,17 +311,16 @@ impl Store {
     /// Every leg of the logical call whose first leg is `call`, in key
     /// order, with its stored call's numbers and its payer's names.
     pub fn leg_details(&self, call: (i64, i64)) -> Result<Vec<LegDetail>> {
-        let mut statement = self.connection().prepare_cached(
+        let mut statement = self.connection().prepare_cached(&format!(
             "SELECT l.start_s, l.dedup, l.call_start_s, l.call_dedup, l.part, l.features,
                  l.payer_extension_id, l.payer_department_id, l.counted, l.reason,
                  c.calling, c.dialled, e.number, d.path
-             FROM call_leg l
+             FROM ({LEGS_OF_CALL}) l
              LEFT JOIN cdr c ON c.start_s = l.start_s AND c.dedup = l.dedup
              LEFT JOIN extension e ON e.id = l.payer_extension_id
              LEFT JOIN department d ON d.id = l.payer_department_id
-             WHERE l.call_start_s = ?1 AND l.call_dedup = ?2
-             ORDER BY l.start_s, l.dedup",
-        )?;
+             ORDER BY l.start_s, l.dedup"
+        ))?;
         let legs = statement.query_map(params![call.0, call.1], |r| {
             let text = |i| -> rusqlite::Result<String> {
                 Ok(r.get::<_, Option<String>>(i)?.unwrap_or_default())
@@ -585,5 +594,51 @@ mod tests {
         assert!(!batch.bill_leg(&leg, &TimeZone::UTC).unwrap());
         batch.commit().unwrap();
         assert_eq!(store.leg_billing(86_400, 1).unwrap(), None);
+    }
+
+    #[test]
+    fn the_legs_of_a_call_are_its_first_leg_and_those_the_index_holds() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let calls: Vec<CdrRow> = (0..3).map(|n| sample_call(200 + n)).collect();
+        let mut batch = store.batch().unwrap();
+        for call in &calls {
+            batch.insert_cdr(call).unwrap();
+        }
+        batch.commit().unwrap();
+        let of = |call: &CdrRow, first: &CdrRow| LegBilling {
+            call: (first.start_s, first.dedup),
+            ..transferred(call)
+        };
+        // The first leg is the call's key; the others point at it.
+        let legs: Vec<LegBilling> = calls.iter().map(|c| of(c, &calls[0])).collect();
+        legs.iter().for_each(|l| _ = bill(&mut store, l));
+        assert_eq!(store.legs_of_call(legs[0].call).unwrap(), legs);
+        let details = store.leg_details(legs[0].call).unwrap();
+        assert_eq!(details.iter().map(|d| d.billing.clone()).collect::<Vec<_>>(), legs);
+        // An earlier leg arrives: the call's key is now another leg's, and
+        // the leg that was first is found through the index.
+        let moved: Vec<LegBilling> = calls.iter().map(|c| of(c, &calls[2])).collect();
+        moved.iter().for_each(|l| _ = bill(&mut store, l));
+        assert_eq!(store.legs_of_call(moved[0].call).unwrap(), moved);
+        assert_eq!(store.legs_of_call(legs[0].call).unwrap(), []);
+        // Read by the primary key and the partial index, nothing scanned.
+        let sql = format!("EXPLAIN QUERY PLAN {LEGS_OF_CALL}");
+        let mut plan = store.connection().prepare(&sql).unwrap();
+        let steps: Vec<String> = plan
+            .query_map([1, 2], |r| r.get::<_, String>(3))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        let searches: Vec<&String> =
+            steps.iter().filter(|s| s.starts_with("SEARCH") || s.starts_with("SCAN")).collect();
+        assert_eq!(
+            searches,
+            [
+                "SEARCH call_leg USING PRIMARY KEY (start_s=? AND dedup=?)",
+                "SEARCH call_leg USING INDEX call_leg_by_call (call_start_s=? AND call_dedup=?)",
+            ],
+            "{steps:?}"
+        );
     }
 }

@@ -11,6 +11,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0003_journal", include_str!("../migrations/0003_journal.sql")),
     ("0004_accounts", include_str!("../migrations/0004_accounts.sql")),
     ("0005_correlation", include_str!("../migrations/0005_correlation.sql")),
+    ("0006_call_leg_index", include_str!("../migrations/0006_call_leg_index.sql")),
 ];
 
 /// The schema version this program writes.
