@@ -440,12 +440,16 @@ impl Correlator {
             Some(slot) => slot,
             None => {
                 self.next_slot += 1;
-                // Room for one leg (most calls held are one leg: vectors
-                // made for four held four times the memory); more grow by
-                // doubling, and a call with a feature has its legs packed,
-                // exactly, once complete.
+                // Room for one leg when this one is plain (most calls held
+                // are one leg: vectors made for four held four times the
+                // memory), for four when it shows a feature (a transfer
+                // is three legs, a conference more: grown by doubling,
+                // each leg was copied again into fresh memory); a call
+                // with a feature has its legs packed, exactly, once
+                // complete.
+                let room = if leg.is_plain() { 1 } else { 4 };
                 let open = Open {
-                    legs: Legs::Unpacked(Vec::with_capacity(1)),
+                    legs: Legs::Unpacked(Vec::with_capacity(room.max(recent.len() + 1))),
                     complete: false,
                     due: Timestamp::MAX,
                     completes: None,
