@@ -196,3 +196,23 @@ fn correlate_shows_one_conference_and_who_pays_for_each_leg() {
     let unknown = bw.fails(&["correlate", "--pbx", "nowhere", &records]);
     assert!(unknown.contains("no PBX \"nowhere\""), "{unknown}");
 }
+
+/// `correlate` reads what an import reads: a directory of files, gzip
+/// compressed or not (a rotated CDR directory, the raw journal's files).
+#[test]
+fn correlate_reads_directories_and_compressed_files() {
+    use std::io::Write;
+    let bw = Bw::new();
+    bw.ok(&["load", &fixture_arg("correlate/directory.toml")]);
+    let records = std::fs::read(fixture("correlate/conference.csv")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&records).unwrap();
+    std::fs::write(dir.path().join("conference.csv.gz"), gz.finish().unwrap()).unwrap();
+    let out = bw.ok(&["correlate", "--pbx", "cucm-hq", "--json", dir.path().to_str().unwrap()]);
+    let calls: Vec<serde_json::Value> =
+        out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    assert_eq!(calls[0]["features"], serde_json::json!(["conference"]));
+    assert_eq!(calls[0]["legs"].as_array().unwrap().len(), 6);
+}

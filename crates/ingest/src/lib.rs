@@ -6,7 +6,7 @@ pub mod billing;
 mod context;
 mod correlation;
 mod dedup;
-mod input;
+pub mod input;
 mod parse;
 mod pipeline;
 mod plan;

@@ -4,7 +4,7 @@
 //! and which leg the call is counted by — under the attribution rules
 //! given. Reads the files and the stored directory; writes nothing.
 
-use anyhow::{Context as _, Result, anyhow};
+use anyhow::{Result, anyhow};
 use cdr::{Parsed, ParserContext};
 use correlate::{
     ConferenceRule, Config, Correlator, ForwardRule, Leg, LogicalCall, Rules, TransferRule, Vendor,
@@ -13,7 +13,6 @@ use correlate::{
 use directory::DirectoryIndex;
 use serde_json::json;
 use std::collections::BTreeMap;
-use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -103,15 +102,17 @@ pub fn run(data_dir: &Path, args: Args) -> Result<ExitCode> {
         Correlator::new(rules(&args, stored.unwrap_or_default()), Config::default());
     let mut legs: Vec<(Leg, String)> = Vec::new();
     let mut unreadable = 0;
-    for path in &args.files {
-        let file = std::fs::File::open(path).with_context(|| path.display().to_string())?;
-        let received = file.metadata()?.modified().ok();
+    // As an import reads them: directories walked, gzip read as it is.
+    let files = ingest::input::expand(&args.files)?;
+    for path in &files {
+        let file = ingest::input::open(path, Default::default())?;
+        let received = std::fs::metadata(path)?.modified().ok();
         let received = received
             .and_then(|t| jiff::Timestamp::try_from(t).ok())
             .unwrap_or_else(jiff::Timestamp::now);
         let context = ParserContext { time_zone: pbx.time_zone.clone(), received };
         let mut parser = format.parser(&context);
-        let mut reader = parsers::RecordReader::new(BufReader::new(file), parser.framing());
+        let mut reader = parsers::RecordReader::new(file, parser.framing());
         let mut raw = Vec::new();
         while let Some(line) = reader.next_record(&mut raw)? {
             match parser.parse(&raw) {
