@@ -332,3 +332,38 @@ impl<F: Fn(&str) -> bool> Extensions for F {
 pub fn is_bridge(number: &str) -> bool {
     number.get(..3).is_some_and(|p| p.eq_ignore_ascii_case("b00"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every feature is in `Feature::ALL` once, at the place its bit says:
+    /// the match below has an arm for every feature, so adding one fails to
+    /// compile until it is placed here and in `ALL`.
+    #[test]
+    fn all_features_are_listed_once_in_their_bits_order() {
+        let place = |feature: Feature| match feature {
+            Feature::Transfer => 0,
+            Feature::Forward => 1,
+            Feature::Divert => 2,
+            Feature::Conference => 3,
+            Feature::Barge => 4,
+            Feature::Cbarge => 5,
+            Feature::Park => 6,
+            Feature::Pickup => 7,
+            Feature::Recording => 8,
+            Feature::Monitoring => 9,
+            Feature::Tandem => 10,
+            Feature::Attendant => 11,
+        };
+        for (n, feature) in Feature::ALL.into_iter().enumerate() {
+            assert_eq!(place(feature), n, "{feature:?}");
+            assert_eq!(feature.bit(), 1 << n);
+        }
+        let all: Features = Feature::ALL.into_iter().collect();
+        assert_eq!(all.iter().collect::<Vec<_>>(), Feature::ALL);
+        assert_eq!(all.bits().count_ones() as usize, Feature::ALL.len());
+        let names: std::collections::BTreeSet<_> = Feature::ALL.map(Feature::as_str).into();
+        assert_eq!(names.len(), Feature::ALL.len(), "names differ");
+    }
+}
