@@ -50,6 +50,24 @@ fn a_short_run_stores_every_record_sent_once_and_reports_its_figures() {
 }
 
 #[test]
+fn a_comparison_runs_the_server_with_correlation_on_and_off_and_gives_the_medians() {
+    let v = figures(&["--count", "5000", "--compare-correlation", "1"]);
+    for side in ["on", "off"] {
+        assert_eq!(v[side]["runs"], 1, "{v}");
+        for field in ["cdr_per_s", "cpu_seconds", "peak_rss_mib"] {
+            assert!(number(&v[side], field) > 0.0, "{side} {field}: {v}");
+        }
+    }
+    let cost = 100.0 * (1.0 - number(&v["on"], "cdr_per_s") / number(&v["off"], "cdr_per_s"));
+    assert!((number(&v, "cost_percent") - cost).abs() < 0.01, "{v}");
+    assert_eq!(v["pair_cost_percent"].as_array().map(Vec::len), Some(1), "{v}");
+
+    let none = bench_serve(&["--count", "10", "--compare-correlation", "0"]).assert().failure();
+    let stderr = String::from_utf8_lossy(&none.get_output().stderr).into_owned();
+    assert!(stderr.contains("at least one pair"), "{stderr}");
+}
+
+#[test]
 fn a_work_dir_that_holds_a_data_directory_is_refused() {
     let work = tempfile::tempdir().unwrap();
     std::fs::create_dir(work.path().join("data")).unwrap();

@@ -1,57 +1,99 @@
-//! `bench import --compare-correlation PAIRS`: what correlation costs an
-//! import, measured the only way a shared machine lets it be. The same
-//! generated records are imported with correlation on and off, alternated
-//! (in pairs whose order alternates too), each run in a process and store
-//! of its own so that no run inherits another's memory; the medians of
-//! each side are compared.
+//! `bench import --compare-correlation PAIRS` and `bench serve
+//! --compare-correlation PAIRS`: what correlation costs an import or the
+//! server, measured the only way a shared machine lets it be. The same
+//! work (for an import, the same generated records) is run with
+//! correlation on and off, alternated (in pairs whose order alternates
+//! too), each run in a process and store of its own so that no run
+//! inherits another's memory; the medians of each side are compared.
 
 use super::bench::{Setup, generate};
 use anyhow::{Context, Result, anyhow, bail};
 use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
+use std::ffi::OsString;
+use std::path::PathBuf;
 use std::process::{Command, ExitCode, Stdio};
 
-/// One import's figures, as its `--json` line gives them.
+/// One run's figures, as its `--json` line gives them.
 #[derive(Debug, Clone, Copy)]
-struct Run {
+pub(super) struct Run {
     cdr_per_s: f64,
     cpu_seconds: f64,
     peak_rss_mib: f64,
 }
 
+/// The figures a child benchmark gives in its `--json` line, by name.
+pub(super) struct Figures {
+    pub cdr_per_s: &'static str,
+    pub cpu_seconds: &'static str,
+    pub peak_rss_mib: &'static str,
+}
+
+/// `bench import --compare-correlation`: the records generated once in
+/// the work directory, imported by each run.
 pub(super) fn run(
     setup: &Setup,
     work_dir: Option<PathBuf>,
     pairs: usize,
     json: bool,
 ) -> Result<ExitCode> {
+    at_least_one(pairs)?;
+    let (work, _temp) = super::bench::work_directory(work_dir)?;
+    if !json {
+        eprintln!("generating {} records once in {}", setup.count, work.display());
+    }
+    generate(setup, &work)?;
+    let figures = Figures {
+        cdr_per_s: "cdr_per_s",
+        cpu_seconds: "cpu_seconds",
+        peak_rss_mib: "peak_rss_mib",
+    };
+    alternate(pairs, json, |correlate| {
+        let child = Setup { correlate, generated: true, ..*setup };
+        let mut args: Vec<OsString> =
+            ["bench", "import", "--json", "--work-dir"].map(OsString::from).into();
+        args.push(work.clone().into());
+        args.extend(child.args().into_iter().map(OsString::from));
+        let run = run_child(&args, &figures);
+        let removed = std::fs::remove_dir_all(work.join("data"));
+        let run = run?;
+        removed.context("removing the import's store")?;
+        Ok(run)
+    })
+}
+
+/// Refuses a comparison of no pairs (before anything is prepared for it).
+pub(super) fn at_least_one(pairs: usize) -> Result<()> {
     if pairs == 0 {
         bail!("--compare-correlation needs at least one pair");
     }
-    let (work, _temp) = super::bench::work_directory(work_dir)?;
-    let say = |m: &str| {
-        if !json {
-            eprintln!("{m}");
-        }
-    };
-    say(&format!("generating {} records once in {}", setup.count, work.display()));
-    generate(setup, &work)?;
-    let exe = std::env::current_exe().context("cannot find this program to run the imports")?;
+    Ok(())
+}
+
+/// Runs `once` with correlation on and off, `pairs` times each,
+/// alternated (the order alternating too, so that neither side always
+/// runs first after the machine rested), and prints each run and the
+/// summary.
+pub(super) fn alternate(
+    pairs: usize,
+    json: bool,
+    mut once: impl FnMut(bool) -> Result<Run>,
+) -> Result<ExitCode> {
+    at_least_one(pairs)?;
     let (mut on, mut off) = (Vec::new(), Vec::new());
     for pair in 0..pairs {
-        // Alternated within pairs too, so that neither side always runs
-        // first after the machine rested.
         let order = if pair % 2 == 0 { [true, false] } else { [false, true] };
         for correlate in order {
-            let run = import_once(&exe, setup, correlate, &work)?;
-            say(&format!(
-                "pair {}: correlation {}: {:.0} CDR/s, {:.1} s of processor time, peak RSS {:.0} MiB",
-                pair + 1,
-                if correlate { "on " } else { "off" },
-                run.cdr_per_s,
-                run.cpu_seconds,
-                run.peak_rss_mib
-            ));
+            let run = once(correlate)?;
+            if !json {
+                eprintln!(
+                    "pair {}: correlation {}: {:.0} CDR/s, {:.1} s of processor time, peak RSS {:.0} MiB",
+                    pair + 1,
+                    if correlate { "on " } else { "off" },
+                    run.cdr_per_s,
+                    run.cpu_seconds,
+                    run.peak_rss_mib
+                );
+            }
             if correlate { on.push(run) } else { off.push(run) }
         }
     }
@@ -70,36 +112,32 @@ pub(super) fn run(
     Ok(ExitCode::SUCCESS)
 }
 
-/// Runs one import of the records in `work` in a process of its own, into
-/// a fresh store removed afterwards.
-fn import_once(exe: &Path, setup: &Setup, correlate: bool, work: &Path) -> Result<Run> {
-    let child = Setup { correlate, generated: true, ..*setup };
+/// Runs this program with `args` in a process of its own (no run inherits
+/// another's memory) and reads `figures` from the JSON line it prints.
+pub(super) fn run_child(args: &[OsString], figures: &Figures) -> Result<Run> {
+    let exe = std::env::current_exe().context("cannot find this program to run the benchmark")?;
     let output = Command::new(exe)
-        .args(["bench", "import", "--json", "--work-dir"])
-        .arg(work)
-        .args(child.args())
+        .args(args)
         .stdin(Stdio::null())
         .output()
-        .context("running an import")?;
-    let removed = std::fs::remove_dir_all(work.join("data"));
+        .context("running a benchmark")?;
     if !output.status.success() {
         bail!(
-            "an import failed ({}): {}",
+            "a run failed ({}): {}",
             output.status,
             String::from_utf8_lossy(&output.stderr).trim()
         );
     }
-    removed.context("removing the import's store")?;
     let stdout = String::from_utf8_lossy(&output.stdout);
     let line = stdout.lines().rev().find(|l| l.starts_with('{'));
     let result: Value = serde_json::from_str(line.ok_or_else(|| anyhow!("no result printed"))?)?;
     let figure = |name: &str| {
-        result[name].as_f64().ok_or_else(|| anyhow!("the import gave no {name}: {result}"))
+        result[name].as_f64().ok_or_else(|| anyhow!("the run gave no {name}: {result}"))
     };
     Ok(Run {
-        cdr_per_s: figure("cdr_per_s")?,
-        cpu_seconds: figure("cpu_seconds")?,
-        peak_rss_mib: figure("peak_rss_mib")?,
+        cdr_per_s: figure(figures.cdr_per_s)?,
+        cpu_seconds: figure(figures.cpu_seconds)?,
+        peak_rss_mib: figure(figures.peak_rss_mib)?,
     })
 }
 

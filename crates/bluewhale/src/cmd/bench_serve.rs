@@ -22,6 +22,7 @@
 use anyhow::{Context, Result, anyhow, bail};
 use serde_json::{Value, json};
 use std::collections::VecDeque;
+use std::ffi::OsString;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
@@ -86,6 +87,17 @@ pub struct Args {
     /// Store every record as a call of its own (correlation off).
     #[arg(long)]
     no_correlation: bool,
+    /// Run the server this many times with correlation on and as many
+    /// with it off, alternated, each a fresh server and data directory,
+    /// and report the medians and what correlation costs (the server's
+    /// processor time and peak memory, the throughput).
+    /// (Not with a main database: each run needs one that holds no calls.)
+    #[arg(
+        long,
+        value_name = "PAIRS",
+        conflicts_with_all = ["no_correlation", "work_dir", "storage_url"]
+    )]
+    compare_correlation: Option<usize>,
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
@@ -105,6 +117,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
     };
     if count == Some(0) {
         bail!("--count must be at least 1");
+    }
+    if let Some(pairs) = args.compare_correlation {
+        return compare(&args, pairs);
     }
     let json = args.json;
     let say = |m: &str| {
@@ -562,6 +577,36 @@ fn memory(pid: u32) -> Option<Memory> {
         line[name.len()..].split_whitespace().next()?.parse().ok()
     };
     Some(Memory { rss_kib: field("VmRSS:")?, peak_kib: field("VmHWM:")? })
+}
+
+/// `--compare-correlation PAIRS`: this benchmark's runs, as they are
+/// given, each in a process of its own, correlation on and off alternated.
+fn compare(args: &Args, pairs: usize) -> Result<ExitCode> {
+    super::bench_compare::at_least_one(pairs)?;
+    let mut given: Vec<OsString> = ["bench", "serve", "--json"].map(OsString::from).into();
+    let mut option = |name: &str, value: String| given.extend([name.into(), value.into()]);
+    match (args.count, args.duration) {
+        (_, Some(seconds)) => option("--duration", seconds.to_string()),
+        (count, None) => option("--count", count.unwrap_or(DEFAULT_COUNT).to_string()),
+    }
+    option("--rate", args.rate.to_string());
+    option("--connections", args.connections.to_string());
+    option("--extensions", args.extensions.to_string());
+    if args.stop_when_sent {
+        given.push("--stop-when-sent".into());
+    }
+    let figures = super::bench_compare::Figures {
+        cdr_per_s: "cdr_per_s",
+        cpu_seconds: "server_cpu_seconds",
+        peak_rss_mib: "rss_peak_mib",
+    };
+    super::bench_compare::alternate(pairs, args.json, |correlate| {
+        let mut run = given.clone();
+        if !correlate {
+            run.push("--no-correlation".into());
+        }
+        super::bench_compare::run_child(&run, &figures)
+    })
 }
 
 /// A process's state letter and CPU time so far (user and system, all
