@@ -565,3 +565,48 @@ fn the_live_feed_shows_the_calls_while_the_simulator_sends_them() {
     drop(browser);
     server.stop();
 }
+
+/// A call that is a leg of Cisco's ad hoc conference (the records of
+/// `tests/fixtures/correlate`, imported): its details show the logical
+/// call's six legs, each paid by the controller 2001, the call counted by
+/// one of them; the API says the same.
+#[test]
+fn a_conference_call_shows_its_legs_and_who_pays_for_each() {
+    let Some(tools) = browser::tools() else { return };
+    let bw = Bw::new();
+    bw.ok(&["load", &fixture_arg("correlate/directory.toml")]);
+    let records = std::path::PathBuf::from(fixture_arg("correlate/conference.csv"));
+    let summary = bw.import(&["--pbx", "cucm-hq"], &[records]);
+    assert!(summary.contains("6 stored"), "{summary}");
+    let config = format!(
+        "[server]\nhttp = \"127.0.0.1:{}\"\n\
+         [[pbx]]\nname = \"cucm-hq\"\nformat = \"cucm\"\n\
+         connector = {{ kind = \"tcp-listen\", listen = \"127.0.0.1:{}\" }}\n",
+        free_port(),
+        free_port()
+    );
+    std::fs::write(bw.data.path().join("server.toml"), config).unwrap();
+    let server = start(&bw);
+    let base = format!("http://{}", server.http);
+    let browser = Browser::start(&tools, &base);
+    sign_in(&browser, "admin", ADMIN_PASSWORD);
+    open_april(&browser);
+    browser.click("calls-search");
+    browser.click("call-row");
+    let legs = browser.wait_until("the conference's legs", |b| {
+        let table = b.table("call-legs");
+        if table.rows.len() == 6 { Ok(table) } else { Err(format!("{table:?}")) }
+    });
+    assert!(legs.column("Paid by").iter().all(|p| *p == "2001"), "{legs:?}");
+    assert_eq!(legs.column("Counted").iter().filter(|c| **c == "yes").count(), 1, "{legs:?}");
+    assert!(legs.column("Part").contains(&"Conference leg"), "{legs:?}");
+
+    let api = ApiSession::sign_in(&base, "admin", ADMIN_PASSWORD);
+    let first = &legs.ids()[0];
+    let (status, call) = api.get(&format!("/calls/{first}"), &[]);
+    assert_eq!(status, 200, "{call}");
+    let from_api: Vec<String> =
+        call["legs"].as_array().unwrap().iter().map(|l| l["id"].as_str().unwrap().into()).collect();
+    assert_eq!(legs.ids(), from_api);
+    assert_eq!(call["features"], json!(["conference"]), "{call}");
+}

@@ -197,7 +197,7 @@ fn every_key_is_used() {
 #[test]
 fn every_value_the_api_sends_for_a_labelled_field_has_its_label() {
     let en = dictionary("js/i18n/en.js");
-    let values: [(&str, &[&str]); 4] = [
+    let values: [(&str, &[&str]); 6] = [
         (
             "calltype",
             &[
@@ -215,6 +215,44 @@ fn every_value_the_api_sends_for_a_labelled_field_has_its_label() {
         ("role", &["admin", "operator", "finance", "manager", "user"]),
         ("status", &["rated", "free", "unrated"]),
         ("direction", &["outgoing", "incoming", "internal", "transit", "unknown"]),
+        // A logical call's legs: `correlate::Part` and `correlate::Feature`.
+        (
+            "part",
+            &[
+                "ordinary",
+                "before_transfer",
+                "transferred",
+                "before_conference",
+                "conference_leg",
+                "forwarded",
+                "diverted",
+                "parked",
+                "retrieved",
+                "picked_up",
+                "rang_elsewhere",
+                "other_side",
+                "barge",
+                "recording",
+                "monitoring",
+            ],
+        ),
+        (
+            "feature",
+            &[
+                "transfer",
+                "forward",
+                "divert",
+                "conference",
+                "barge",
+                "cbarge",
+                "park",
+                "pickup",
+                "recording",
+                "monitoring",
+                "tandem",
+                "attendant",
+            ],
+        ),
     ];
     for (prefix, names) in values {
         for name in names {
@@ -286,6 +324,7 @@ const DATA_TEST_NAMES: &[&str] = &[
     "calls-search",
     "calls-table",
     "call-row",
+    "call-legs",
     "calls-export-csv",
     "calls-next",
     "lang-zh",

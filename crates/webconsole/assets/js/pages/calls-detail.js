@@ -1,5 +1,7 @@
 // One call in a side panel: every field the API sends, the known ones
-// labelled and grouped, any others listed as they come.
+// labelled and grouped, any others listed as they come. A call that is a
+// leg of a logical call (a transfer's, a forward's, a conference's…) shows
+// that call's legs and who pays for each.
 
 import { api } from "../api.js";
 import { h, replace, valueLabel } from "../dom.js";
@@ -62,7 +64,10 @@ const GROUPS = [
   },
 ];
 
-const KNOWN = new Set(["id", ...GROUPS.flatMap((group) => group.fields.map(([key]) => key))]);
+// The logical call the call is a leg of, shown as a section of its own.
+const CORRELATION = ["logical_call", "features", "legs"];
+
+const KNOWN = new Set(["id", ...CORRELATION, ...GROUPS.flatMap((group) => group.fields.map(([key]) => key))]);
 
 // Opens the panel with what the list already has, then fills in the
 // call's full record.
@@ -92,6 +97,7 @@ function render(body, call, status = null) {
       h("dl", { class: "detail-list" }, group.fields.map(([key, i18n, format]) => row(i18n, call[key], format, call))),
     ),
   );
+  if (Array.isArray(call.legs) && call.legs.length) groups.push(legsSection(call));
   const extra = Object.keys(call).filter((key) => !KNOWN.has(key));
   if (extra.length) {
     groups.push(
@@ -119,4 +125,46 @@ function plain(value) {
   if (value === null || value === undefined) return null;
   if (typeof value === "object") return JSON.stringify(value);
   return String(value);
+}
+
+// The logical call: its features, and each leg with its part, who pays for
+// it, whether the call is counted by it and why (the call shown marked).
+function legsSection(call) {
+  const features = (value) =>
+    value?.length ? value.flatMap((f, n) => [n ? ", " : null, valueLabel("span", "feature", f)]).filter(Boolean) : null;
+  const columns = ["legs.start", "legs.part", "field.calling", "field.dialled", "legs.payer", "legs.counted", "legs.reason"];
+  const dash = (value) => (value === null || value === undefined || value === "" ? "—" : value);
+  const leg = (l) =>
+    h(
+      "tr",
+      { class: l.this_call ? "row-current" : null, dataset: { id: l.id } },
+      h("td", { class: "nowrap" }, time(l.start)),
+      h("td", {}, valueLabel("span", "part", l.part)),
+      h("td", { text: dash(l.calling) }),
+      h("td", { text: dash(l.dialled) }),
+      h("td", { text: dash(l.payer?.extension) }),
+      h("td", { i18n: l.counted ? "legs.yes" : "legs.no" }),
+      h("td", { class: "small reason", text: l.reason }),
+    );
+  return h(
+    "section",
+    { class: "detail-group" },
+    h("h3", { i18n: "detail.groupLegs" }),
+    h(
+      "dl",
+      { class: "detail-list" },
+      row("legs.logicalCall", call.logical_call, null, call),
+      row("legs.features", call.features, features, call),
+    ),
+    h(
+      "div",
+      { class: "table-frame detail-legs-frame" },
+      h(
+        "table",
+        { class: "table detail-legs", test: "call-legs" },
+        h("thead", {}, h("tr", {}, columns.map((key) => h("th", { i18n: key })))),
+        h("tbody", {}, call.legs.map(leg)),
+      ),
+    ),
+  );
 }
