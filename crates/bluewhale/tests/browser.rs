@@ -487,23 +487,37 @@ fn sent(sender: std::process::Child) -> u64 {
     summary["records"].as_u64().unwrap_or_else(|| panic!("no record count: {summary}"))
 }
 
+/// A server on `bw`'s store with one PBX, `pbx`, whose records come in
+/// `format` to a `tcp-listen` connector on `port`, and a browser signed in
+/// to its console as the administrator.
+fn signed_in_console(
+    tools: &browser::Tools,
+    bw: &Bw,
+    pbx: &str,
+    format: &str,
+    port: u16,
+) -> (Server, Browser) {
+    let config = format!(
+        "[server]\nhttp = \"127.0.0.1:{}\"\n\
+         [[pbx]]\nname = \"{pbx}\"\nformat = \"{format}\"\n\
+         connector = {{ kind = \"tcp-listen\", listen = \"127.0.0.1:{port}\" }}\n",
+        free_port()
+    );
+    std::fs::write(bw.data.path().join("server.toml"), config).unwrap();
+    let server = start(bw);
+    let browser = Browser::start(tools, &format!("http://{}", server.http));
+    sign_in(&browser, "admin", ADMIN_PASSWORD);
+    (server, browser)
+}
+
 #[test]
 fn the_live_feed_shows_the_calls_while_the_simulator_sends_them() {
     let Some(tools) = browser::tools() else { return };
     let bw = Bw::new();
     bw.ok(&["load", &common::fixture_arg("serve/directory.toml")]);
     let port = free_port();
-    let config = format!(
-        "[server]\nhttp = \"127.0.0.1:{}\"\n\
-         [[pbx]]\nname = \"avaya-hq\"\nformat = \"avaya:avaya-97\"\n\
-         connector = {{ kind = \"tcp-listen\", listen = \"127.0.0.1:{port}\" }}\n",
-        free_port()
-    );
-    std::fs::write(bw.data.path().join("server.toml"), config).unwrap();
-    let server = start(&bw);
+    let (server, browser) = signed_in_console(&tools, &bw, "avaya-hq", "avaya:avaya-97", port);
     let base = format!("http://{}", server.http);
-    let browser = Browser::start(&tools, &base);
-    sign_in(&browser, "admin", ADMIN_PASSWORD);
     browser.click("nav-live");
     browser.wait_for("live-connected");
     assert_eq!(shown_number(&browser, "live-count"), 0);
@@ -578,18 +592,8 @@ fn a_conference_call_shows_its_legs_and_who_pays_for_each() {
     let records = std::path::PathBuf::from(fixture_arg("correlate/conference.csv"));
     let summary = bw.import(&["--pbx", "cucm-hq"], &[records]);
     assert!(summary.contains("6 stored"), "{summary}");
-    let config = format!(
-        "[server]\nhttp = \"127.0.0.1:{}\"\n\
-         [[pbx]]\nname = \"cucm-hq\"\nformat = \"cucm\"\n\
-         connector = {{ kind = \"tcp-listen\", listen = \"127.0.0.1:{}\" }}\n",
-        free_port(),
-        free_port()
-    );
-    std::fs::write(bw.data.path().join("server.toml"), config).unwrap();
-    let server = start(&bw);
+    let (server, browser) = signed_in_console(&tools, &bw, "cucm-hq", "cucm", free_port());
     let base = format!("http://{}", server.http);
-    let browser = Browser::start(&tools, &base);
-    sign_in(&browser, "admin", ADMIN_PASSWORD);
     open_april(&browser);
     browser.click("calls-search");
     browser.click("call-row");
