@@ -623,13 +623,7 @@ mod tests {
         assert_eq!(store.legs_of_call(moved[0].call).unwrap(), moved);
         assert_eq!(store.legs_of_call(legs[0].call).unwrap(), []);
         // Read by the primary key and the partial index, nothing scanned.
-        let sql = format!("EXPLAIN QUERY PLAN {LEGS_OF_CALL}");
-        let mut plan = store.connection().prepare(&sql).unwrap();
-        let steps: Vec<String> = plan
-            .query_map([1, 2], |r| r.get::<_, String>(3))
-            .unwrap()
-            .collect::<rusqlite::Result<_>>()
-            .unwrap();
+        let steps = crate::query::tests::plan(&store, LEGS_OF_CALL);
         let searches: Vec<&String> =
             steps.iter().filter(|s| s.starts_with("SEARCH") || s.starts_with("SCAN")).collect();
         assert_eq!(

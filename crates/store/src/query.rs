@@ -452,7 +452,7 @@ impl QualityRow {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::{Amount, Charge, LegBilling};
     use jiff::tz::TimeZone;
@@ -590,8 +590,8 @@ mod tests {
         assert_eq!(store.count_counted_calls_between(DAY + 20, DAY + 40).unwrap(), 0);
     }
 
-    /// The query plan of `sql`, one line per step.
-    fn plan(store: &Store, sql: &str) -> Vec<String> {
+    /// The query plan of `sql` (its parameters 1 and 2), one line per step.
+    pub(crate) fn plan(store: &Store, sql: &str) -> Vec<String> {
         let mut stmt = store.connection().prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
         let rows = stmt.query_map([1, 2], |r| r.get::<_, String>(3)).unwrap();
         rows.collect::<rusqlite::Result<_>>().unwrap()

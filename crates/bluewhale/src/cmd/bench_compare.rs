@@ -61,8 +61,9 @@ pub(super) fn run(
     })
 }
 
-/// Refuses a comparison of no pairs (before anything is prepared for it).
-pub(super) fn at_least_one(pairs: usize) -> Result<()> {
+/// Refuses a comparison of no pairs (`alternate` does; an import asks
+/// before it generates the records).
+fn at_least_one(pairs: usize) -> Result<()> {
     if pairs == 0 {
         bail!("--compare-correlation needs at least one pair");
     }

@@ -582,7 +582,6 @@ fn memory(pid: u32) -> Option<Memory> {
 /// `--compare-correlation PAIRS`: this benchmark's runs, as they are
 /// given, each in a process of its own, correlation on and off alternated.
 fn compare(args: &Args, pairs: usize) -> Result<ExitCode> {
-    super::bench_compare::at_least_one(pairs)?;
     let mut given: Vec<OsString> = ["bench", "serve", "--json"].map(OsString::from).into();
     let mut option = |name: &str, value: String| given.extend([name.into(), value.into()]);
     match (args.count, args.duration) {
